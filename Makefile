@@ -1,0 +1,128 @@
+# Aileron's build. `make demo` runs the platform locally; `make test` is what
+# CI runs. Every tool is built from the Go module proxy into bin/, in a
+# directory named after its version, so a second run builds nothing.
+
+SHELL := /usr/bin/env bash -o pipefail
+.SHELLFLAGS := -ec
+.DEFAULT_GOAL := help
+
+# BIN holds the tools. Point it elsewhere (BIN=~/.cache/aileron/bin) to share
+# one set of tools between clones.
+BIN ?= $(CURDIR)/bin
+
+# Versions come from the tool modules' go.mod files, the single source of truth.
+modver = $(shell awk '$$1=="$(2)" && $$2 ~ /^v/ {print $$2; exit}' hack/tools/$(1)go.mod)
+KUBE_VERSION           := $(call modver,kube/,k8s.io/kubernetes)
+ETCD_VERSION           := $(call modver,kube/,go.etcd.io/etcd/server/v3)
+KWOK_VERSION           := $(call modver,kwok/,sigs.k8s.io/kwok)
+CONTROLLER_GEN_VERSION := $(call modver,,sigs.k8s.io/controller-tools)
+GOLANGCI_LINT_VERSION  := $(call modver,lint/,github.com/golangci/golangci-lint/v2)
+
+# KUBE_ASSETS is a KUBEBUILDER_ASSETS directory: kube-apiserver, etcd and
+# kubectl for envtest, plus the controller manager and scheduler for fleets.
+KUBE_ASSETS    := $(BIN)/k8s-$(KUBE_VERSION)-etcd-$(ETCD_VERSION)
+KWOK_DIR       := $(BIN)/kwok-$(KWOK_VERSION)
+CONTROLLER_GEN := $(BIN)/controller-gen-$(CONTROLLER_GEN_VERSION)
+GOLANGCI_LINT  := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+
+export KUBEBUILDER_ASSETS := $(KUBE_ASSETS)
+export AILERON_KUBE_ASSETS := $(KUBE_ASSETS)
+export AILERON_KWOK_DIR := $(KWOK_DIR)
+export AILERON_SHARED_DIR ?= $(abspath $(CURDIR)/../shared)
+
+# Files written by `make generate manifests`, never by hand.
+GENERATED := api/v1alpha1/zz_generated.deepcopy.go config/crd/bases config/rbac/role.yaml
+
+GO_TEST_FLAGS ?= -count=1 -timeout=30m
+
+##@ General
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  %-18s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Generate deepcopy functions for the API.
+	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
+
+.PHONY: manifests
+manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC from markers.
+	rm -rf config/crd/bases
+	$(CONTROLLER_GEN) rbac:roleName=aileron-manager crd paths=./api/... paths=./internal/... paths=./cmd/... \
+		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac
+
+.PHONY: verify-generated
+verify-generated: ## Fail when generated files differ from what the generators write.
+	@before=$$(find $(GENERATED) -type f | sort | xargs sha256sum); \
+	$(MAKE) --no-print-directory generate manifests >/dev/null; \
+	after=$$(find $(GENERATED) -type f | sort | xargs sha256sum); \
+	if [ "$$before" != "$$after" ]; then \
+		echo "generated files are stale: run 'make generate manifests' and commit the result"; \
+		diff <(echo "$$before") <(echo "$$after") || true; exit 1; fi
+
+.PHONY: fmt
+fmt: ## Format the code.
+	gofmt -w $$(git ls-files '*.go')
+
+.PHONY: vet
+vet: ## Run go vet.
+	go vet ./...
+	cd hack/tools && go vet ./... 2>/dev/null || true
+
+.PHONY: lint
+lint: $(GOLANGCI_LINT) ## Run golangci-lint.
+	$(GOLANGCI_LINT) run ./...
+
+##@ Test
+
+.PHONY: test
+test: tools verify-generated vet lint ## Everything CI runs: generators, vet, lint, unit, envtest and fleet tests.
+	go test $(GO_TEST_FLAGS) ./...
+
+.PHONY: test-unit
+test-unit: ## Only the tests that need no API server.
+	go test $(GO_TEST_FLAGS) -short ./...
+
+##@ Build
+
+.PHONY: build
+build: ## Build the manager and the CLI into bin/.
+	CGO_ENABLED=0 go build -o $(BIN)/manager ./cmd/manager
+	CGO_ENABLED=0 go build -o $(BIN)/aileron ./cmd/aileron
+
+##@ Tools
+
+.PHONY: tools
+tools: $(KUBE_ASSETS)/.built $(KWOK_DIR)/.built $(CONTROLLER_GEN) $(GOLANGCI_LINT) ## Build every tool into bin/ (once per version).
+
+# The control plane: a Kubernetes release with its staging modules replaced
+# by their published versions (hack/tools/kube/go.mod), and the etcd server.
+$(KUBE_ASSETS)/.built:
+	@echo "building Kubernetes $(KUBE_VERSION) and etcd $(ETCD_VERSION) into $(KUBE_ASSETS) (a few minutes the first time)"
+	mkdir -p $(KUBE_ASSETS)
+	cd hack/tools/kube && go build -o $(KUBE_ASSETS)/ \
+		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+		k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl go.etcd.io/etcd/server/v3
+	mv $(KUBE_ASSETS)/server $(KUBE_ASSETS)/etcd
+	touch $@
+
+# kwok plays the kubelet for fake nodes; its stage definitions come from its
+# own module: nodes initialise and keep their lease, pods become ready,
+# complete and go away when deleted.
+$(KWOK_DIR)/.built:
+	mkdir -p $(KWOK_DIR)/stages
+	cd hack/tools/kwok && go build -o $(KWOK_DIR)/kwok sigs.k8s.io/kwok/cmd/kwok
+	src=$$(cd hack/tools/kwok && go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage; \
+	install -m 0644 $$src/node/fast/node-initialize.yaml $$src/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+		$$src/pod/fast/pod-ready.yaml $$src/pod/fast/pod-complete.yaml $$src/pod/fast/pod-delete.yaml $(KWOK_DIR)/stages/
+	touch $@
+
+$(CONTROLLER_GEN):
+	mkdir -p $(BIN)
+	cd hack/tools && go build -o $@ sigs.k8s.io/controller-tools/cmd/controller-gen
+
+$(GOLANGCI_LINT):
+	mkdir -p $(BIN)
+	cd hack/tools/lint && go build -o $@ github.com/golangci/golangci-lint/v2/cmd/golangci-lint

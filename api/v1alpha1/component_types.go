@@ -1,0 +1,465 @@
+package v1alpha1
+
+import (
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// ComponentType is the kind of workload a Component is.
+// +kubebuilder:validation:Enum=Service;WebApplication;Worker;ScheduledTask
+type ComponentType string
+
+const (
+	// ComponentService is a long-running backend serving endpoints.
+	ComponentService ComponentType = "Service"
+	// ComponentWebApplication is a long-running front end, usually Public.
+	ComponentWebApplication ComponentType = "WebApplication"
+	// ComponentWorker is a long-running process without endpoints.
+	ComponentWorker ComponentType = "Worker"
+	// ComponentScheduledTask runs to completion on a cron schedule.
+	ComponentScheduledTask ComponentType = "ScheduledTask"
+)
+
+// EndpointProtocol is the protocol an endpoint speaks.
+// +kubebuilder:validation:Enum=HTTP;gRPC;TCP
+type EndpointProtocol string
+
+const (
+	ProtocolHTTP EndpointProtocol = "HTTP"
+	ProtocolGRPC EndpointProtocol = "gRPC"
+	ProtocolTCP  EndpointProtocol = "TCP"
+)
+
+// EndpointVisibility is who may reach an endpoint.
+// +kubebuilder:validation:Enum=Project;Organization;Public
+type EndpointVisibility string
+
+const (
+	// VisibilityProject: only components of the same project, in the same
+	// environment (the same cell).
+	VisibilityProject EndpointVisibility = "Project"
+	// VisibilityOrganization: components of any project of the
+	// organization, in the same environment.
+	VisibilityOrganization EndpointVisibility = "Organization"
+	// VisibilityPublic: anyone, through the plane's gateway.
+	VisibilityPublic EndpointVisibility = "Public"
+)
+
+// BuildStrategy is how a build source becomes an image.
+// +kubebuilder:validation:Enum=Buildpacks;Dockerfile
+type BuildStrategy string
+
+const (
+	BuildBuildpacks BuildStrategy = "Buildpacks"
+	BuildDockerfile BuildStrategy = "Dockerfile"
+)
+
+// BuildSource is the source a Component's image is built from on a
+// BuildPlane.
+//
+// +kubebuilder:validation:XValidation:rule="self.strategy == 'Dockerfile' || !has(self.dockerfilePath)",message="dockerfilePath is only used with strategy Dockerfile",fieldPath=".dockerfilePath"
+type BuildSource struct {
+	// repository is the Git URL of the source.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="self.matches('^(https?|ssh|git|file)://') || self.matches('^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:')",message="repository must be a Git URL (https://, ssh://, git://, file:// or user@host:path)"
+	Repository string `json:"repository"`
+
+	// revision is the branch, tag or commit to build.
+	// +optional
+	// +kubebuilder:default=main
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	Revision string `json:"revision,omitempty"`
+
+	// contextPath is the directory of the repository to build.
+	// +optional
+	// +kubebuilder:default="."
+	// +kubebuilder:validation:MaxLength=1024
+	ContextPath string `json:"contextPath,omitempty"`
+
+	// strategy is how the image is built: Cloud Native Buildpacks or a
+	// Dockerfile.
+	// +optional
+	// +kubebuilder:default=Buildpacks
+	Strategy BuildStrategy `json:"strategy,omitempty"`
+
+	// builder is the buildpacks builder image; the build plane's default
+	// when empty.
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	Builder string `json:"builder,omitempty"`
+
+	// dockerfilePath is the Dockerfile, relative to contextPath, for the
+	// Dockerfile strategy.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	DockerfilePath string `json:"dockerfilePath,omitempty"`
+}
+
+// SecretKeyReference selects a key of a Secret in the component's cell.
+// Such Secrets are provided by the platform on each plane (for example by
+// the external-secrets operator), never copied from the hub.
+type SecretKeyReference struct {
+	// name of the Secret in the cell namespace.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	Name string `json:"name"`
+
+	// key within the Secret.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	Key string `json:"key"`
+}
+
+// EnvVar is an environment variable of the component's container: a
+// literal value (delivered in the component's ConfigMap) or a reference to
+// a Secret key.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.value) != has(self.secretKeyRef)",message="set exactly one of value or secretKeyRef"
+type EnvVar struct {
+	// name of the variable.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z_][A-Za-z0-9_]*$`
+	Name string `json:"name"`
+
+	// value of the variable.
+	// +optional
+	// +kubebuilder:validation:MaxLength=32768
+	Value *string `json:"value,omitempty"`
+
+	// secretKeyRef takes the value from a Secret key in the cell.
+	// +optional
+	SecretKeyRef *SecretKeyReference `json:"secretKeyRef,omitempty"`
+}
+
+// ConfigFile is a file mounted read-only into the component's container.
+type ConfigFile struct {
+	// mountPath is the absolute path of the file in the container.
+	// +required
+	// +kubebuilder:validation:MinLength=2
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^/[^\x00]*[^/]$`
+	MountPath string `json:"mountPath"`
+
+	// content of the file.
+	// +required
+	// +kubebuilder:validation:MaxLength=65536
+	Content string `json:"content"`
+}
+
+// ResourceList is an amount of CPU and memory.
+type ResourceList struct {
+	// cpu, in cores (for example 250m or 1).
+	// +optional
+	CPU *resource.Quantity `json:"cpu,omitempty"`
+
+	// memory, in bytes (for example 256Mi).
+	// +optional
+	Memory *resource.Quantity `json:"memory,omitempty"`
+}
+
+// Resources are the container's requests and limits. What is left empty
+// gets the platform's defaults.
+type Resources struct {
+	// requests are what the scheduler reserves for the container.
+	// +optional
+	Requests *ResourceList `json:"requests,omitempty"`
+
+	// limits are the most the container may use.
+	// +optional
+	Limits *ResourceList `json:"limits,omitempty"`
+}
+
+// ContainerSpec is how the component's container runs.
+type ContainerSpec struct {
+	// command overrides the image's entrypoint.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=4096
+	Command []string `json:"command,omitempty"`
+
+	// args overrides the image's arguments.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=256
+	// +kubebuilder:validation:items:MaxLength=4096
+	Args []string `json:"args,omitempty"`
+
+	// env are the container's environment variables. Dependencies add
+	// their own (see dependencies).
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=128
+	Env []EnvVar `json:"env,omitempty"`
+
+	// files are mounted read-only into the container.
+	// +optional
+	// +listType=map
+	// +listMapKey=mountPath
+	// +kubebuilder:validation:MaxItems=16
+	Files []ConfigFile `json:"files,omitempty"`
+
+	// resources are the container's requests and limits.
+	// +optional
+	Resources *Resources `json:"resources,omitempty"`
+}
+
+// Endpoint is a port the component serves on.
+//
+// +kubebuilder:validation:XValidation:rule="self.visibility != 'Public' || self.protocol != 'TCP'",message="a TCP endpoint cannot be Public: the gateway routes HTTP and gRPC only",fieldPath=".visibility"
+// +kubebuilder:validation:XValidation:rule="!has(self.path) || self.protocol == 'HTTP'",message="path is only used by HTTP endpoints",fieldPath=".path"
+type Endpoint struct {
+	// name of the endpoint, unique within the component; dependencies
+	// refer to it. It names the Service port.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=15
+	// +kubebuilder:validation:Pattern=`^[a-z]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+
+	// port the container listens on.
+	// +required
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port"`
+
+	// protocol the endpoint speaks.
+	// +optional
+	// +kubebuilder:default=HTTP
+	Protocol EndpointProtocol `json:"protocol,omitempty"`
+
+	// visibility is who may reach the endpoint: the project's cell, the
+	// organization's cells, or the public through the plane's gateway.
+	// +optional
+	// +kubebuilder:default=Project
+	Visibility EndpointVisibility `json:"visibility,omitempty"`
+
+	// path prefix routed to this endpoint by the gateway (HTTP only).
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^/[-a-zA-Z0-9._~!$&'()*+,;=:@%/]*$`
+	Path string `json:"path,omitempty"`
+}
+
+// Dependency is an endpoint of another component this component calls.
+// Aileron opens the network path and injects the endpoint's URL as the
+// environment variable named by envVar (default: the component and
+// endpoint names, upper-cased, joined by underscores, with suffix _URL).
+type Dependency struct {
+	// project of the callee; this component's own project when empty. A
+	// callee in another project must expose the endpoint with visibility
+	// Organization or Public.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Project string `json:"project,omitempty"`
+
+	// component is the callee's name.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Component string `json:"component"`
+
+	// endpoint is the name of the callee's endpoint.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=15
+	Endpoint string `json:"endpoint"`
+
+	// envVar overrides the name of the injected URL variable.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^[A-Za-z_][A-Za-z0-9_]*$`
+	EnvVar string `json:"envVar,omitempty"`
+}
+
+// Autoscaling scales a component's replicas on CPU utilisation.
+//
+// +kubebuilder:validation:XValidation:rule="self.minReplicas <= self.maxReplicas",message="autoscaling.minReplicas must not exceed autoscaling.maxReplicas"
+type Autoscaling struct {
+	// minReplicas is the fewest replicas the autoscaler keeps.
+	// +optional
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	MinReplicas int32 `json:"minReplicas,omitempty"`
+
+	// maxReplicas is the most replicas the autoscaler may run.
+	// +required
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	MaxReplicas int32 `json:"maxReplicas"`
+
+	// targetCPUUtilizationPercentage is the average CPU use, as a share of
+	// requests, the autoscaler aims for.
+	// +optional
+	// +kubebuilder:default=80
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	TargetCPUUtilizationPercentage int32 `json:"targetCPUUtilizationPercentage,omitempty"`
+}
+
+// ComponentSpec describes a workload.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.image) != has(self.build)",message="set exactly one of image (a built image) or build (a source to build)"
+// +kubebuilder:validation:XValidation:rule="self.type != 'ScheduledTask' || has(self.schedule)",message="a ScheduledTask needs a schedule in cron syntax, for example \"0 3 * * *\"",fieldPath=".schedule"
+// +kubebuilder:validation:XValidation:rule="self.type == 'ScheduledTask' || !has(self.schedule)",message="schedule is only used by ScheduledTask components",fieldPath=".schedule"
+// +kubebuilder:validation:XValidation:rule="self.type in ['Service', 'WebApplication'] || !has(self.endpoints) || size(self.endpoints) == 0",message="only Service and WebApplication components expose endpoints",fieldPath=".endpoints"
+// +kubebuilder:validation:XValidation:rule="!has(self.replicas) || !has(self.autoscaling)",message="set replicas or autoscaling, not both",fieldPath=".autoscaling"
+// +kubebuilder:validation:XValidation:rule="self.type != 'ScheduledTask' || (!has(self.replicas) && !has(self.autoscaling))",message="a ScheduledTask runs one pod per schedule: replicas and autoscaling do not apply",fieldPath=".replicas"
+type ComponentSpec struct {
+	// projectRef names the Project, in the same organization, the component
+	// belongs to. It cannot change: move a component by recreating it.
+	// +required
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="projectRef is immutable"
+	ProjectRef LocalObjectReference `json:"projectRef"`
+
+	// type of workload: Service, WebApplication, Worker or ScheduledTask.
+	// +required
+	Type ComponentType `json:"type"`
+
+	// image is the container image to run, for example
+	// registry.example.com/shop/web:1.4.2 or a digest reference.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:Pattern=`^[^\s]+$`
+	Image string `json:"image,omitempty"`
+
+	// build is the source the image is built from on a BuildPlane; each
+	// successful build becomes a new Release.
+	// +optional
+	Build *BuildSource `json:"build,omitempty"`
+
+	// container settings: command, args, environment, files, resources.
+	// +optional
+	Container ContainerSpec `json:"container,omitempty"`
+
+	// endpoints the component serves, with names unique within it.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:XValidation:rule="self.all(e, self.exists_one(f, f.port == e.port))",message="endpoint ports must be unique within a component"
+	Endpoints []Endpoint `json:"endpoints,omitempty"`
+
+	// dependencies are endpoints of other components this one calls.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:XValidation:rule="self.all(d, self.exists_one(e, e.component == d.component && e.endpoint == d.endpoint && (has(e.project) ? e.project : '') == (has(d.project) ? d.project : '')))",message="each dependency may be listed only once"
+	Dependencies []Dependency `json:"dependencies,omitempty"`
+
+	// replicas is the fixed number of pods of a long-running component
+	// (default 1). Use autoscaling instead to scale on load.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	Replicas *int32 `json:"replicas,omitempty"`
+
+	// autoscaling scales a long-running component on CPU utilisation.
+	// +optional
+	Autoscaling *Autoscaling `json:"autoscaling,omitempty"`
+
+	// schedule of a ScheduledTask, in cron syntax (five fields, or a macro
+	// such as @hourly), in UTC.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^(@(yearly|annually|monthly|weekly|daily|midnight|hourly)|(\S+\s+){4}\S+)$`
+	Schedule string `json:"schedule,omitempty"`
+
+	// autoDeploy moves the binding of the pipeline's first environment to
+	// every new Release automatically. Other environments move only by
+	// promotion.
+	// +optional
+	AutoDeploy bool `json:"autoDeploy,omitempty"`
+}
+
+// ComponentEnvironmentStatus is where and how a component runs in one
+// environment.
+type ComponentEnvironmentStatus struct {
+	// environment name.
+	// +required
+	Environment string `json:"environment"`
+
+	// release running (or being rolled out) in the environment.
+	// +optional
+	Release string `json:"release,omitempty"`
+
+	// readyPlanes counts the environment's planes on which the release is
+	// healthy.
+	// +optional
+	ReadyPlanes int32 `json:"readyPlanes"`
+
+	// totalPlanes counts the environment's planes.
+	// +optional
+	TotalPlanes int32 `json:"totalPlanes"`
+
+	// urls of the component's Public endpoints in the environment.
+	// +optional
+	// +listType=atomic
+	URLs []string `json:"urls,omitempty"`
+}
+
+// ComponentStatus is the observed state of a Component.
+type ComponentStatus struct {
+	CommonStatus `json:",inline"`
+
+	// latestRelease is the Release made from the current spec.
+	// +optional
+	LatestRelease string `json:"latestRelease,omitempty"`
+
+	// environments summarise the component per environment.
+	// +optional
+	// +listType=map
+	// +listMapKey=environment
+	Environments []ComponentEnvironmentStatus `json:"environments,omitempty"`
+}
+
+// Component is a workload a developer owns: what to run, what it serves and
+// what it calls. Aileron renders everything else.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=comp,categories=aileron
+// +kubebuilder:printcolumn:name="Project",type=string,JSONPath=`.spec.projectRef.name`
+// +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.spec.type`
+// +kubebuilder:printcolumn:name="Release",type=string,JSONPath=`.status.latestRelease`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 40",message="component names must be lowercase DNS labels of at most 40 characters starting with a letter: they name Services and Releases (<name>-<hash>)"
+type Component struct {
+	metav1.TypeMeta `json:",inline"`
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the desired state of the component.
+	// +required
+	Spec ComponentSpec `json:"spec"`
+
+	// status is the observed state of the component.
+	// +optional
+	Status ComponentStatus `json:"status,omitempty"`
+}
+
+// ComponentList is a list of Components.
+//
+// +kubebuilder:object:root=true
+type ComponentList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Component `json:"items"`
+}
+
+func init() {
+	register(&Component{}, &ComponentList{})
+}

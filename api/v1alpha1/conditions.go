@@ -1,0 +1,88 @@
+package v1alpha1
+
+// Condition types. Every kind reports Ready; the others appear where they
+// carry information of their own.
+const (
+	// ConditionReady summarises an object: True when everything it asks for
+	// is in place and healthy. `kubectl wait --for=condition=Ready` works on
+	// every kind.
+	ConditionReady = "Ready"
+
+	// ConditionReconciling is True while the controller is working towards
+	// the spec and expects to get there by itself.
+	ConditionReconciling = "Reconciling"
+
+	// ConditionStalled is True when the controller cannot make progress
+	// without a change by a person: an invalid spec, a missing reference.
+	// Its message says what to change.
+	ConditionStalled = "Stalled"
+
+	// ConditionReachable is True while a plane's API server answers the
+	// hub's probes with valid credentials.
+	ConditionReachable = "Reachable"
+
+	// ConditionAddonsReady is True when a plane's infrastructure stack has
+	// been delivered and reports healthy.
+	ConditionAddonsReady = "AddonsReady"
+
+	// ConditionDeletionBlocked is True while a finalizer waits for a plane
+	// that must be cleaned before the object can go; its message names it.
+	ConditionDeletionBlocked = "DeletionBlocked"
+)
+
+// Condition reasons: CamelCase, for machines; the messages are for people.
+const (
+	ReasonReconciled         = "Reconciled"
+	ReasonProgressing        = "Progressing"
+	ReasonInvalidSpec        = "InvalidSpec"
+	ReasonReferenceNotFound  = "ReferenceNotFound"
+	ReasonKubeconfigInvalid  = "KubeconfigInvalid"
+	ReasonSecretNotFound     = "SecretNotFound"
+	ReasonProbeSucceeded     = "ProbeSucceeded"
+	ReasonProbeFailed        = "ProbeFailed"
+	ReasonUnauthorized       = "Unauthorized"
+	ReasonPlaneUnreachable   = "PlaneUnreachable"
+	ReasonDeliveryFailed     = "DeliveryFailed"
+	ReasonWaitingForWorkload = "WaitingForWorkload"
+	ReasonDeleting           = "Deleting"
+	ReasonSuspended          = "Suspended"
+	ReasonUndeployed         = "Undeployed"
+)
+
+// Labels Aileron puts on what it creates, on the hub and on the planes, so
+// that every object can be traced back to the tenant and workload it serves.
+const (
+	LabelOrganization = "platform.aileron.dev/organization"
+	LabelProject      = "platform.aileron.dev/project"
+	LabelEnvironment  = "platform.aileron.dev/environment"
+	LabelComponent    = "platform.aileron.dev/component"
+	LabelRelease      = "platform.aileron.dev/release"
+	LabelPlane        = "platform.aileron.dev/plane"
+	LabelPlaneType    = "platform.aileron.dev/plane-type"
+
+	// LabelManagedBy marks objects Aileron owns; its value is ManagedByValue.
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	ManagedByValue = "aileron"
+
+	// LabelRegion is the well-known Kubernetes topology label; Aileron reads
+	// it from planes to show where they run, and Environments select on it.
+	LabelRegion = "topology.kubernetes.io/region"
+)
+
+// Finalizers.
+const (
+	// Finalizer is held by every Aileron object whose deletion must clean
+	// something up on the hub or on a plane.
+	Finalizer = "platform.aileron.dev/finalizer"
+)
+
+// Plane types, the values of LabelPlaneType.
+const (
+	PlaneTypeData          = "data"
+	PlaneTypeBuild         = "build"
+	PlaneTypeObservability = "observability"
+)
+
+// DefaultKubeconfigKey is the Secret key a plane's kubeconfig is read from
+// when its reference names no key.
+const DefaultKubeconfigKey = "kubeconfig"

@@ -1,0 +1,136 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// BindingState is what a ReleaseBinding asks of its environment.
+// +kubebuilder:validation:Enum=Active;Suspended;Undeployed
+type BindingState string
+
+const (
+	// BindingActive: the release runs in the environment.
+	BindingActive BindingState = "Active"
+	// BindingSuspended: the objects stay, scaled to zero (CronJobs
+	// suspended), ready to resume.
+	BindingSuspended BindingState = "Suspended"
+	// BindingUndeployed: everything the binding delivered is removed from
+	// the planes; the binding stays to be re-activated.
+	BindingUndeployed BindingState = "Undeployed"
+)
+
+// PlaneHealth is how a release runs on one plane.
+// +kubebuilder:validation:Enum=Healthy;Progressing;Degraded;Suspended;Unreachable;Unknown
+type PlaneHealth string
+
+const (
+	HealthHealthy     PlaneHealth = "Healthy"
+	HealthProgressing PlaneHealth = "Progressing"
+	HealthDegraded    PlaneHealth = "Degraded"
+	HealthSuspended   PlaneHealth = "Suspended"
+	HealthUnreachable PlaneHealth = "Unreachable"
+	HealthUnknown     PlaneHealth = "Unknown"
+)
+
+// ReleaseBindingSpec binds a Component's Release to an Environment.
+type ReleaseBindingSpec struct {
+	// componentRef names the Component. It cannot change.
+	// +required
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="componentRef is immutable"
+	ComponentRef LocalObjectReference `json:"componentRef"`
+
+	// environmentRef names the Environment. It cannot change.
+	// +required
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="environmentRef is immutable"
+	EnvironmentRef LocalObjectReference `json:"environmentRef"`
+
+	// release is the name of the Release to run. Changing it rolls the
+	// environment to that release.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Release string `json:"release"`
+
+	// state is Active (run the release), Suspended (keep it, scaled to
+	// zero) or Undeployed (remove it from the planes).
+	// +optional
+	// +kubebuilder:default=Active
+	State BindingState `json:"state,omitempty"`
+}
+
+// PlaneDeliveryStatus is the delivery of a binding to one plane.
+type PlaneDeliveryStatus struct {
+	// plane is the DataPlane's name.
+	// +required
+	Plane string `json:"plane"`
+
+	// release last delivered to the plane.
+	// +optional
+	Release string `json:"release,omitempty"`
+
+	// health of the release on the plane.
+	// +optional
+	Health PlaneHealth `json:"health,omitempty"`
+
+	// message explains a health other than Healthy.
+	// +optional
+	Message string `json:"message,omitempty"`
+
+	// objects counts the objects delivered to the plane.
+	// +optional
+	Objects int32 `json:"objects,omitempty"`
+}
+
+// ReleaseBindingStatus is the observed state of a ReleaseBinding.
+type ReleaseBindingStatus struct {
+	CommonStatus `json:",inline"`
+
+	// release is the release delivered to every plane of the environment.
+	// +optional
+	Release string `json:"release,omitempty"`
+
+	// planes report the delivery to each of the environment's planes.
+	// +optional
+	// +listType=map
+	// +listMapKey=plane
+	Planes []PlaneDeliveryStatus `json:"planes,omitempty"`
+}
+
+// ReleaseBinding says that a Release of a Component runs in an Environment.
+// It is the unit of delivery and of status; promotion moves its release.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=rb,categories=aileron
+// +kubebuilder:printcolumn:name="Component",type=string,JSONPath=`.spec.componentRef.name`
+// +kubebuilder:printcolumn:name="Environment",type=string,JSONPath=`.spec.environmentRef.name`
+// +kubebuilder:printcolumn:name="Release",type=string,JSONPath=`.spec.release`
+// +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.spec.state`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+type ReleaseBinding struct {
+	metav1.TypeMeta `json:",inline"`
+	// +optional
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the desired state of the binding.
+	// +required
+	Spec ReleaseBindingSpec `json:"spec"`
+
+	// status is the observed state of the binding.
+	// +optional
+	Status ReleaseBindingStatus `json:"status,omitempty"`
+}
+
+// ReleaseBindingList is a list of ReleaseBindings.
+//
+// +kubebuilder:object:root=true
+type ReleaseBindingList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []ReleaseBinding `json:"items"`
+}
+
+func init() {
+	register(&ReleaseBinding{}, &ReleaseBindingList{})
+}

@@ -1,0 +1,188 @@
+// Package manager assembles the Aileron operator: the scheme, the cache
+// (Secrets only from the operator's own namespace), probes, metrics, leader
+// election, and the controllers.
+package manager
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+)
+
+// The manager's own RBAC: leader election, events, and the reviews behind
+// its authenticated metrics endpoint. Each controller's package declares
+// what it needs next to the code that needs it.
+//
+// +kubebuilder:rbac:groups=coordination.k8s.io,namespace=aileron-system,resources=leases,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups=authentication.k8s.io,resources=tokenreviews,verbs=create
+// +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
+
+// LeaderElectionID names the Lease replicas of the manager compete for.
+const LeaderElectionID = "aileron-manager.platform.aileron.dev"
+
+// DefaultNamespace is the operator's namespace when neither the flag nor
+// POD_NAMESPACE says otherwise.
+const DefaultNamespace = "aileron-system"
+
+// Options configure the manager. Every field has a command-line flag.
+type Options struct {
+	// Kubeconfig of the hub; in-cluster configuration when empty.
+	Kubeconfig string
+	// Namespace is the operator's own namespace: plane kubeconfig Secrets
+	// live there, and it is the only namespace whose Secrets are read.
+	Namespace string
+	// MetricsBindAddress serves Prometheus metrics; "0" disables them.
+	MetricsBindAddress string
+	// SecureMetrics serves metrics over HTTPS behind Kubernetes
+	// authentication and authorization.
+	SecureMetrics bool
+	// HealthProbeBindAddress serves /healthz and /readyz.
+	HealthProbeBindAddress string
+	// LeaderElect makes replicas elect one active manager.
+	LeaderElect bool
+	// LeaseDuration, RenewDeadline and RetryPeriod tune leader election.
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
+	// MaxConcurrentReconciles bounds each controller's parallel reconciles.
+	MaxConcurrentReconciles int
+}
+
+// DefaultOptions returns the options a manager runs with when no flag is set.
+func DefaultOptions() Options {
+	ns := os.Getenv("POD_NAMESPACE")
+	if ns == "" {
+		ns = DefaultNamespace
+	}
+	return Options{
+		Namespace:               ns,
+		MetricsBindAddress:      ":8443",
+		SecureMetrics:           true,
+		HealthProbeBindAddress:  ":8081",
+		LeaseDuration:           15 * time.Second,
+		RenewDeadline:           10 * time.Second,
+		RetryPeriod:             2 * time.Second,
+		MaxConcurrentReconciles: 4,
+	}
+}
+
+// BindFlags registers a flag for every option, with o's values as defaults.
+func (o *Options) BindFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "Path to the hub's kubeconfig; in-cluster configuration when empty.")
+	fs.StringVar(&o.Namespace, "namespace", o.Namespace, "The operator's namespace: where plane kubeconfig Secrets are read from (defaults to $POD_NAMESPACE).")
+	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", o.MetricsBindAddress, "Address of the metrics endpoint; 0 disables it.")
+	fs.BoolVar(&o.SecureMetrics, "metrics-secure", o.SecureMetrics, "Serve metrics over HTTPS, for callers Kubernetes authorizes to get /metrics.")
+	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", o.HealthProbeBindAddress, "Address of the /healthz and /readyz endpoints.")
+	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "Elect one active manager among replicas.")
+	fs.DurationVar(&o.LeaseDuration, "leader-elect-lease-duration", o.LeaseDuration, "How long a leader's lease lasts without renewal.")
+	fs.DurationVar(&o.RenewDeadline, "leader-elect-renew-deadline", o.RenewDeadline, "How long the leader keeps trying to renew before it steps down.")
+	fs.DurationVar(&o.RetryPeriod, "leader-elect-retry-period", o.RetryPeriod, "How often candidates try to acquire or renew the lease.")
+	fs.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", o.MaxConcurrentReconciles, "Reconciles each controller may run at once.")
+}
+
+// Validate reports options that cannot work.
+func (o Options) Validate() error {
+	var errs []error
+	if o.Namespace == "" {
+		errs = append(errs, errors.New("--namespace must not be empty"))
+	}
+	if o.MaxConcurrentReconciles < 1 {
+		errs = append(errs, fmt.Errorf("--max-concurrent-reconciles must be at least 1, not %d", o.MaxConcurrentReconciles))
+	}
+	if o.LeaderElect && (o.LeaseDuration <= o.RenewDeadline || o.RenewDeadline <= o.RetryPeriod) {
+		errs = append(errs, errors.New("leader election needs lease duration > renew deadline > retry period"))
+	}
+	return errors.Join(errs...)
+}
+
+// Scheme returns a scheme with the Kubernetes built-in kinds and Aileron's.
+func Scheme() *runtime.Scheme {
+	s := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(s))
+	utilruntime.Must(platformv1alpha1.AddToScheme(s))
+	return s
+}
+
+// Run starts the manager and blocks until ctx ends or the manager fails.
+func Run(ctx context.Context, o Options) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	cfg, err := restConfig(o.Kubeconfig)
+	if err != nil {
+		return err
+	}
+	mgr, err := New(cfg, o)
+	if err != nil {
+		return err
+	}
+	ctrl.LoggerFrom(ctx).Info("starting manager", "namespace", o.Namespace, "leaderElection", o.LeaderElect)
+	return mgr.Start(ctx)
+}
+
+// New builds a manager with its probes, metrics, cache and controllers.
+func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
+	metrics := metricsserver.Options{BindAddress: o.MetricsBindAddress, SecureServing: o.SecureMetrics}
+	if o.SecureMetrics {
+		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:                  Scheme(),
+		Metrics:                 metrics,
+		HealthProbeBindAddress:  o.HealthProbeBindAddress,
+		LeaderElection:          o.LeaderElect,
+		LeaderElectionID:        LeaderElectionID,
+		LeaderElectionNamespace: o.Namespace,
+		LeaseDuration:           &o.LeaseDuration,
+		RenewDeadline:           &o.RenewDeadline,
+		RetryPeriod:             &o.RetryPeriod,
+		// Stepping down must not wait for in-flight reconciles: the next
+		// leader starts as soon as the lease is released.
+		LeaderElectionReleaseOnCancel: true,
+		Cache: cache.Options{
+			// Least privilege: plane credentials live in the operator's
+			// namespace, and no other Secret is ever cached or read.
+			ByObject: map[client.Object]cache.ByObject{
+				&corev1.Secret{}: {Namespaces: map[string]cache.Config{o.Namespace: {}}},
+			},
+		},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating the manager: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	return mgr, nil
+}
+
+func restConfig(kubeconfig string) (*rest.Config, error) {
+	if kubeconfig == "" {
+		return ctrl.GetConfig()
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("reading kubeconfig %s: %w", kubeconfig, err)
+	}
+	return cfg, nil
+}

@@ -1,0 +1,387 @@
+package validation
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+)
+
+// bases are valid manifests of each kind; every case below breaks one
+// thing in one of them with a JSON merge patch.
+var bases = map[string]string{
+	"Organization": `
+apiVersion: platform.aileron.dev/v1alpha1
+kind: Organization
+spec:
+  adminGroups: [platform]`,
+	"DataPlane": `
+apiVersion: platform.aileron.dev/v1alpha1
+kind: DataPlane
+spec:
+  kubeconfigSecretRef: {name: plane-kubeconfig}
+  gateway: {publicHost: apps.example.com}`,
+	"BuildPlane": `
+apiVersion: platform.aileron.dev/v1alpha1
+kind: BuildPlane
+spec:
+  kubeconfigSecretRef: {name: builder-kubeconfig}
+  registry: {prefix: registry.example.com/builds}`,
+	"ObservabilityPlane": `
+apiVersion: platform.aileron.dev/v1alpha1
+kind: ObservabilityPlane
+spec:
+  kubeconfigSecretRef: {name: observer-kubeconfig}
+  logs: {ingestURL: "https://logs.example.com/insert"}`,
+	"Environment": `
+apiVersion: platform.aileron.dev/v1alpha1
+kind: Environment
+metadata: {namespace: acme}
+spec:
+  dataPlaneRef: {name: eu-1}`,
+	"DeploymentPipeline": `
+apiVersion: platform.aileron.dev/v1alpha1
+kind: DeploymentPipeline
+metadata: {namespace: acme}
+spec:
+  promotionPaths:
+  - sourceEnvironmentRef: development
+    targetEnvironmentRefs: [{name: production, requiresApproval: true}]`,
+	"Project": `
+apiVersion: platform.aileron.dev/v1alpha1
+kind: Project
+metadata: {namespace: acme}
+spec:
+  deploymentPipelineRef: {name: standard}`,
+	"Component": `
+apiVersion: platform.aileron.dev/v1alpha1
+kind: Component
+metadata: {namespace: acme}
+spec:
+  projectRef: {name: shop}
+  type: Service
+  image: registry.example.com/shop/api:1.0.0
+  endpoints: [{name: http, port: 8080}]`,
+	"Release": `
+apiVersion: platform.aileron.dev/v1alpha1
+kind: Release
+metadata: {namespace: acme}
+spec:
+  componentRef: {name: api}
+  image: registry.example.com/shop/api:1.0.0
+  componentSpec:
+    projectRef: {name: shop}
+    type: Service
+    image: registry.example.com/shop/api:1.0.0`,
+	"ReleaseBinding": `
+apiVersion: platform.aileron.dev/v1alpha1
+kind: ReleaseBinding
+metadata: {namespace: acme}
+spec:
+  componentRef: {name: api}
+  environmentRef: {name: development}
+  release: api-0123456789`,
+}
+
+type invalidCase struct {
+	name string
+	kind string
+	// create is merged into the base before it is created.
+	create string
+	// update, when set, is merged into the created object, which must be
+	// accepted; the update must then be refused.
+	update string
+	// field and message must both appear in the API server's answer.
+	field, message string
+}
+
+var invalidCases = []invalidCase{
+	// Organization
+	{name: "organization name too long for its cell namespaces", kind: "Organization",
+		create: `{"metadata":{"name":"a-very-long-organization-name-x"}}`,
+		field:  "organization names", message: "at most 30 characters"},
+	{name: "organization name is not a DNS label", kind: "Organization",
+		create: `{"metadata":{"name":"acme.corp"}}`,
+		field:  "organization names", message: "lowercase DNS labels"},
+	{name: "organization group listed twice", kind: "Organization",
+		create: `{"spec":{"viewerGroups":["everyone","everyone"]}}`,
+		field:  "spec.viewerGroups[1]", message: "Duplicate value"},
+	{name: "organization with a misspelt field", kind: "Organization",
+		create: `{"spec":{"admins":["platform"]}}`,
+		field:  "spec.admins", message: "unknown field"},
+
+	// DataPlane
+	{name: "data plane without kubeconfig secret", kind: "DataPlane",
+		create: `{"spec":{"kubeconfigSecretRef":null}}`,
+		field:  "spec.kubeconfigSecretRef", message: "Required value"},
+	{name: "data plane with an empty secret name", kind: "DataPlane",
+		create: `{"spec":{"kubeconfigSecretRef":{"name":""}}}`,
+		field:  "spec.kubeconfigSecretRef.name", message: "at least 1 chars long"},
+	{name: "data plane with an unknown delivery mode", kind: "DataPlane",
+		create: `{"spec":{"delivery":"Push"}}`,
+		field:  "spec.delivery", message: `Unsupported value: "Push"`},
+	{name: "data plane with a malformed public host", kind: "DataPlane",
+		create: `{"spec":{"gateway":{"publicHost":"Apps Example"}}}`,
+		field:  "spec.gateway.publicHost", message: "should match"},
+
+	// BuildPlane
+	{name: "build plane without registry", kind: "BuildPlane",
+		create: `{"spec":{"registry":null}}`,
+		field:  "spec.registry", message: "Required value"},
+	{name: "build plane registry given as a URL", kind: "BuildPlane",
+		create: `{"spec":{"registry":{"prefix":"https://registry.example.com"}}}`,
+		field:  "spec.registry.prefix", message: "should match"},
+
+	// ObservabilityPlane
+	{name: "observability plane serving nothing", kind: "ObservabilityPlane",
+		create: `{"spec":{"logs":null}}`,
+		field:  "spec.logs or spec.metrics", message: "must serve logs, metrics or both"},
+	{name: "observability plane with a malformed ingest URL", kind: "ObservabilityPlane",
+		create: `{"spec":{"logs":{"ingestURL":"logs at port 9428"}}}`,
+		field:  "spec.logs.ingestURL", message: "must be an http or https URL"},
+
+	// Environment
+	{name: "environment with both a plane and a selector", kind: "Environment",
+		create: `{"spec":{"dataPlaneSelector":{"matchLabels":{"topology.kubernetes.io/region":"eu"}}}}`,
+		field:  "dataPlaneRef", message: "set exactly one of dataPlaneRef (one plane) or dataPlaneSelector"},
+	{name: "environment with neither a plane nor a selector", kind: "Environment",
+		create: `{"spec":{"dataPlaneRef":null,"isProduction":true}}`,
+		field:  "dataPlaneRef", message: "set exactly one of dataPlaneRef (one plane) or dataPlaneSelector"},
+	{name: "environment name too long for cell namespaces", kind: "Environment",
+		create: `{"metadata":{"name":"pre-production-europe-2"}}`,
+		field:  "environment names", message: "at most 20 characters"},
+
+	// DeploymentPipeline
+	{name: "pipeline without promotion paths", kind: "DeploymentPipeline",
+		create: `{"spec":{"promotionPaths":null}}`,
+		field:  "spec.promotionPaths", message: "Required value"},
+	{name: "pipeline with an empty list of paths", kind: "DeploymentPipeline",
+		create: `{"spec":{"promotionPaths":[]}}`,
+		field:  "spec.promotionPaths", message: "should have at least 1 items"},
+	{name: "pipeline path targeting its own source", kind: "DeploymentPipeline",
+		create: `{"spec":{"promotionPaths":[{"sourceEnvironmentRef":"staging","targetEnvironmentRefs":[{"name":"staging"}]}]}}`,
+		field:  "spec.promotionPaths[0]", message: "cannot target its own source environment"},
+	{name: "pipeline with the same source twice", kind: "DeploymentPipeline",
+		create: `{"spec":{"promotionPaths":[{"sourceEnvironmentRef":"dev","targetEnvironmentRefs":[{"name":"staging"}]},{"sourceEnvironmentRef":"dev","targetEnvironmentRefs":[{"name":"prod"}]}]}}`,
+		field:  "spec.promotionPaths[1]", message: "Duplicate value"},
+	{name: "pipeline path with the same target twice", kind: "DeploymentPipeline",
+		create: `{"spec":{"promotionPaths":[{"sourceEnvironmentRef":"dev","targetEnvironmentRefs":[{"name":"prod"},{"name":"prod","requiresApproval":true}]}]}}`,
+		field:  "spec.promotionPaths[0].targetEnvironmentRefs[1]", message: "Duplicate value"},
+	{name: "pipeline path without targets", kind: "DeploymentPipeline",
+		create: `{"spec":{"promotionPaths":[{"sourceEnvironmentRef":"dev","targetEnvironmentRefs":[]}]}}`,
+		field:  "spec.promotionPaths[0].targetEnvironmentRefs", message: "should have at least 1 items"},
+
+	// Project
+	{name: "project without pipeline", kind: "Project",
+		create: `{"spec":{"deploymentPipelineRef":null}}`,
+		field:  "spec.deploymentPipelineRef", message: "Required value"},
+	{name: "project name is not a DNS label", kind: "Project",
+		create: `{"metadata":{"name":"shop.v2"}}`,
+		field:  "project names", message: "lowercase DNS labels"},
+
+	// Component
+	{name: "component of an unknown type", kind: "Component",
+		create: `{"spec":{"type":"Daemon"}}`,
+		field:  "spec.type", message: `Unsupported value: "Daemon"`},
+	{name: "component without project", kind: "Component",
+		create: `{"spec":{"projectRef":null}}`,
+		field:  "spec.projectRef", message: "Required value"},
+	{name: "endpoint port above 65535", kind: "Component",
+		create: `{"spec":{"endpoints":[{"name":"http","port":70000}]}}`,
+		field:  "spec.endpoints[0].port", message: "less than or equal to 65535"},
+	{name: "endpoint port 0", kind: "Component",
+		create: `{"spec":{"endpoints":[{"name":"http","port":0}]}}`,
+		field:  "spec.endpoints[0].port", message: "greater than or equal to 1"},
+	{name: "duplicate endpoint names", kind: "Component",
+		create: `{"spec":{"endpoints":[{"name":"http","port":8080},{"name":"http","port":9090}]}}`,
+		field:  "spec.endpoints[1]", message: "Duplicate value"},
+	{name: "duplicate endpoint ports", kind: "Component",
+		create: `{"spec":{"endpoints":[{"name":"http","port":8080},{"name":"admin","port":8080}]}}`,
+		field:  "spec.endpoints", message: "endpoint ports must be unique"},
+	{name: "endpoint with an unknown protocol", kind: "Component",
+		create: `{"spec":{"endpoints":[{"name":"dns","port":53,"protocol":"UDP"}]}}`,
+		field:  "spec.endpoints[0].protocol", message: `Unsupported value: "UDP"`},
+	{name: "endpoint with an unknown visibility", kind: "Component",
+		create: `{"spec":{"endpoints":[{"name":"http","port":8080,"visibility":"Internal"}]}}`,
+		field:  "spec.endpoints[0].visibility", message: `Unsupported value: "Internal"`},
+	{name: "public TCP endpoint", kind: "Component",
+		create: `{"spec":{"endpoints":[{"name":"db","port":5432,"protocol":"TCP","visibility":"Public"}]}}`,
+		field:  "spec.endpoints[0].visibility", message: "a TCP endpoint cannot be Public"},
+	{name: "path on a gRPC endpoint", kind: "Component",
+		create: `{"spec":{"endpoints":[{"name":"grpc","port":9090,"protocol":"gRPC","path":"/api"}]}}`,
+		field:  "spec.endpoints[0].path", message: "path is only used by HTTP endpoints"},
+	{name: "endpoint name longer than a port name may be", kind: "Component",
+		create: `{"spec":{"endpoints":[{"name":"a-very-long-endpoint","port":8080}]}}`,
+		field:  "spec.endpoints[0].name", message: "may not be more than 15 bytes"},
+	{name: "empty image", kind: "Component",
+		create: `{"spec":{"image":""}}`,
+		field:  "spec.image", message: "at least 1 chars long"},
+	{name: "image with whitespace", kind: "Component",
+		create: `{"spec":{"image":"registry.example.com/api latest"}}`,
+		field:  "spec.image", message: "should match"},
+	{name: "neither image nor build", kind: "Component",
+		create: `{"spec":{"image":null}}`,
+		field:  "image", message: "set exactly one of image (a built image) or build (a source to build)"},
+	{name: "both image and build", kind: "Component",
+		create: `{"spec":{"build":{"repository":"https://git.example.com/shop/api.git"}}}`,
+		field:  "image", message: "set exactly one of image (a built image) or build (a source to build)"},
+	{name: "build from something that is not a Git URL", kind: "Component",
+		create: `{"spec":{"image":null,"build":{"repository":"my laptop"}}}`,
+		field:  "spec.build.repository", message: "repository must be a Git URL"},
+	{name: "dockerfile path with the buildpacks strategy", kind: "Component",
+		create: `{"spec":{"image":null,"build":{"repository":"https://git.example.com/shop/api.git","dockerfilePath":"Dockerfile"}}}`,
+		field:  "spec.build.dockerfilePath", message: "dockerfilePath is only used with strategy Dockerfile"},
+	{name: "scheduled task without schedule", kind: "Component",
+		create: `{"spec":{"type":"ScheduledTask","endpoints":null}}`,
+		field:  "spec.schedule", message: "a ScheduledTask needs a schedule"},
+	{name: "schedule on a service", kind: "Component",
+		create: `{"spec":{"schedule":"0 3 * * *"}}`,
+		field:  "spec.schedule", message: "schedule is only used by ScheduledTask components"},
+	{name: "schedule that is not cron", kind: "Component",
+		create: `{"spec":{"type":"ScheduledTask","endpoints":null,"schedule":"every night"}}`,
+		field:  "spec.schedule", message: "should match"},
+	{name: "replicas on a scheduled task", kind: "Component",
+		create: `{"spec":{"type":"ScheduledTask","endpoints":null,"schedule":"@daily","replicas":2}}`,
+		field:  "spec.replicas", message: "a ScheduledTask runs one pod per schedule"},
+	{name: "endpoints on a worker", kind: "Component",
+		create: `{"spec":{"type":"Worker"}}`,
+		field:  "spec.endpoints", message: "only Service and WebApplication components expose endpoints"},
+	{name: "negative replicas", kind: "Component",
+		create: `{"spec":{"replicas":-1}}`,
+		field:  "spec.replicas", message: "greater than or equal to 0"},
+	{name: "both replicas and autoscaling", kind: "Component",
+		create: `{"spec":{"replicas":2,"autoscaling":{"maxReplicas":4}}}`,
+		field:  "spec.autoscaling", message: "set replicas or autoscaling, not both"},
+	{name: "autoscaling minimum above maximum", kind: "Component",
+		create: `{"spec":{"autoscaling":{"minReplicas":5,"maxReplicas":2}}}`,
+		field:  "spec.autoscaling", message: "autoscaling.minReplicas must not exceed autoscaling.maxReplicas"},
+	{name: "autoscaling CPU target above 100 percent", kind: "Component",
+		create: `{"spec":{"autoscaling":{"maxReplicas":4,"targetCPUUtilizationPercentage":150}}}`,
+		field:  "spec.autoscaling.targetCPUUtilizationPercentage", message: "less than or equal to 100"},
+	{name: "environment variable with a value and a secret", kind: "Component",
+		create: `{"spec":{"container":{"env":[{"name":"TOKEN","value":"x","secretKeyRef":{"name":"s","key":"k"}}]}}}`,
+		field:  "spec.container.env[0]", message: "set exactly one of value or secretKeyRef"},
+	{name: "environment variable with an invalid name", kind: "Component",
+		create: `{"spec":{"container":{"env":[{"name":"1-BAD","value":"x"}]}}}`,
+		field:  "spec.container.env[0].name", message: "should match"},
+	{name: "file mounted at a relative path", kind: "Component",
+		create: `{"spec":{"container":{"files":[{"mountPath":"etc/app.conf","content":"x"}]}}}`,
+		field:  "spec.container.files[0].mountPath", message: "should match"},
+	{name: "the same dependency twice", kind: "Component",
+		create: `{"spec":{"dependencies":[{"component":"db","endpoint":"sql"},{"component":"db","endpoint":"sql"}]}}`,
+		field:  "spec.dependencies", message: "each dependency may be listed only once"},
+	{name: "component name too long for its releases", kind: "Component",
+		create: `{"metadata":{"name":"a-component-name-that-is-far-too-long-xyz"}}`,
+		field:  "component names", message: "at most 40 characters"},
+	{name: "component moved to another project", kind: "Component",
+		update: `{"spec":{"projectRef":{"name":"other"}}}`,
+		field:  "spec.projectRef", message: "projectRef is immutable"},
+
+	// Release
+	{name: "release without image", kind: "Release",
+		create: `{"spec":{"image":null}}`,
+		field:  "spec.image", message: "Required value"},
+	{name: "release spec edited", kind: "Release",
+		update: `{"spec":{"image":"registry.example.com/shop/api:2.0.0"}}`,
+		field:  "spec", message: "a Release is immutable"},
+
+	// ReleaseBinding
+	{name: "binding in an unknown state", kind: "ReleaseBinding",
+		create: `{"spec":{"state":"Paused"}}`,
+		field:  "spec.state", message: `Unsupported value: "Paused"`},
+	{name: "binding without release", kind: "ReleaseBinding",
+		create: `{"spec":{"release":null}}`,
+		field:  "spec.release", message: "Required value"},
+	{name: "binding moved to another environment", kind: "ReleaseBinding",
+		update: `{"spec":{"environmentRef":{"name":"production"}}}`,
+		field:  "spec.environmentRef", message: "environmentRef is immutable"},
+	{name: "binding moved to another component", kind: "ReleaseBinding",
+		update: `{"spec":{"componentRef":{"name":"web"}}}`,
+		field:  "spec.componentRef", message: "componentRef is immutable"},
+}
+
+// TestInvalidManifestsRefused checks that the API server refuses each
+// malformed manifest, naming the field and the rule it breaks.
+func TestInvalidManifestsRefused(t *testing.T) {
+	if len(invalidCases) < 30 {
+		t.Fatalf("only %d invalid cases", len(invalidCases))
+	}
+	ctx := context.Background()
+	for i, tc := range invalidCases {
+		t.Run(tc.name, func(t *testing.T) {
+			obj := build(t, tc.kind, fmt.Sprintf("case-%d", i), tc.create)
+			err := k8s.Create(ctx, obj, client.FieldValidation("Strict"))
+			if tc.update != "" {
+				if err != nil {
+					t.Fatalf("the object to update was refused: %v", err)
+				}
+				obj = patched(t, obj, tc.update)
+				err = k8s.Update(ctx, obj, client.FieldValidation("Strict"))
+			}
+			if err == nil {
+				t.Fatalf("%s was accepted", tc.kind)
+			}
+			if !apierrors.IsInvalid(err) && !apierrors.IsBadRequest(err) {
+				t.Fatalf("refused for the wrong reason: %v", err)
+			}
+			t.Log(err)
+			for _, want := range []string{tc.field, tc.message} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("the error does not mention %q:\n%v", want, err)
+				}
+			}
+		})
+	}
+}
+
+// TestBasesAccepted guards the table above: each base must be valid, or
+// every case built from it would pass for the wrong reason.
+func TestBasesAccepted(t *testing.T) {
+	for kind := range bases {
+		obj := build(t, kind, "base-"+strings.ToLower(kind), "")
+		if err := k8s.Create(context.Background(), obj, client.FieldValidation("Strict")); err != nil {
+			t.Errorf("the base %s was refused: %v", kind, err)
+		}
+	}
+}
+
+func build(t *testing.T, kind, name, patch string) *unstructured.Unstructured {
+	t.Helper()
+	base, err := yaml.YAMLToJSON([]byte(bases[kind]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := &unstructured.Unstructured{}
+	if err := json.Unmarshal(base, &obj.Object); err != nil {
+		t.Fatal(err)
+	}
+	obj.SetName(name)
+	if patch == "" {
+		return obj
+	}
+	return patched(t, obj, patch)
+}
+
+func patched(t *testing.T, obj *unstructured.Unstructured, patch string) *unstructured.Unstructured {
+	t.Helper()
+	doc, err := json.Marshal(obj.Object)
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged, err := jsonpatch.MergePatch(doc, []byte(patch))
+	if err != nil {
+		t.Fatalf("patch %s: %v", patch, err)
+	}
+	out := &unstructured.Unstructured{}
+	if err := json.Unmarshal(merged, &out.Object); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

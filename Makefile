@@ -69,7 +69,6 @@ fmt: ## Format the code.
 .PHONY: vet
 vet: ## Run go vet.
 	go vet ./...
-	cd hack/tools && go vet ./... 2>/dev/null || true
 
 .PHONY: lint
 lint: $(GOLANGCI_LINT) ## Run golangci-lint.

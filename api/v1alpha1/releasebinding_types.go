@@ -76,9 +76,36 @@ type PlaneDeliveryStatus struct {
 	// +optional
 	Message string `json:"message,omitempty"`
 
-	// objects counts the objects delivered to the plane.
+	// namespace is the cell namespace on the plane.
 	// +optional
-	Objects int32 `json:"objects,omitempty"`
+	Namespace string `json:"namespace,omitempty"`
+
+	// urls of the component's Public endpoints on the plane.
+	// +optional
+	// +listType=atomic
+	URLs []string `json:"urls,omitempty"`
+
+	// inventory lists the objects delivered to the plane. What a new render
+	// no longer contains is deleted; deleting the binding deletes them all.
+	// +optional
+	// +listType=atomic
+	Inventory []InventoryEntry `json:"inventory,omitempty"`
+}
+
+// InventoryEntry identifies an object delivered to a plane.
+type InventoryEntry struct {
+	// apiVersion of the object.
+	// +required
+	APIVersion string `json:"apiVersion"`
+	// kind of the object.
+	// +required
+	Kind string `json:"kind"`
+	// namespace of the object; empty for cluster-scoped objects.
+	// +optional
+	Namespace string `json:"namespace,omitempty"`
+	// name of the object.
+	// +required
+	Name string `json:"name"`
 }
 
 // ReleaseBindingStatus is the observed state of a ReleaseBinding.

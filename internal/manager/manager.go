@@ -63,6 +63,15 @@ type Options struct {
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 	// MaxConcurrentReconciles bounds each controller's parallel reconciles.
 	MaxConcurrentReconciles int
+	// PlaneProbeInterval is how often each plane is probed.
+	PlaneProbeInterval time.Duration
+	// PlaneStatusRefresh bounds how stale a healthy plane's lastProbeTime
+	// may get: it is written only when something else changes or this
+	// much time has passed.
+	PlaneStatusRefresh time.Duration
+	// ResyncPeriod is how often delivered objects are applied again even
+	// when nothing changed, restoring what was edited on a plane by hand.
+	ResyncPeriod time.Duration
 }
 
 // DefaultOptions returns the options a manager runs with when no flag is set.
@@ -80,6 +89,9 @@ func DefaultOptions() Options {
 		RenewDeadline:           10 * time.Second,
 		RetryPeriod:             2 * time.Second,
 		MaxConcurrentReconciles: 4,
+		PlaneProbeInterval:      10 * time.Second,
+		PlaneStatusRefresh:      5 * time.Minute,
+		ResyncPeriod:            5 * time.Minute,
 	}
 }
 
@@ -95,6 +107,9 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.RenewDeadline, "leader-elect-renew-deadline", o.RenewDeadline, "How long the leader keeps trying to renew before it steps down.")
 	fs.DurationVar(&o.RetryPeriod, "leader-elect-retry-period", o.RetryPeriod, "How often candidates try to acquire or renew the lease.")
 	fs.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", o.MaxConcurrentReconciles, "Reconciles each controller may run at once.")
+	fs.DurationVar(&o.PlaneProbeInterval, "plane-probe-interval", o.PlaneProbeInterval, "How often each plane's API server is probed.")
+	fs.DurationVar(&o.PlaneStatusRefresh, "plane-status-refresh", o.PlaneStatusRefresh, "How stale a healthy plane's lastProbeTime may get before it is rewritten.")
+	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod, "How often delivered objects are applied again, restoring changes made on planes by hand.")
 }
 
 // Validate reports options that cannot work.
@@ -105,6 +120,11 @@ func (o Options) Validate() error {
 	}
 	if o.MaxConcurrentReconciles < 1 {
 		errs = append(errs, fmt.Errorf("--max-concurrent-reconciles must be at least 1, not %d", o.MaxConcurrentReconciles))
+	}
+	for name, d := range map[string]time.Duration{"--plane-probe-interval": o.PlaneProbeInterval, "--plane-status-refresh": o.PlaneStatusRefresh, "--resync-period": o.ResyncPeriod} {
+		if d < time.Second {
+			errs = append(errs, fmt.Errorf("%s must be at least 1s, not %s", name, d))
+		}
 	}
 	if o.LeaderElect && (o.LeaseDuration <= o.RenewDeadline || o.RenewDeadline <= o.RetryPeriod) {
 		errs = append(errs, errors.New("leader election needs lease duration > renew deadline > retry period"))
@@ -171,6 +191,9 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		return nil, err
 	}
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	if err := setupControllers(mgr, o); err != nil {
 		return nil, err
 	}
 	return mgr, nil

@@ -1,0 +1,57 @@
+package common
+
+import (
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+)
+
+// Conditions is what every Aileron status carries.
+type Conditions interface {
+	metav1.Object
+	GetConditions() *[]metav1.Condition
+}
+
+// SetCondition sets one condition, keeping its transition time when its
+// status does not change.
+func SetCondition(obj Conditions, condType string, status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(obj.GetConditions(), metav1.Condition{
+		Type:               condType,
+		Status:             status,
+		Reason:             reason,
+		Message:            message,
+		ObservedGeneration: obj.GetGeneration(),
+	})
+}
+
+// MarkReady records success: Ready=True, and neither Reconciling nor
+// Stalled.
+func MarkReady(obj Conditions, message string) {
+	SetCondition(obj, platformv1alpha1.ConditionReady, metav1.ConditionTrue, platformv1alpha1.ReasonReconciled, message)
+	meta.RemoveStatusCondition(obj.GetConditions(), platformv1alpha1.ConditionReconciling)
+	meta.RemoveStatusCondition(obj.GetConditions(), platformv1alpha1.ConditionStalled)
+}
+
+// MarkProgressing records work under way that will finish by itself:
+// Ready=False and Reconciling=True with the same reason and message.
+func MarkProgressing(obj Conditions, reason, message string) {
+	SetCondition(obj, platformv1alpha1.ConditionReady, metav1.ConditionFalse, reason, message)
+	SetCondition(obj, platformv1alpha1.ConditionReconciling, metav1.ConditionTrue, reason, message)
+	meta.RemoveStatusCondition(obj.GetConditions(), platformv1alpha1.ConditionStalled)
+}
+
+// MarkStalled records a problem only a person can fix: Ready=False and
+// Stalled=True, with a message that says what to change.
+func MarkStalled(obj Conditions, reason, message string) {
+	SetCondition(obj, platformv1alpha1.ConditionReady, metav1.ConditionFalse, reason, message)
+	SetCondition(obj, platformv1alpha1.ConditionStalled, metav1.ConditionTrue, reason, message)
+	meta.RemoveStatusCondition(obj.GetConditions(), platformv1alpha1.ConditionReconciling)
+}
+
+// IsReady tells whether obj's Ready condition is True for its current
+// generation.
+func IsReady(obj Conditions) bool {
+	c := meta.FindStatusCondition(*obj.GetConditions(), platformv1alpha1.ConditionReady)
+	return c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == obj.GetGeneration()
+}

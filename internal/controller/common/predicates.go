@@ -1,0 +1,33 @@
+package common
+
+import (
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+)
+
+// CreatedOrDeleted passes creations, deletions, and the update that marks
+// an object for deletion: for watches that care whether something exists.
+func CreatedOrDeleted() predicate.Predicate {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			return e.ObjectNew.GetDeletionTimestamp() != nil && e.ObjectOld.GetDeletionTimestamp() == nil
+		},
+		GenericFunc: func(event.GenericEvent) bool { return false },
+	}
+}
+
+// ReadyChanged passes updates that change an object's Ready condition or
+// generation, and creations and deletions.
+func ReadyChanged() predicate.Predicate {
+	return predicate.Funcs{
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			o, okOld := e.ObjectOld.(Conditions)
+			n, okNew := e.ObjectNew.(Conditions)
+			if !okOld || !okNew {
+				return true
+			}
+			return IsReady(o) != IsReady(n) || o.GetGeneration() != n.GetGeneration() ||
+				(n.GetDeletionTimestamp() != nil && o.GetDeletionTimestamp() == nil)
+		},
+	}
+}

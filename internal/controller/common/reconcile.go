@@ -1,0 +1,78 @@
+package common
+
+import (
+	"context"
+	"errors"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+)
+
+// Object is what the Reconcile skeleton needs of a kind.
+type Object interface {
+	client.Object
+	Conditions
+	SetObservedGeneration(int64)
+}
+
+// Hooks are a controller's two halves: what to do for a live object, and
+// how to clean up for a deleted one. ReconcileDelete removes the finalizer
+// when the cleanup is complete.
+type Hooks[T Object] interface {
+	ReconcileNormal(ctx context.Context, obj T) (ctrl.Result, error)
+	ReconcileDelete(ctx context.Context, obj T) (ctrl.Result, error)
+}
+
+// Forgetter is implemented by hooks that keep state about objects outside
+// the API (a client registry): Forget is called when the object is gone.
+type Forgetter interface {
+	Forget(req ctrl.Request)
+}
+
+// Reconcile is the skeleton every controller shares: get the object (done
+// if it is gone), log with its organization, hold the finalizer, run the
+// hook, and patch what changed; observedGeneration moves only when the hook
+// succeeded.
+func Reconcile[T Object](ctx context.Context, c client.Client, req ctrl.Request, obj T, hooks Hooks[T]) (_ ctrl.Result, retErr error) {
+	if err := c.Get(ctx, req.NamespacedName, obj); err != nil {
+		if f, ok := hooks.(Forgetter); ok && client.IgnoreNotFound(err) == nil {
+			f.Forget(req)
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	log := ctrl.LoggerFrom(ctx)
+	if org := obj.GetLabels()[platformv1alpha1.LabelOrganization]; org != "" {
+		log = log.WithValues("organization", org)
+	} else if obj.GetNamespace() != "" {
+		log = log.WithValues("organization", obj.GetNamespace())
+	}
+	if project := obj.GetLabels()[platformv1alpha1.LabelProject]; project != "" {
+		log = log.WithValues("project", project)
+	}
+	ctx = ctrl.LoggerInto(ctx, log)
+
+	patcher, err := NewPatcher(c, obj)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	var result ctrl.Result
+	defer func() {
+		if retErr == nil && obj.GetDeletionTimestamp().IsZero() {
+			obj.SetObservedGeneration(obj.GetGeneration())
+		}
+		retErr = errors.Join(retErr, patcher.Patch(ctx, obj))
+	}()
+	if !obj.GetDeletionTimestamp().IsZero() {
+		if !controllerutil.ContainsFinalizer(obj, platformv1alpha1.Finalizer) {
+			return ctrl.Result{}, nil
+		}
+		result, err = hooks.ReconcileDelete(ctx, obj)
+		return result, err
+	}
+	controllerutil.AddFinalizer(obj, platformv1alpha1.Finalizer)
+	result, err = hooks.ReconcileNormal(ctx, obj)
+	return result, err
+}

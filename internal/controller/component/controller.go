@@ -1,0 +1,221 @@
+// Package component reconciles Components: each spec becomes an immutable
+// Release, the pipeline's first environment gets a ReleaseBinding (moved
+// to each new Release when autoDeploy is set), and the bindings' state is
+// summarised back on the Component.
+package component
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/controller/common"
+	"github.com/aileron-dev/aileron/internal/controller/index"
+	"github.com/aileron-dev/aileron/internal/resolve"
+)
+
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=components,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=components/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=components/finalizers,verbs=update
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=releases,verbs=get;list;watch;create;delete
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=projects;deploymentpipelines,verbs=get;list;watch
+
+// ReasonAwaitingBuild: the component builds from source and no image has
+// been built yet.
+const ReasonAwaitingBuild = "AwaitingBuild"
+
+// Reconciler reconciles Components.
+type Reconciler struct {
+	client.Client
+	MaxConcurrentReconciles int
+}
+
+// SetupWithManager registers the controller: its bindings' status rolls
+// up into it, its project's readiness gates it, and its callees' changes
+// re-check its dependencies.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&platformv1alpha1.Component{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, common.CreatedOrDeleted()))).
+		// Every binding of the component, not only the one it owns: bindings
+		// made by promotion or by hand roll up too.
+		Watches(&platformv1alpha1.ReleaseBinding{}, handler.EnqueueRequestsFromMapFunc(componentOfBinding)).
+		Watches(&platformv1alpha1.Project{}, handler.EnqueueRequestsFromMapFunc(r.componentsOfProject), builder.WithPredicates(common.ReadyChanged())).
+		Watches(&platformv1alpha1.Component{}, handler.EnqueueRequestsFromMapFunc(r.callers),
+			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, common.CreatedOrDeleted()))).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
+		Complete(r)
+}
+
+func componentOfBinding(_ context.Context, o client.Object) []reconcile.Request {
+	b, ok := o.(*platformv1alpha1.ReleaseBinding)
+	if !ok {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: b.Namespace, Name: b.Spec.ComponentRef.Name}}}
+}
+
+func (r *Reconciler) componentsOfProject(ctx context.Context, o client.Object) []reconcile.Request {
+	return common.RequestsFor(ctx, r.Client, &platformv1alpha1.ComponentList{},
+		client.InNamespace(o.GetNamespace()), client.MatchingFields{index.ComponentProject: o.GetName()})
+}
+
+func (r *Reconciler) callers(ctx context.Context, o client.Object) []reconcile.Request {
+	callee, ok := o.(*platformv1alpha1.Component)
+	if !ok {
+		return nil
+	}
+	return common.RequestsFor(ctx, r.Client, &platformv1alpha1.ComponentList{}, client.InNamespace(callee.Namespace),
+		client.MatchingFields{index.ComponentDependency: callee.Spec.ProjectRef.Name + "/" + callee.Name})
+}
+
+// Reconcile runs the shared skeleton.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	return common.Reconcile(ctx, r.Client, req, &platformv1alpha1.Component{}, r)
+}
+
+// ReconcileNormal makes the component's Release and first binding, and
+// summarises its bindings.
+func (r *Reconciler) ReconcileNormal(ctx context.Context, c *platformv1alpha1.Component) (ctrl.Result, error) {
+	c.Labels = common.MergeLabels(c.Labels, map[string]string{
+		platformv1alpha1.LabelOrganization: c.Namespace,
+		platformv1alpha1.LabelProject:      c.Spec.ProjectRef.Name,
+	})
+	project := &platformv1alpha1.Project{}
+	if err := r.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: c.Spec.ProjectRef.Name}, project); err != nil {
+		if apierrors.IsNotFound(err) {
+			common.MarkStalled(c, platformv1alpha1.ReasonReferenceNotFound, fmt.Sprintf(
+				"Project %s does not exist in organization %s: create it, or fix spec.projectRef", c.Spec.ProjectRef.Name, c.Namespace))
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	if !common.IsReady(project) {
+		common.MarkProgressing(c, platformv1alpha1.ReasonReferenceNotFound, fmt.Sprintf("Project %s is not Ready", project.Name))
+		return ctrl.Result{}, nil
+	}
+	if _, err := resolve.Dependencies(ctx, r.Client, c.Namespace, c.Spec.ProjectRef.Name, c.Spec); err != nil {
+		var problem *resolve.Problem
+		if errors.As(err, &problem) {
+			common.MarkStalled(c, platformv1alpha1.ReasonReferenceNotFound, problem.Message)
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	if c.Spec.Image == "" {
+		common.MarkProgressing(c, ReasonAwaitingBuild, "the component builds from source and no image has been built yet")
+		return ctrl.Result{}, nil
+	}
+	release, err := r.ensureRelease(ctx, c, c.Spec.Image)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	c.Status.LatestRelease = release.Name
+
+	pl := &platformv1alpha1.DeploymentPipeline{}
+	if err := r.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: project.Spec.DeploymentPipelineRef.Name}, pl); err != nil {
+		return ctrl.Result{}, err
+	}
+	if pl.Status.InitialEnvironment != "" {
+		if err := r.ensureInitialBinding(ctx, c, pl.Status.InitialEnvironment, release.Name); err != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	bindings := &platformv1alpha1.ReleaseBindingList{}
+	if err := r.List(ctx, bindings, client.InNamespace(c.Namespace), client.MatchingFields{index.BindingComponent: c.Name}); err != nil {
+		return ctrl.Result{}, err
+	}
+	summarize(c, bindings.Items)
+	return ctrl.Result{}, nil
+}
+
+func (r *Reconciler) ensureRelease(ctx context.Context, c *platformv1alpha1.Component, image string) (*platformv1alpha1.Release, error) {
+	release, err := NewRelease(c, image)
+	if err != nil {
+		return nil, err
+	}
+	existing := &platformv1alpha1.Release{}
+	if err := r.Get(ctx, client.ObjectKeyFromObject(release), existing); err == nil {
+		return existing, nil
+	} else if !apierrors.IsNotFound(err) {
+		return nil, err
+	}
+	if err := controllerutil.SetOwnerReference(c, release, r.Scheme()); err != nil {
+		return nil, err
+	}
+	if err := r.Create(ctx, release); err != nil && !apierrors.IsAlreadyExists(err) {
+		return nil, fmt.Errorf("creating Release %s: %w", release.Name, err)
+	}
+	ctrl.LoggerFrom(ctx).Info("created release", "release", release.Name)
+	return release, nil
+}
+
+// ensureInitialBinding binds the first environment: to the latest release
+// when the binding is new or autoDeploy is set; otherwise it stays where
+// promotion or a person put it.
+func (r *Reconciler) ensureInitialBinding(ctx context.Context, c *platformv1alpha1.Component, env, release string) error {
+	b := &platformv1alpha1.ReleaseBinding{ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: BindingName(c.Name, env)}}
+	err := r.Get(ctx, client.ObjectKeyFromObject(b), b)
+	switch {
+	case apierrors.IsNotFound(err):
+		b.Labels = map[string]string{
+			platformv1alpha1.LabelOrganization: c.Namespace,
+			platformv1alpha1.LabelProject:      c.Spec.ProjectRef.Name,
+			platformv1alpha1.LabelComponent:    c.Name,
+			platformv1alpha1.LabelEnvironment:  env,
+		}
+		b.Spec = platformv1alpha1.ReleaseBindingSpec{
+			ComponentRef:   platformv1alpha1.LocalObjectReference{Name: c.Name},
+			EnvironmentRef: platformv1alpha1.LocalObjectReference{Name: env},
+			Release:        release,
+			State:          platformv1alpha1.BindingActive,
+		}
+		if err := controllerutil.SetControllerReference(c, b, r.Scheme()); err != nil {
+			return err
+		}
+		if err := r.Create(ctx, b); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("creating ReleaseBinding %s: %w", b.Name, err)
+		}
+		return nil
+	case err != nil:
+		return err
+	case c.Spec.AutoDeploy && b.Spec.Release != release:
+		patch := client.MergeFrom(b.DeepCopy())
+		b.Spec.Release = release
+		return r.Patch(ctx, b, patch)
+	}
+	return nil
+}
+
+// ReconcileDelete removes the component's bindings, which clean the
+// planes, then its releases.
+func (r *Reconciler) ReconcileDelete(ctx context.Context, c *platformv1alpha1.Component) (ctrl.Result, error) {
+	remaining, err := common.DeleteAll(ctx, r.Client, &platformv1alpha1.ReleaseBindingList{},
+		client.InNamespace(c.Namespace), client.MatchingFields{index.BindingComponent: c.Name})
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if len(remaining) > 0 {
+		common.MarkProgressing(c, platformv1alpha1.ReasonDeleting, "waiting for release bindings to be removed: "+common.Summarize(remaining))
+		return ctrl.Result{RequeueAfter: 5 * time.Second}, nil
+	}
+	if _, err := common.DeleteAll(ctx, r.Client, &platformv1alpha1.ReleaseList{},
+		client.InNamespace(c.Namespace), client.MatchingFields{index.ReleaseComponent: c.Name}); err != nil {
+		return ctrl.Result{}, err
+	}
+	controllerutil.RemoveFinalizer(c, platformv1alpha1.Finalizer)
+	return ctrl.Result{}, nil
+}

@@ -1,0 +1,57 @@
+package component
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/render"
+)
+
+// releaseHashLength is how many hex digits of the content hash name a
+// Release: 40 bits, so that a component would need about a million
+// releases before two are likely to collide.
+const releaseHashLength = 10
+
+// NewRelease is the Release of a Component's current spec with image: its
+// name is <component>-<hash of spec and image>, so the same content always
+// makes the same Release. autoDeploy is not content: it says how releases
+// move, not what they are.
+func NewRelease(c *platformv1alpha1.Component, image string) (*platformv1alpha1.Release, error) {
+	spec := *c.Spec.DeepCopy()
+	spec.AutoDeploy = false
+	content, err := json.Marshal(struct {
+		Image string                         `json:"image"`
+		Spec  platformv1alpha1.ComponentSpec `json:"spec"`
+	}{image, spec})
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(content)
+	name := c.Name + "-" + hex.EncodeToString(sum[:])[:releaseHashLength]
+	return &platformv1alpha1.Release{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      name,
+			Namespace: c.Namespace,
+			Labels: map[string]string{
+				platformv1alpha1.LabelOrganization: c.Namespace,
+				platformv1alpha1.LabelProject:      c.Spec.ProjectRef.Name,
+				platformv1alpha1.LabelComponent:    c.Name,
+				platformv1alpha1.LabelManagedBy:    platformv1alpha1.ManagedByValue,
+			},
+		},
+		Spec: platformv1alpha1.ReleaseSpec{
+			ComponentRef:  platformv1alpha1.LocalObjectReference{Name: c.Name},
+			Image:         image,
+			ComponentSpec: spec,
+		},
+	}, nil
+}
+
+// BindingName is the name of a component's binding to an environment.
+func BindingName(component, environment string) string {
+	return render.DNSLabel(component, environment)
+}

@@ -1,0 +1,50 @@
+package component
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/controller/common"
+)
+
+// summarize fills a component's per-environment status from its bindings
+// and sets Ready: true when every binding is.
+func summarize(c *platformv1alpha1.Component, bindings []platformv1alpha1.ReleaseBinding) {
+	envs := make([]platformv1alpha1.ComponentEnvironmentStatus, 0, len(bindings))
+	var notReady []string
+	for i := range bindings {
+		b := &bindings[i]
+		st := platformv1alpha1.ComponentEnvironmentStatus{Environment: b.Spec.EnvironmentRef.Name, Release: b.Spec.Release}
+		for _, p := range b.Status.Planes {
+			st.TotalPlanes++
+			if p.Health == platformv1alpha1.HealthHealthy && p.Release == b.Spec.Release {
+				st.ReadyPlanes++
+			}
+			st.URLs = append(st.URLs, p.URLs...)
+		}
+		sort.Strings(st.URLs)
+		envs = append(envs, st)
+		if !common.IsReady(b) {
+			msg := "not reconciled yet"
+			if cond := meta.FindStatusCondition(b.Status.Conditions, platformv1alpha1.ConditionReady); cond != nil {
+				msg = cond.Message
+			}
+			notReady = append(notReady, b.Spec.EnvironmentRef.Name+": "+msg)
+		}
+	}
+	sort.Slice(envs, func(i, j int) bool { return envs[i].Environment < envs[j].Environment })
+	c.Status.Environments = envs
+	sort.Strings(notReady)
+	switch {
+	case len(bindings) == 0:
+		common.MarkProgressing(c, platformv1alpha1.ReasonProgressing, "no environment runs the component yet")
+	case len(notReady) > 0:
+		common.MarkProgressing(c, platformv1alpha1.ReasonWaitingForWorkload, strings.Join(notReady, "; "))
+	default:
+		common.MarkReady(c, fmt.Sprintf("running in %d environment(s)", len(bindings)))
+	}
+}

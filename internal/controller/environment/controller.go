@@ -1,0 +1,126 @@
+// Package environment reconciles Environments: it resolves the DataPlanes
+// an environment runs on, from its reference or its label selector, and
+// keeps the list current as planes come, go and change labels.
+package environment
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/controller/common"
+	"github.com/aileron-dev/aileron/internal/controller/index"
+)
+
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=environments,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=environments/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=environments/finalizers,verbs=update
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings,verbs=get;list;watch;delete
+
+// Reconciler reconciles Environments.
+type Reconciler struct {
+	client.Client
+	MaxConcurrentReconciles int
+}
+
+// SetupWithManager registers the controller. Any DataPlane event
+// re-resolves every environment: there are few of both, and a label change
+// can move a plane into or out of any selector.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&platformv1alpha1.Environment{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&platformv1alpha1.DataPlane{}, handler.EnqueueRequestsFromMapFunc(r.allEnvironments),
+			builder.WithPredicates(predicate.Or(predicate.LabelChangedPredicate{}, predicate.GenerationChangedPredicate{}))).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
+		Complete(r)
+}
+
+func (r *Reconciler) allEnvironments(ctx context.Context, _ client.Object) []reconcile.Request {
+	return common.RequestsFor(ctx, r.Client, &platformv1alpha1.EnvironmentList{})
+}
+
+// Reconcile runs the shared skeleton.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	return common.Reconcile(ctx, r.Client, req, &platformv1alpha1.Environment{}, r)
+}
+
+// ReconcileNormal resolves the environment's planes.
+func (r *Reconciler) ReconcileNormal(ctx context.Context, env *platformv1alpha1.Environment) (ctrl.Result, error) {
+	planes, problem, err := r.resolve(ctx, env)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	env.Status.DataPlanes = planes
+	if problem != "" {
+		common.MarkStalled(env, platformv1alpha1.ReasonReferenceNotFound, problem)
+		return ctrl.Result{}, nil
+	}
+	common.MarkReady(env, fmt.Sprintf("runs on %d data plane(s)", len(planes)))
+	return ctrl.Result{}, nil
+}
+
+// resolve returns the sorted names of the environment's planes, or a
+// message saying why there are none.
+func (r *Reconciler) resolve(ctx context.Context, env *platformv1alpha1.Environment) ([]string, string, error) {
+	if ref := env.Spec.DataPlaneRef; ref != nil {
+		dp := &platformv1alpha1.DataPlane{}
+		if err := r.Get(ctx, client.ObjectKey{Name: ref.Name}, dp); err != nil {
+			if apierrors.IsNotFound(err) {
+				return nil, fmt.Sprintf("DataPlane %s does not exist: register it, or change spec.dataPlaneRef", ref.Name), nil
+			}
+			return nil, "", err
+		}
+		if !dp.DeletionTimestamp.IsZero() {
+			return nil, fmt.Sprintf("DataPlane %s is being deleted: change spec.dataPlaneRef", ref.Name), nil
+		}
+		return []string{dp.Name}, "", nil
+	}
+	selector, err := metav1.LabelSelectorAsSelector(env.Spec.DataPlaneSelector)
+	if err != nil {
+		return nil, fmt.Sprintf("spec.dataPlaneSelector is not a valid label selector: %v", err), nil
+	}
+	list := &platformv1alpha1.DataPlaneList{}
+	if err := r.List(ctx, list, client.MatchingLabelsSelector{Selector: selector}); err != nil {
+		return nil, "", err
+	}
+	var names []string
+	for _, dp := range list.Items {
+		if dp.DeletionTimestamp.IsZero() {
+			names = append(names, dp.Name)
+		}
+	}
+	if len(names) == 0 {
+		return nil, fmt.Sprintf("no DataPlane matches spec.dataPlaneSelector (%s): label a plane to match, or change the selector", selector), nil
+	}
+	sort.Strings(names)
+	return names, "", nil
+}
+
+// ReconcileDelete removes the environment's bindings, whose own finalizers
+// clean the planes, and lets the environment go when they have.
+func (r *Reconciler) ReconcileDelete(ctx context.Context, env *platformv1alpha1.Environment) (ctrl.Result, error) {
+	remaining, err := common.DeleteAll(ctx, r.Client, &platformv1alpha1.ReleaseBindingList{},
+		client.InNamespace(env.Namespace), client.MatchingFields{index.BindingEnvironment: env.Name})
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if len(remaining) > 0 {
+		common.MarkProgressing(env, platformv1alpha1.ReasonDeleting, "waiting for release bindings to be removed: "+common.Summarize(remaining))
+		return ctrl.Result{RequeueAfter: 5 * time.Second}, nil
+	}
+	controllerutil.RemoveFinalizer(env, platformv1alpha1.Finalizer)
+	return ctrl.Result{}, nil
+}

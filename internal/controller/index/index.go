@@ -1,0 +1,108 @@
+// Package index declares the field indexes controllers look objects up by,
+// in one place, so that one controller's watch can map to another's objects
+// without either importing the other.
+package index
+
+import (
+	"context"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+)
+
+// Index names. Each is a pseudo field path of the indexed kind.
+const (
+	// PlaneSecret indexes every plane kind by its kubeconfig Secret's name.
+	PlaneSecret = "spec.kubeconfigSecretRef.name"
+	// EnvironmentPlane indexes Environments by each resolved DataPlane.
+	EnvironmentPlane = "status.dataPlanes"
+	// ProjectPipeline indexes Projects by their DeploymentPipeline.
+	ProjectPipeline = "spec.deploymentPipelineRef.name"
+	// ComponentProject indexes Components by their Project.
+	ComponentProject = "spec.projectRef.name"
+	// ComponentDependency indexes Components by each callee, as
+	// "<project>/<component>" (the caller's project when the dependency
+	// names none).
+	ComponentDependency = "spec.dependencies"
+	// ReleaseComponent indexes Releases by their Component.
+	ReleaseComponent = "spec.componentRef.name"
+	// BindingComponent indexes ReleaseBindings by their Component.
+	BindingComponent = "spec.componentRef.name"
+	// BindingEnvironment indexes ReleaseBindings by their Environment.
+	BindingEnvironment = "spec.environmentRef.name"
+	// BindingPlane indexes ReleaseBindings by each DataPlane they have
+	// delivered to and not yet cleaned.
+	BindingPlane = "status.planes.plane"
+)
+
+// Register adds every index to the manager's cache.
+func Register(ctx context.Context, mgr ctrl.Manager) error {
+	type entry struct {
+		obj     client.Object
+		field   string
+		extract client.IndexerFunc
+	}
+	planeSecret := func(o client.Object) []string {
+		p, ok := o.(platformv1alpha1.Plane)
+		if !ok {
+			return nil
+		}
+		return []string{p.Connection().KubeconfigSecretRef.Name}
+	}
+	entries := []entry{
+		{&platformv1alpha1.DataPlane{}, PlaneSecret, planeSecret},
+		{&platformv1alpha1.BuildPlane{}, PlaneSecret, planeSecret},
+		{&platformv1alpha1.ObservabilityPlane{}, PlaneSecret, planeSecret},
+		{&platformv1alpha1.Environment{}, EnvironmentPlane, func(o client.Object) []string {
+			return o.(*platformv1alpha1.Environment).Status.DataPlanes
+		}},
+		{&platformv1alpha1.Project{}, ProjectPipeline, func(o client.Object) []string {
+			return []string{o.(*platformv1alpha1.Project).Spec.DeploymentPipelineRef.Name}
+		}},
+		{&platformv1alpha1.Component{}, ComponentProject, func(o client.Object) []string {
+			return []string{o.(*platformv1alpha1.Component).Spec.ProjectRef.Name}
+		}},
+		{&platformv1alpha1.Component{}, ComponentDependency, func(o client.Object) []string {
+			c := o.(*platformv1alpha1.Component)
+			out := make([]string, 0, len(c.Spec.Dependencies))
+			for _, d := range c.Spec.Dependencies {
+				out = append(out, DependencyKey(c, d))
+			}
+			return out
+		}},
+		{&platformv1alpha1.Release{}, ReleaseComponent, func(o client.Object) []string {
+			return []string{o.(*platformv1alpha1.Release).Spec.ComponentRef.Name}
+		}},
+		{&platformv1alpha1.ReleaseBinding{}, BindingComponent, func(o client.Object) []string {
+			return []string{o.(*platformv1alpha1.ReleaseBinding).Spec.ComponentRef.Name}
+		}},
+		{&platformv1alpha1.ReleaseBinding{}, BindingEnvironment, func(o client.Object) []string {
+			return []string{o.(*platformv1alpha1.ReleaseBinding).Spec.EnvironmentRef.Name}
+		}},
+		{&platformv1alpha1.ReleaseBinding{}, BindingPlane, func(o client.Object) []string {
+			b := o.(*platformv1alpha1.ReleaseBinding)
+			out := make([]string, 0, len(b.Status.Planes))
+			for _, p := range b.Status.Planes {
+				out = append(out, p.Plane)
+			}
+			return out
+		}},
+	}
+	for _, e := range entries {
+		if err := mgr.GetFieldIndexer().IndexField(ctx, e.obj, e.field, e.extract); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DependencyKey is the ComponentDependency index value of a dependency of c.
+func DependencyKey(c *platformv1alpha1.Component, d platformv1alpha1.Dependency) string {
+	project := d.Project
+	if project == "" {
+		project = c.Spec.ProjectRef.Name
+	}
+	return project + "/" + d.Component
+}

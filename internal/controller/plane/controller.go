@@ -1,0 +1,217 @@
+// Package plane reconciles the three plane kinds (DataPlane, BuildPlane,
+// ObservabilityPlane) with one controller: it reads each plane's
+// kubeconfig Secret from the operator's namespace, keeps the plane's client
+// in the shared registry, probes the plane on an interval and records what
+// it finds.
+package plane
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/controller/common"
+	"github.com/aileron-dev/aileron/internal/controller/index"
+	"github.com/aileron-dev/aileron/internal/planes"
+)
+
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=dataplanes;buildplanes;observabilityplanes,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=dataplanes/status;buildplanes/status;observabilityplanes/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=dataplanes/finalizers;buildplanes/finalizers;observabilityplanes/finalizers,verbs=update
+// +kubebuilder:rbac:groups="",namespace=aileron-system,resources=secrets,verbs=get;list;watch
+
+// Options tune the plane controller.
+type Options struct {
+	// Namespace is the operator's namespace, where kubeconfig Secrets live.
+	Namespace string
+	// ProbeInterval is how often a reachable plane is probed.
+	ProbeInterval time.Duration
+	// StatusRefresh is how long lastProbeTime may lag behind the last probe
+	// when nothing else in the status changes.
+	StatusRefresh time.Duration
+	// MaxConcurrentReconciles bounds parallel probes of one kind.
+	MaxConcurrentReconciles int
+}
+
+// Reconciler reconciles one plane kind.
+type Reconciler struct {
+	client.Client
+	Registry *planes.Registry
+	Options
+
+	planeType string
+	newObject func() object
+	// inUse reports what still depends on a plane being deleted; deletion
+	// waits while the answer is non-empty. nil for kinds nothing depends on.
+	inUse func(ctx context.Context, name string) (string, error)
+}
+
+// SetupWithManager registers a controller for each plane kind.
+func SetupWithManager(mgr ctrl.Manager, registry *planes.Registry, o Options) error {
+	kinds := []*Reconciler{
+		{planeType: platformv1alpha1.PlaneTypeData, newObject: func() object { return &platformv1alpha1.DataPlane{} }},
+		{planeType: platformv1alpha1.PlaneTypeBuild, newObject: func() object { return &platformv1alpha1.BuildPlane{} }},
+		{planeType: platformv1alpha1.PlaneTypeObservability, newObject: func() object { return &platformv1alpha1.ObservabilityPlane{} }},
+	}
+	for _, r := range kinds {
+		r.Client, r.Registry, r.Options = mgr.GetClient(), registry, o
+		if r.planeType == platformv1alpha1.PlaneTypeData {
+			r.inUse = r.bindingsOnPlane
+		}
+		if err := r.setup(mgr); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *Reconciler) setup(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(r.planeType+"plane").
+		For(r.newObject(), builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, deleting{}))).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.planesOfSecret)).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
+		Complete(r)
+}
+
+// deleting passes the update that marks an object for deletion.
+type deleting struct{ predicate.Funcs }
+
+func (deleting) Update(e event.UpdateEvent) bool {
+	return e.ObjectNew.GetDeletionTimestamp() != nil && e.ObjectOld.GetDeletionTimestamp() == nil
+}
+
+func (r *Reconciler) planesOfSecret(ctx context.Context, o client.Object) []reconcile.Request {
+	if o.GetNamespace() != r.Namespace {
+		return nil
+	}
+	return common.RequestsFor(ctx, r.Client, listFor(r.planeType), client.MatchingFields{index.PlaneSecret: o.GetName()})
+}
+
+// Reconcile connects to, and probes, one plane.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	ctx = ctrl.LoggerInto(ctx, ctrl.LoggerFrom(ctx).WithValues("planeType", r.planeType))
+	return common.Reconcile(ctx, r.Client, req, r.newObject(), r)
+}
+
+// Forget drops a deleted plane's client.
+func (r *Reconciler) Forget(req ctrl.Request) {
+	r.Registry.Remove(planes.Key{Type: r.planeType, Name: req.Name})
+}
+
+func (r *Reconciler) ReconcileNormal(ctx context.Context, obj object) (ctrl.Result, error) {
+	key := planes.Key{Type: r.planeType, Name: obj.GetName()}
+	ref := obj.Connection().KubeconfigSecretRef
+	secretName := r.Namespace + "/" + ref.Name
+	secret := &corev1.Secret{}
+	if err := r.Get(ctx, client.ObjectKey{Namespace: r.Namespace, Name: ref.Name}, secret); err != nil {
+		if !apierrors.IsNotFound(err) {
+			return ctrl.Result{}, err
+		}
+		r.Registry.Remove(key)
+		common.MarkStalled(obj, platformv1alpha1.ReasonSecretNotFound,
+			fmt.Sprintf("Secret %s was not found: create it with the plane's kubeconfig under the key %q", secretName, ref.KeyOrDefault()))
+		return ctrl.Result{}, nil
+	}
+	kubeconfig, ok := secret.Data[ref.KeyOrDefault()]
+	if !ok {
+		r.Registry.Remove(key)
+		common.MarkStalled(obj, platformv1alpha1.ReasonKubeconfigInvalid,
+			fmt.Sprintf("Secret %s has no key %q (its keys: %s): put the kubeconfig under that key or set spec.kubeconfigSecretRef.key",
+				secretName, ref.KeyOrDefault(), strings.Join(sortedKeys(secret.Data), ", ")))
+		return ctrl.Result{}, nil
+	}
+	plane, changed, err := r.Registry.Connect(key, kubeconfig)
+	if err != nil {
+		r.Registry.Remove(key)
+		common.MarkStalled(obj, platformv1alpha1.ReasonKubeconfigInvalid,
+			fmt.Sprintf("key %q of Secret %s is not a usable kubeconfig: %v", ref.KeyOrDefault(), secretName, err))
+		return ctrl.Result{}, nil
+	}
+	if changed {
+		ctrl.LoggerFrom(ctx).Info("connected to plane", "server", plane.Config.Host)
+	}
+	res := planes.Probe(ctx, plane)
+	reachable := applyProbe(obj, secretName, res, time.Now(), r.StatusRefresh)
+	r.Registry.SetReachable(key, reachable, reasonOf(res))
+	if res.Err != nil {
+		// Probe again soon: three failures in a row mark the plane
+		// unreachable, and that should take seconds, not intervals.
+		return ctrl.Result{RequeueAfter: min(r.ProbeInterval, 3*time.Second)}, nil
+	}
+	return ctrl.Result{RequeueAfter: r.ProbeInterval}, nil
+}
+
+func (r *Reconciler) ReconcileDelete(ctx context.Context, obj object) (ctrl.Result, error) {
+	key := planes.Key{Type: r.planeType, Name: obj.GetName()}
+	if r.inUse != nil {
+		users, err := r.inUse(ctx, obj.GetName())
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		if users != "" {
+			common.MarkProgressing(obj, platformv1alpha1.ReasonDeleting, "waiting for workloads to leave the plane: "+users)
+			return ctrl.Result{RequeueAfter: 5 * time.Second}, nil
+		}
+	}
+	r.Registry.Remove(key)
+	controllerutil.RemoveFinalizer(obj, platformv1alpha1.Finalizer)
+	return ctrl.Result{}, nil
+}
+
+// bindingsOnPlane names the ReleaseBindings that still have objects on a
+// data plane.
+func (r *Reconciler) bindingsOnPlane(ctx context.Context, name string) (string, error) {
+	list := &platformv1alpha1.ReleaseBindingList{}
+	if err := r.List(ctx, list, client.MatchingFields{index.BindingPlane: name}); err != nil {
+		return "", err
+	}
+	names := make([]string, 0, len(list.Items))
+	for _, b := range list.Items {
+		names = append(names, b.Namespace+"/"+b.Name)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", "), nil
+}
+
+func reasonOf(res planes.ProbeResult) string {
+	if res.Err == nil {
+		return ""
+	}
+	return res.Err.Error()
+}
+
+func sortedKeys(m map[string][]byte) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func listFor(planeType string) client.ObjectList {
+	switch planeType {
+	case platformv1alpha1.PlaneTypeBuild:
+		return &platformv1alpha1.BuildPlaneList{}
+	case platformv1alpha1.PlaneTypeObservability:
+		return &platformv1alpha1.ObservabilityPlaneList{}
+	default:
+		return &platformv1alpha1.DataPlaneList{}
+	}
+}

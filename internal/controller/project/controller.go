@@ -1,0 +1,92 @@
+// Package project reconciles Projects: it checks the project's pipeline,
+// and on deletion removes the project's components, whose own finalizers
+// clean the planes.
+package project
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/controller/common"
+	"github.com/aileron-dev/aileron/internal/controller/index"
+)
+
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=projects,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=projects/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=projects/finalizers,verbs=update
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=components,verbs=get;list;watch;delete
+
+// Reconciler reconciles Projects.
+type Reconciler struct {
+	client.Client
+	MaxConcurrentReconciles int
+}
+
+// SetupWithManager registers the controller; a pipeline's readiness
+// changing re-checks the projects that use it.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&platformv1alpha1.Project{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&platformv1alpha1.DeploymentPipeline{}, handler.EnqueueRequestsFromMapFunc(r.projectsOfPipeline),
+			builder.WithPredicates(common.ReadyChanged())).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
+		Complete(r)
+}
+
+func (r *Reconciler) projectsOfPipeline(ctx context.Context, o client.Object) []reconcile.Request {
+	return common.RequestsFor(ctx, r.Client, &platformv1alpha1.ProjectList{},
+		client.InNamespace(o.GetNamespace()), client.MatchingFields{index.ProjectPipeline: o.GetName()})
+}
+
+// Reconcile runs the shared skeleton.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	return common.Reconcile(ctx, r.Client, req, &platformv1alpha1.Project{}, r)
+}
+
+// ReconcileNormal checks the project's pipeline.
+func (r *Reconciler) ReconcileNormal(ctx context.Context, p *platformv1alpha1.Project) (ctrl.Result, error) {
+	name := p.Spec.DeploymentPipelineRef.Name
+	pl := &platformv1alpha1.DeploymentPipeline{}
+	if err := r.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: name}, pl); err != nil {
+		if apierrors.IsNotFound(err) {
+			common.MarkStalled(p, platformv1alpha1.ReasonReferenceNotFound, fmt.Sprintf(
+				"DeploymentPipeline %s does not exist in organization %s: create it, or change spec.deploymentPipelineRef", name, p.Namespace))
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	if !common.IsReady(pl) {
+		common.MarkProgressing(p, platformv1alpha1.ReasonReferenceNotFound, fmt.Sprintf("DeploymentPipeline %s is not Ready", name))
+		return ctrl.Result{}, nil
+	}
+	common.MarkReady(p, "pipeline "+name+" is Ready")
+	return ctrl.Result{}, nil
+}
+
+// ReconcileDelete removes the project's components and lets the project go
+// when they are gone.
+func (r *Reconciler) ReconcileDelete(ctx context.Context, p *platformv1alpha1.Project) (ctrl.Result, error) {
+	remaining, err := common.DeleteAll(ctx, r.Client, &platformv1alpha1.ComponentList{},
+		client.InNamespace(p.Namespace), client.MatchingFields{index.ComponentProject: p.Name})
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if len(remaining) > 0 {
+		common.MarkProgressing(p, platformv1alpha1.ReasonDeleting, "waiting for components to be removed: "+common.Summarize(remaining))
+		return ctrl.Result{RequeueAfter: 5 * time.Second}, nil
+	}
+	controllerutil.RemoveFinalizer(p, platformv1alpha1.Finalizer)
+	return ctrl.Result{}, nil
+}

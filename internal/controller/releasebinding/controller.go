@@ -1,0 +1,290 @@
+// Package releasebinding reconciles ReleaseBindings: it renders the bound
+// Release for each data plane of the Environment and delivers it, reads the
+// workloads' health back into the binding's status, prunes what a render
+// no longer contains, and cleans every plane when the binding goes.
+package releasebinding
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/controller/common"
+	"github.com/aileron-dev/aileron/internal/controller/index"
+	"github.com/aileron-dev/aileron/internal/planes"
+	"github.com/aileron-dev/aileron/internal/resolve"
+)
+
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings/finalizers,verbs=update
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=releases;environments;dataplanes;components,verbs=get;list;watch
+
+// Requeue intervals while waiting on something outside the hub.
+const (
+	progressingRequeue = 3 * time.Second
+	unreachableRequeue = 30 * time.Second
+)
+
+// Reconciler reconciles ReleaseBindings.
+type Reconciler struct {
+	client.Client
+	Registry *planes.Registry
+	// ResyncPeriod is how often a delivered render is applied again even
+	// when it has not changed, restoring objects edited or deleted on a
+	// plane by hand.
+	ResyncPeriod            time.Duration
+	MaxConcurrentReconciles int
+
+	// applied remembers, per binding and plane, the last render applied and
+	// when: an unchanged render is not applied again before ResyncPeriod.
+	// It is lost on restart, which costs one no-op apply per binding.
+	applied sync.Map
+}
+
+type appliedRecord struct {
+	hash string
+	at   time.Time
+}
+
+// SetupWithManager registers the controller and what it watches: its
+// Environment (planes resolved), the DataPlanes (reachability, gateway),
+// and the Components it depends on (their endpoints).
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&platformv1alpha1.ReleaseBinding{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, common.CreatedOrDeleted()))).
+		Watches(&platformv1alpha1.Environment{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfEnvironment)).
+		Watches(&platformv1alpha1.DataPlane{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfPlane),
+			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, reachabilityChanged()))).
+		Watches(&platformv1alpha1.Component{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfCallers),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
+		Complete(r)
+}
+
+func reachabilityChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		o, okOld := e.ObjectOld.(*platformv1alpha1.DataPlane)
+		n, okNew := e.ObjectNew.(*platformv1alpha1.DataPlane)
+		return okOld && okNew &&
+			meta.IsStatusConditionTrue(o.Status.Conditions, platformv1alpha1.ConditionReachable) !=
+				meta.IsStatusConditionTrue(n.Status.Conditions, platformv1alpha1.ConditionReachable)
+	}}
+}
+
+func (r *Reconciler) bindingsOfEnvironment(ctx context.Context, o client.Object) []reconcile.Request {
+	return common.RequestsFor(ctx, r.Client, &platformv1alpha1.ReleaseBindingList{},
+		client.InNamespace(o.GetNamespace()), client.MatchingFields{index.BindingEnvironment: o.GetName()})
+}
+
+// bindingsOfPlane maps a DataPlane to the bindings delivering to it: those
+// of the environments it belongs to, and those still holding objects on it.
+func (r *Reconciler) bindingsOfPlane(ctx context.Context, o client.Object) []reconcile.Request {
+	reqs := common.RequestsFor(ctx, r.Client, &platformv1alpha1.ReleaseBindingList{}, client.MatchingFields{index.BindingPlane: o.GetName()})
+	envs := &platformv1alpha1.EnvironmentList{}
+	if err := r.List(ctx, envs, client.MatchingFields{index.EnvironmentPlane: o.GetName()}); err != nil {
+		return reqs
+	}
+	for _, env := range envs.Items {
+		reqs = append(reqs, r.bindingsOfEnvironment(ctx, &env)...)
+	}
+	return reqs
+}
+
+// bindingsOfCallers maps a Component to the bindings of the components
+// that depend on it: its endpoints are in their render.
+func (r *Reconciler) bindingsOfCallers(ctx context.Context, o client.Object) []reconcile.Request {
+	callee, ok := o.(*platformv1alpha1.Component)
+	if !ok {
+		return nil
+	}
+	callers := &platformv1alpha1.ComponentList{}
+	if err := r.List(ctx, callers, client.InNamespace(callee.Namespace),
+		client.MatchingFields{index.ComponentDependency: callee.Spec.ProjectRef.Name + "/" + callee.Name}); err != nil {
+		return nil
+	}
+	var reqs []reconcile.Request
+	for _, c := range callers.Items {
+		reqs = append(reqs, common.RequestsFor(ctx, r.Client, &platformv1alpha1.ReleaseBindingList{},
+			client.InNamespace(c.Namespace), client.MatchingFields{index.BindingComponent: c.Name})...)
+	}
+	return reqs
+}
+
+// Reconcile runs the shared skeleton.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	return common.Reconcile(ctx, r.Client, req, &platformv1alpha1.ReleaseBinding{}, r)
+}
+
+// ReconcileNormal delivers the binding's release to its environment's
+// planes and cleans the planes it no longer targets.
+func (r *Reconciler) ReconcileNormal(ctx context.Context, b *platformv1alpha1.ReleaseBinding) (ctrl.Result, error) {
+	release := &platformv1alpha1.Release{}
+	if err := r.Get(ctx, client.ObjectKey{Namespace: b.Namespace, Name: b.Spec.Release}, release); err != nil {
+		if apierrors.IsNotFound(err) {
+			common.MarkStalled(b, platformv1alpha1.ReasonReferenceNotFound, fmt.Sprintf("Release %s does not exist in organization %s", b.Spec.Release, b.Namespace))
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	if release.Spec.ComponentRef.Name != b.Spec.ComponentRef.Name {
+		common.MarkStalled(b, platformv1alpha1.ReasonInvalidSpec, fmt.Sprintf("Release %s is a release of component %s, not of %s",
+			release.Name, release.Spec.ComponentRef.Name, b.Spec.ComponentRef.Name))
+		return ctrl.Result{}, nil
+	}
+	project := release.Spec.ComponentSpec.ProjectRef.Name
+	b.Labels = common.MergeLabels(b.Labels, map[string]string{
+		platformv1alpha1.LabelOrganization: b.Namespace,
+		platformv1alpha1.LabelProject:      project,
+		platformv1alpha1.LabelComponent:    b.Spec.ComponentRef.Name,
+		platformv1alpha1.LabelEnvironment:  b.Spec.EnvironmentRef.Name,
+	})
+
+	env := &platformv1alpha1.Environment{}
+	if err := r.Get(ctx, client.ObjectKey{Namespace: b.Namespace, Name: b.Spec.EnvironmentRef.Name}, env); err != nil {
+		if apierrors.IsNotFound(err) {
+			common.MarkStalled(b, platformv1alpha1.ReasonReferenceNotFound, fmt.Sprintf(
+				"Environment %s does not exist in organization %s", b.Spec.EnvironmentRef.Name, b.Namespace))
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
+	if !common.IsReady(env) {
+		// Delivery stays as it is: an environment that transiently resolves
+		// to no plane must not remove what runs.
+		common.MarkProgressing(b, platformv1alpha1.ReasonReferenceNotFound, fmt.Sprintf("Environment %s is not Ready: %s", env.Name, readyMessage(env)))
+		return ctrl.Result{}, nil
+	}
+	deps, err := resolve.Dependencies(ctx, r.Client, b.Namespace, project, release.Spec.ComponentSpec)
+	var problem *resolve.Problem
+	if errors.As(err, &problem) {
+		common.MarkStalled(b, platformv1alpha1.ReasonReferenceNotFound, problem.Message)
+		return ctrl.Result{}, nil
+	} else if err != nil {
+		return ctrl.Result{}, err
+	}
+
+	targets := env.Status.DataPlanes
+	if b.Spec.State == platformv1alpha1.BindingUndeployed {
+		targets = nil
+	}
+	previous := map[string]platformv1alpha1.PlaneDeliveryStatus{}
+	for _, st := range b.Status.Planes {
+		previous[st.Plane] = st
+	}
+	var statuses []platformv1alpha1.PlaneDeliveryStatus
+	for _, plane := range targets {
+		in := input{binding: b, release: release, project: project, deps: deps}
+		statuses = append(statuses, r.deliver(ctx, in, plane, previous[plane]))
+		delete(previous, plane)
+	}
+	// What is left was delivered to planes the environment no longer has.
+	for _, st := range previous {
+		if done, msg := r.cleanPlane(ctx, b, st); !done {
+			st.Health, st.Message = platformv1alpha1.HealthUnreachable, "waiting to remove the release from this plane, which the environment no longer uses: "+msg
+			statuses = append(statuses, st)
+		}
+	}
+	sort.Slice(statuses, func(i, j int) bool { return statuses[i].Plane < statuses[j].Plane })
+	b.Status.Planes = statuses
+	return r.summarize(b, targets), nil
+}
+
+// summarize sets the binding's conditions from its planes and says when to
+// look again.
+func (r *Reconciler) summarize(b *platformv1alpha1.ReleaseBinding, targets []string) ctrl.Result {
+	want := platformv1alpha1.HealthHealthy
+	if b.Spec.State == platformv1alpha1.BindingSuspended {
+		want = platformv1alpha1.HealthSuspended
+	}
+	var waiting, unreachable []string
+	firstMessage := ""
+	delivered := true
+	for _, st := range b.Status.Planes {
+		if st.Release != b.Spec.Release {
+			delivered = false
+		}
+		if st.Health == want && st.Release == b.Spec.Release {
+			continue
+		}
+		if firstMessage == "" {
+			firstMessage = st.Plane + ": " + st.Message
+		}
+		if st.Health == platformv1alpha1.HealthUnreachable {
+			unreachable = append(unreachable, st.Plane)
+		} else {
+			waiting = append(waiting, st.Plane)
+		}
+	}
+	switch {
+	case len(unreachable) > 0:
+		common.MarkProgressing(b, platformv1alpha1.ReasonPlaneUnreachable, fmt.Sprintf("waiting for unreachable plane(s) %s; %s",
+			strings.Join(unreachable, ", "), firstMessage))
+		return ctrl.Result{RequeueAfter: unreachableRequeue}
+	case len(waiting) > 0:
+		common.MarkProgressing(b, platformv1alpha1.ReasonWaitingForWorkload, firstMessage)
+		return ctrl.Result{RequeueAfter: progressingRequeue}
+	}
+	if delivered {
+		b.Status.Release = b.Spec.Release
+	}
+	switch b.Spec.State {
+	case platformv1alpha1.BindingUndeployed:
+		b.Status.Release = ""
+		common.MarkReady(b, "undeployed: nothing of the component runs in "+b.Spec.EnvironmentRef.Name)
+	case platformv1alpha1.BindingSuspended:
+		common.MarkReady(b, fmt.Sprintf("release %s is suspended on %d plane(s)", b.Spec.Release, len(targets)))
+	default:
+		common.MarkReady(b, fmt.Sprintf("release %s runs on %d of %d plane(s)", b.Spec.Release, len(targets), len(targets)))
+	}
+	return ctrl.Result{RequeueAfter: r.ResyncPeriod}
+}
+
+// ReconcileDelete removes everything the binding delivered from every
+// plane. An unreachable plane holds the finalizer, named in the
+// DeletionBlocked condition, until it answers again.
+func (r *Reconciler) ReconcileDelete(ctx context.Context, b *platformv1alpha1.ReleaseBinding) (ctrl.Result, error) {
+	var remaining []platformv1alpha1.PlaneDeliveryStatus
+	var blocked []string
+	for _, st := range b.Status.Planes {
+		if done, msg := r.cleanPlane(ctx, b, st); !done {
+			st.Message = msg
+			remaining = append(remaining, st)
+			blocked = append(blocked, st.Plane+" ("+msg+")")
+		}
+	}
+	b.Status.Planes = remaining
+	if len(remaining) > 0 {
+		msg := "waiting to remove the release from plane(s): " + strings.Join(blocked, "; ")
+		common.SetCondition(b, platformv1alpha1.ConditionDeletionBlocked, metav1.ConditionTrue, platformv1alpha1.ReasonPlaneUnreachable, msg)
+		common.MarkProgressing(b, platformv1alpha1.ReasonDeleting, msg)
+		return ctrl.Result{RequeueAfter: unreachableRequeue}, nil
+	}
+	controllerutil.RemoveFinalizer(b, platformv1alpha1.Finalizer)
+	return ctrl.Result{}, nil
+}
+
+func readyMessage(o common.Conditions) string {
+	if c := meta.FindStatusCondition(*o.GetConditions(), platformv1alpha1.ConditionReady); c != nil {
+		return c.Message
+	}
+	return "not reconciled yet"
+}

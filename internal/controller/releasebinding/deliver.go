@@ -1,0 +1,167 @@
+package releasebinding
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/controller/index"
+	"github.com/aileron-dev/aileron/internal/delivery/direct"
+	"github.com/aileron-dev/aileron/internal/planes"
+	"github.com/aileron-dev/aileron/internal/render"
+)
+
+// input is what one binding's delivery to any plane shares.
+type input struct {
+	binding *platformv1alpha1.ReleaseBinding
+	release *platformv1alpha1.Release
+	project string
+	deps    []render.Dependency
+}
+
+func (in input) render(dp *platformv1alpha1.DataPlane) render.Input {
+	b := in.binding
+	return render.Input{
+		Organization: b.Namespace,
+		Project:      in.project,
+		Environment:  b.Spec.EnvironmentRef.Name,
+		Plane:        render.PlaneOf(dp),
+		Component:    b.Spec.ComponentRef.Name,
+		Release:      in.release.Name,
+		Image:        in.release.Spec.Image,
+		Spec:         in.release.Spec.ComponentSpec,
+		State:        b.Spec.State,
+		Dependencies: in.deps,
+	}
+}
+
+func appliedKey(b *platformv1alpha1.ReleaseBinding, plane string) string {
+	return b.Namespace + "/" + b.Name + "@" + plane
+}
+
+// deliver renders the binding for one plane, applies what changed, prunes
+// what the render dropped, and reads the workload's health back. It never
+// fails: what goes wrong is the plane's status.
+func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev platformv1alpha1.PlaneDeliveryStatus) platformv1alpha1.PlaneDeliveryStatus {
+	b := in.binding
+	st := prev
+	st.Plane = plane
+	fail := func(h platformv1alpha1.PlaneHealth, format string, args ...any) platformv1alpha1.PlaneDeliveryStatus {
+		st.Health, st.Message = h, fmt.Sprintf(format, args...)
+		return st
+	}
+	dp := &platformv1alpha1.DataPlane{}
+	if err := r.Get(ctx, client.ObjectKey{Name: plane}, dp); err != nil {
+		return fail(platformv1alpha1.HealthUnknown, "reading DataPlane %s: %v", plane, err)
+	}
+	if dp.Spec.Delivery == platformv1alpha1.DeliveryGitOps {
+		return fail(platformv1alpha1.HealthUnknown, "the plane is in GitOps delivery mode, which this version of Aileron does not deliver to yet")
+	}
+	conn, err := r.Registry.Get(planes.Key{Type: platformv1alpha1.PlaneTypeData, Name: plane})
+	if err != nil {
+		return fail(platformv1alpha1.HealthUnreachable, "%v", err)
+	}
+	rin := in.render(dp)
+	st.Namespace = rin.Namespace()
+	cell, err := render.Cell(rin.Organization, rin.Project, rin.Environment)
+	if err != nil {
+		return fail(platformv1alpha1.HealthDegraded, "rendering: %v", err)
+	}
+	objs, err := render.Component(rin)
+	if err != nil {
+		return fail(platformv1alpha1.HealthDegraded, "rendering: %v", err)
+	}
+	all := append(append(render.Objects{}, cell...), objs...)
+	hash, err := all.Hash()
+	if err != nil {
+		return fail(platformv1alpha1.HealthDegraded, "rendering: %v", err)
+	}
+	inventory := direct.Inventory(objs)
+	key := appliedKey(b, plane)
+	last, _ := r.applied.Load(key)
+	rec, _ := last.(appliedRecord)
+	if rec.hash != hash || time.Since(rec.at) >= r.ResyncPeriod {
+		if err := direct.Apply(ctx, conn.Client, all); err != nil {
+			// Whatever part was applied must stay known, to be pruned later.
+			st.Inventory = union(prev.Inventory, inventory)
+			return fail(platformv1alpha1.HealthDegraded, "%v", err)
+		}
+		r.applied.Store(key, appliedRecord{hash: hash, at: time.Now()})
+	}
+	if err := direct.Prune(ctx, conn.Client, direct.Stale(prev.Inventory, inventory)); err != nil {
+		st.Inventory = union(prev.Inventory, inventory)
+		return fail(platformv1alpha1.HealthDegraded, "removing objects the release no longer has: %v", err)
+	}
+	st.Inventory, st.Release, st.URLs = inventory, in.release.Name, render.URLs(rin)
+	health, msg, err := direct.ReadHealth(ctx, conn.Client, objs)
+	if err != nil {
+		return fail(platformv1alpha1.HealthUnknown, "reading the workload's health: %v", err)
+	}
+	st.Health, st.Message = health, msg
+	return st
+}
+
+// cleanPlane removes what the binding delivered to a plane, and the cell's
+// namespace when no other binding uses the cell there. It reports whether
+// the plane is clean, or why not.
+func (r *Reconciler) cleanPlane(ctx context.Context, b *platformv1alpha1.ReleaseBinding, st platformv1alpha1.PlaneDeliveryStatus) (bool, string) {
+	conn, err := r.Registry.Get(planes.Key{Type: platformv1alpha1.PlaneTypeData, Name: st.Plane})
+	if err != nil {
+		return false, err.Error()
+	}
+	if err := direct.Prune(ctx, conn.Client, st.Inventory); err != nil {
+		return false, err.Error()
+	}
+	if st.Namespace != "" {
+		shared, err := r.cellShared(ctx, b, st)
+		if err != nil {
+			return false, err.Error()
+		}
+		if !shared {
+			ns := &corev1.Namespace{}
+			err := conn.Client.Get(ctx, client.ObjectKey{Name: st.Namespace}, ns)
+			switch {
+			case apierrors.IsNotFound(err):
+			case err != nil:
+				return false, err.Error()
+			case ns.Labels[platformv1alpha1.LabelManagedBy] == platformv1alpha1.ManagedByValue && ns.DeletionTimestamp.IsZero():
+				if err := conn.Client.Delete(ctx, ns); client.IgnoreNotFound(err) != nil {
+					return false, err.Error()
+				}
+			}
+		}
+	}
+	r.applied.Delete(appliedKey(b, st.Plane))
+	return true, ""
+}
+
+// cellShared tells whether another live binding delivers to the same cell
+// on the same plane, so its namespace must stay.
+func (r *Reconciler) cellShared(ctx context.Context, b *platformv1alpha1.ReleaseBinding, st platformv1alpha1.PlaneDeliveryStatus) (bool, error) {
+	list := &platformv1alpha1.ReleaseBindingList{}
+	if err := r.List(ctx, list, client.InNamespace(b.Namespace), client.MatchingFields{index.BindingPlane: st.Plane}); err != nil {
+		return false, err
+	}
+	for _, other := range list.Items {
+		if other.Name == b.Name || !other.DeletionTimestamp.IsZero() {
+			continue
+		}
+		for _, ost := range other.Status.Planes {
+			if ost.Plane == st.Plane && ost.Namespace == st.Namespace {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+func union(a, b []platformv1alpha1.InventoryEntry) []platformv1alpha1.InventoryEntry {
+	out := append([]platformv1alpha1.InventoryEntry(nil), a...)
+	out = append(out, direct.Stale(b, a)...)
+	return out
+}

@@ -1,0 +1,163 @@
+// Package planes keeps the hub's connections to its planes: one client per
+// registered plane, built from the plane's kubeconfig Secret, shared by
+// every controller, and rebuilt when the Secret's content changes. It also
+// probes planes and remembers whether they answer, so that work for an
+// unreachable plane fails fast instead of waiting on timeouts.
+package planes
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// Key identifies a plane: its kind's plane type and its name.
+type Key struct {
+	Type string
+	Name string
+}
+
+func (k Key) String() string { return k.Type + "/" + k.Name }
+
+// ErrNotConnected is returned for a plane the registry has no client for
+// (yet): its controller has not read its Secret, or the Secret is invalid.
+var ErrNotConnected = errors.New("plane is not connected")
+
+// ErrUnreachable is returned for a plane whose last probes failed.
+var ErrUnreachable = errors.New("plane is unreachable")
+
+// requestTimeout bounds every request to a plane, so a plane that stops
+// answering holds a worker for seconds, not minutes.
+const requestTimeout = 15 * time.Second
+
+// Plane is a connected plane.
+type Plane struct {
+	Key Key
+	// Client reaches the plane's API server directly (no cache).
+	Client client.Client
+	// Clientset reaches the plane for what the controller-runtime client
+	// does not cover (discovery).
+	Clientset kubernetes.Interface
+	// Config is the plane's connection, for callers that build their own
+	// clients.
+	Config *rest.Config
+
+	kubeconfigHash string
+}
+
+// Registry holds the connected planes. It is safe for concurrent use.
+type Registry struct {
+	scheme *runtime.Scheme
+
+	mu          sync.RWMutex
+	planes      map[Key]*Plane
+	unreachable map[Key]string
+}
+
+// NewRegistry returns an empty registry whose clients use scheme.
+func NewRegistry(scheme *runtime.Scheme) *Registry {
+	return &Registry{scheme: scheme, planes: map[Key]*Plane{}, unreachable: map[Key]string{}}
+}
+
+// Connect registers key with the given kubeconfig. The client is rebuilt
+// only when the kubeconfig changed; changed reports whether it was.
+func (r *Registry) Connect(key Key, kubeconfig []byte) (p *Plane, changed bool, err error) {
+	sum := sha256.Sum256(kubeconfig)
+	hash := hex.EncodeToString(sum[:])
+	r.mu.RLock()
+	existing := r.planes[key]
+	r.mu.RUnlock()
+	if existing != nil && existing.kubeconfigHash == hash {
+		return existing, false, nil
+	}
+	cfg, err := RESTConfig(kubeconfig)
+	if err != nil {
+		return nil, false, err
+	}
+	c, err := client.New(cfg, client.Options{Scheme: r.scheme})
+	if err != nil {
+		return nil, false, fmt.Errorf("creating a client: %w", err)
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, false, fmt.Errorf("creating a client: %w", err)
+	}
+	p = &Plane{Key: key, Client: c, Clientset: cs, Config: cfg, kubeconfigHash: hash}
+	r.mu.Lock()
+	r.planes[key] = p
+	r.mu.Unlock()
+	return p, true, nil
+}
+
+// RESTConfig parses a kubeconfig into a client configuration, with the
+// registry's request timeout. The error says what is wrong with it, never
+// what it contains.
+func RESTConfig(kubeconfig []byte) (*rest.Config, error) {
+	if len(kubeconfig) == 0 {
+		return nil, errors.New("it is empty")
+	}
+	cc, err := clientcmd.NewClientConfigFromBytes(kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("it is not a kubeconfig: %w", err)
+	}
+	cfg, err := cc.ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("it cannot be used: %w", err)
+	}
+	cfg.Timeout = requestTimeout
+	cfg.QPS, cfg.Burst = 100, 200
+	return cfg, nil
+}
+
+// Remove forgets a plane.
+func (r *Registry) Remove(key Key) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.planes, key)
+	delete(r.unreachable, key)
+}
+
+// SetReachable records the outcome of the plane's probes: reason is empty
+// when it answers, otherwise why it does not.
+func (r *Registry) SetReachable(key Key, reachable bool, reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if reachable {
+		delete(r.unreachable, key)
+	} else {
+		r.unreachable[key] = reason
+	}
+}
+
+// Get returns a connected, reachable plane, or an error wrapping
+// ErrNotConnected or ErrUnreachable that names the plane.
+func (r *Registry) Get(key Key) (*Plane, error) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	p := r.planes[key]
+	if p == nil {
+		return nil, fmt.Errorf("%w: %s", ErrNotConnected, key)
+	}
+	if reason, down := r.unreachable[key]; down {
+		return nil, fmt.Errorf("%w: %s: %s", ErrUnreachable, key, reason)
+	}
+	return p, nil
+}
+
+// Lookup returns a connected plane whether or not it is reachable: for
+// cleanup that must try anyway, and for the probes themselves.
+func (r *Registry) Lookup(key Key) (*Plane, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	p := r.planes[key]
+	return p, p != nil
+}

@@ -1,0 +1,196 @@
+// Package render turns a Component's Release, bound to an Environment, into
+// the Kubernetes objects that run it on one data plane. It is pure: no
+// client, no clock, no randomness. The same input always gives the same
+// objects, byte for byte, so delivery writes only when something changed
+// and both delivery backends (direct and GitOps) deliver the same thing.
+package render
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/yaml"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+)
+
+// FieldManager is the server-side apply field manager of everything Aileron
+// delivers directly.
+const FieldManager = "aileron"
+
+// Plane is what rendering needs of a DataPlane.
+type Plane struct {
+	Name             string
+	PublicHost       string
+	OrganizationHost string
+	GatewayName      string
+	GatewayNamespace string
+}
+
+// PlaneOf extracts the rendering view of a DataPlane.
+func PlaneOf(dp *platformv1alpha1.DataPlane) Plane {
+	gw := dp.Spec.Gateway
+	p := Plane{Name: dp.Name, PublicHost: gw.PublicHost, OrganizationHost: gw.OrganizationHost, GatewayName: gw.Name, GatewayNamespace: gw.Namespace}
+	if p.GatewayName == "" {
+		p.GatewayName = "aileron-gateway"
+	}
+	if p.GatewayNamespace == "" {
+		p.GatewayNamespace = "aileron-gateway"
+	}
+	return p
+}
+
+// Dependency is a resolved dependency: the callee's endpoint and where it
+// runs.
+type Dependency struct {
+	// EnvVar receives the URL.
+	EnvVar string
+	// Project and Component of the callee.
+	Project   string
+	Component string
+	// Endpoint of the callee, with its port, protocol and path.
+	Endpoint string
+	Port     int32
+	Protocol platformv1alpha1.EndpointProtocol
+	Path     string
+}
+
+// Input is everything one component's objects on one plane depend on.
+type Input struct {
+	Organization string
+	Project      string
+	Environment  string
+	Plane        Plane
+	Component    string
+	Release      string
+	Image        string
+	Spec         platformv1alpha1.ComponentSpec
+	State        platformv1alpha1.BindingState
+	// Dependencies, resolved; rendering sorts them.
+	Dependencies []Dependency
+}
+
+// Namespace is the input's cell namespace.
+func (in Input) Namespace() string { return CellNamespace(in.Organization, in.Project, in.Environment) }
+
+func (in Input) labels() map[string]string {
+	l := cellLabels(in.Organization, in.Project, in.Environment)
+	l[platformv1alpha1.LabelComponent] = in.Component
+	l[platformv1alpha1.LabelRelease] = in.Release
+	return l
+}
+
+func (in Input) selector() map[string]string {
+	return map[string]string{platformv1alpha1.LabelComponent: in.Component}
+}
+
+func cellLabels(org, project, env string) map[string]string {
+	return map[string]string{
+		platformv1alpha1.LabelOrganization: org,
+		platformv1alpha1.LabelProject:      project,
+		platformv1alpha1.LabelEnvironment:  env,
+		platformv1alpha1.LabelManagedBy:    platformv1alpha1.ManagedByValue,
+	}
+}
+
+// Objects is a rendered set of objects, in apply order.
+type Objects []*unstructured.Unstructured
+
+// kindOrder puts what others depend on first: namespaces, then identities
+// and configuration, then workloads, then what routes to them.
+var kindOrder = map[string]int{
+	"Namespace": 0, "NetworkPolicy": 1, "ServiceAccount": 2, "ConfigMap": 3,
+	"Service": 4, "Deployment": 5, "CronJob": 5, "HorizontalPodAutoscaler": 6,
+	"PodDisruptionBudget": 7, "HTTPRoute": 8,
+}
+
+func (o Objects) sort() {
+	sort.SliceStable(o, func(i, j int) bool {
+		ki, kj := kindOrder[o[i].GetKind()], kindOrder[o[j].GetKind()]
+		if ki != kj {
+			return ki < kj
+		}
+		if o[i].GetKind() != o[j].GetKind() {
+			return o[i].GetKind() < o[j].GetKind()
+		}
+		return o[i].GetName() < o[j].GetName()
+	})
+}
+
+// YAML renders the objects as a multi-document YAML stream with sorted
+// keys: the canonical bytes of a render.
+func (o Objects) YAML() ([]byte, error) {
+	var out []byte
+	for i, obj := range o {
+		b, err := yaml.Marshal(obj.Object)
+		if err != nil {
+			return nil, err
+		}
+		if i > 0 {
+			out = append(out, "---\n"...)
+		}
+		out = append(out, b...)
+	}
+	return out, nil
+}
+
+// Hash is a digest of the canonical bytes: equal hashes, equal renders.
+func (o Objects) Hash() (string, error) {
+	b, err := o.YAML()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])[:20], nil
+}
+
+// toUnstructured converts a typed object, dropping the null and empty
+// fields typed structs carry (creationTimestamp, status) so that what is
+// applied is exactly what was meant.
+func toUnstructured(obj runtime.Object) (*unstructured.Unstructured, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil, fmt.Errorf("converting %T: %w", obj, err)
+	}
+	delete(m, "status")
+	pruneNulls(m)
+	return &unstructured.Unstructured{Object: m}, nil
+}
+
+func pruneNulls(m map[string]any) {
+	for k, v := range m {
+		switch t := v.(type) {
+		case nil:
+			delete(m, k)
+		case map[string]any:
+			pruneNulls(t)
+		case []any:
+			for _, item := range t {
+				if im, ok := item.(map[string]any); ok {
+					pruneNulls(im)
+				}
+			}
+		}
+	}
+}
+
+// convert turns typed objects into a sorted Objects.
+func convert(objs ...runtime.Object) (Objects, error) {
+	out := make(Objects, 0, len(objs))
+	for _, o := range objs {
+		u, err := toUnstructured(o)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	out.sort()
+	return out, nil
+}
+
+func itoa(n int32) string { return strconv.Itoa(int(n)) }

@@ -1,0 +1,213 @@
+package render
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/utils/ptr"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+var plane = Plane{Name: "eu-1", PublicHost: "eu-1.apps.acme.example", GatewayName: "aileron-gateway", GatewayNamespace: "aileron-gateway"}
+
+func base(name string, t platformv1alpha1.ComponentType) Input {
+	return Input{
+		Organization: "acme", Project: "shop", Environment: "production", Plane: plane,
+		Component: name, Release: name + "-0123456789", Image: "registry.acme.example/shop/" + name + ":1.0.0",
+		State: platformv1alpha1.BindingActive,
+		Spec:  platformv1alpha1.ComponentSpec{ProjectRef: platformv1alpha1.LocalObjectReference{Name: "shop"}, Type: t},
+	}
+}
+
+func goldenInputs() map[string]Input {
+	web := base("web", platformv1alpha1.ComponentWebApplication)
+	web.Spec.Autoscaling = &platformv1alpha1.Autoscaling{MinReplicas: 2, MaxReplicas: 6, TargetCPUUtilizationPercentage: 70}
+	web.Spec.Endpoints = []platformv1alpha1.Endpoint{{Name: "http", Port: 3000, Protocol: platformv1alpha1.ProtocolHTTP, Visibility: platformv1alpha1.VisibilityPublic, Path: "/"}}
+	web.Spec.Container.Files = []platformv1alpha1.ConfigFile{{MountPath: "/etc/web/features.json", Content: `{"newCheckout": true}`}}
+	web.Dependencies = []Dependency{{EnvVar: "API_HTTP_URL", Project: "shop", Component: "api", Endpoint: "http", Port: 8080, Protocol: platformv1alpha1.ProtocolHTTP}}
+
+	api := base("api", platformv1alpha1.ComponentService)
+	api.Spec.Replicas = ptr.To[int32](2)
+	api.Spec.Endpoints = []platformv1alpha1.Endpoint{
+		{Name: "http", Port: 8080, Protocol: platformv1alpha1.ProtocolHTTP, Visibility: platformv1alpha1.VisibilityProject},
+		{Name: "grpc", Port: 9090, Protocol: platformv1alpha1.ProtocolGRPC, Visibility: platformv1alpha1.VisibilityOrganization},
+	}
+	api.Spec.Container.Env = []platformv1alpha1.EnvVar{
+		{Name: "LOG_LEVEL", Value: ptr.To("info")},
+		{Name: "DATABASE_PASSWORD", SecretKeyRef: &platformv1alpha1.SecretKeyReference{Name: "shop-db", Key: "password"}},
+	}
+	cpu := resource.MustParse("2")
+	api.Spec.Container.Resources = &platformv1alpha1.Resources{Requests: &platformv1alpha1.ResourceList{CPU: &cpu}}
+
+	worker := base("worker", platformv1alpha1.ComponentWorker)
+	worker.Spec.Container.Args = []string{"--queue", "orders"}
+	worker.Dependencies = []Dependency{
+		{EnvVar: "LEDGER_GRPC_URL", Project: "billing", Component: "ledger", Endpoint: "grpc", Port: 9090, Protocol: platformv1alpha1.ProtocolGRPC},
+		{EnvVar: "API_HTTP_URL", Project: "shop", Component: "api", Endpoint: "http", Port: 8080, Protocol: platformv1alpha1.ProtocolHTTP, Path: "/v1"},
+	}
+
+	report := base("nightly-report", platformv1alpha1.ComponentScheduledTask)
+	report.Spec.Schedule = "0 3 * * *"
+	report.Dependencies = []Dependency{{EnvVar: "API_URL", Project: "shop", Component: "api", Endpoint: "http", Port: 8080, Protocol: platformv1alpha1.ProtocolHTTP}}
+
+	suspended := api
+	suspended.State = platformv1alpha1.BindingSuspended
+
+	long := base("a-component-with-a-rather-long-name-x", platformv1alpha1.ComponentService)
+	long.Organization, long.Project, long.Environment = "an-organization-name-30-chars", "a-project-name-also-30-charss", "pre-production-2"
+	long.Spec.Endpoints = []platformv1alpha1.Endpoint{{Name: "http", Port: 80, Protocol: platformv1alpha1.ProtocolHTTP, Visibility: platformv1alpha1.VisibilityPublic, Path: "/shop"}}
+
+	return map[string]Input{
+		"webapp-public-autoscaled": web, "service-two-endpoints": api, "worker-dependencies": worker,
+		"scheduled-task": report, "service-suspended": suspended, "long-names": long,
+	}
+}
+
+func TestGolden(t *testing.T) {
+	for name, in := range goldenInputs() {
+		t.Run(name, func(t *testing.T) {
+			objs, err := Component(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := objs.YAML()
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareGolden(t, name, got)
+		})
+	}
+	t.Run("cell", func(t *testing.T) {
+		objs, err := Cell("acme", "shop", "production")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := objs.YAML()
+		if err != nil {
+			t.Fatal(err)
+		}
+		compareGolden(t, "cell", got)
+	})
+}
+
+func compareGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".yaml")
+	if *update {
+		if err := os.WriteFile(path, got, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run 'go test ./internal/render -update' to create it)", err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("render of %s differs from %s (run with -update if the change is intended):\n%s", name, path, lineDiff(string(want), string(got)))
+	}
+}
+
+// TestDeterministic renders each input twice, the second time with its
+// dependencies reversed, and expects identical bytes.
+func TestDeterministic(t *testing.T) {
+	for name, in := range goldenInputs() {
+		first, err := Component(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reversed := in
+		reversed.Dependencies = append([]Dependency(nil), in.Dependencies...)
+		for i, j := 0, len(reversed.Dependencies)-1; i < j; i, j = i+1, j-1 {
+			reversed.Dependencies[i], reversed.Dependencies[j] = reversed.Dependencies[j], reversed.Dependencies[i]
+		}
+		second, err := Component(reversed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := first.YAML()
+		b, _ := second.YAML()
+		if string(a) != string(b) {
+			t.Errorf("%s: two renders of the same input differ", name)
+		}
+		h1, _ := first.Hash()
+		h2, _ := second.Hash()
+		if h1 != h2 {
+			t.Errorf("%s: hashes differ", name)
+		}
+	}
+}
+
+func TestEveryObjectCarriesTheLabels(t *testing.T) {
+	for name, in := range goldenInputs() {
+		objs, err := Component(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range objs {
+			l := o.GetLabels()
+			for key, want := range map[string]string{
+				platformv1alpha1.LabelOrganization: in.Organization, platformv1alpha1.LabelProject: in.Project,
+				platformv1alpha1.LabelEnvironment: in.Environment, platformv1alpha1.LabelComponent: in.Component,
+				platformv1alpha1.LabelRelease: in.Release, platformv1alpha1.LabelManagedBy: platformv1alpha1.ManagedByValue,
+			} {
+				if l[key] != want {
+					t.Errorf("%s: %s %s has %s=%q, want %q", name, o.GetKind(), o.GetName(), key, l[key], want)
+				}
+			}
+			if o.GetNamespace() != in.Namespace() {
+				t.Errorf("%s: %s %s is in namespace %q, want the cell %q", name, o.GetKind(), o.GetName(), o.GetNamespace(), in.Namespace())
+			}
+		}
+	}
+}
+
+func TestNames(t *testing.T) {
+	if got := CellNamespace("acme", "shop", "production"); got != "acme-shop-production" {
+		t.Errorf("short cell namespace = %q", got)
+	}
+	long := CellNamespace("an-organization-name-30-chars", "a-project-name-also-30-charss", "pre-production-2")
+	if len(long) > 63 || !strings.HasPrefix(long, "an-organization-name-30-chars-a-project-name-also") {
+		t.Errorf("long cell namespace = %q (%d chars)", long, len(long))
+	}
+	other := CellNamespace("an-organization-name-30-chars", "a-project-name-also-30-charss", "pre-production-3")
+	if other == long {
+		t.Errorf("two different cells got the same shortened namespace %q", long)
+	}
+	for _, tc := range []struct {
+		dep  platformv1alpha1.Dependency
+		want string
+	}{
+		{platformv1alpha1.Dependency{Component: "api", Endpoint: "http"}, "API_HTTP_URL"},
+		{platformv1alpha1.Dependency{Component: "order-store", Endpoint: "grpc-v2"}, "ORDER_STORE_GRPC_V2_URL"},
+		{platformv1alpha1.Dependency{Component: "api", Endpoint: "http", EnvVar: "BACKEND"}, "BACKEND"},
+	} {
+		if got := DependencyEnvVar(tc.dep); got != tc.want {
+			t.Errorf("DependencyEnvVar(%+v) = %q, want %q", tc.dep, got, tc.want)
+		}
+	}
+}
+
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	for i := 0; i < max(len(w), len(g)); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			b.WriteString("line " + itoa(int32(i+1)) + ":\n  want: " + wl + "\n  got:  " + gl + "\n")
+		}
+	}
+	return b.String()
+}

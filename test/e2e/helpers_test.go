@@ -1,0 +1,91 @@
+package e2e
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+
+	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+)
+
+// readObjects decodes every object of a YAML file.
+func readObjects(path string) []*unstructured.Unstructured {
+	data, err := os.ReadFile(path)
+	Expect(err).NotTo(HaveOccurred())
+	var out []*unstructured.Unstructured
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+	for {
+		obj := &unstructured.Unstructured{}
+		if err := dec.Decode(&obj.Object); err != nil {
+			if errors.Is(err, io.EOF) {
+				return out
+			}
+			Expect(err).NotTo(HaveOccurred())
+		}
+		if len(obj.Object) > 0 {
+			out = append(out, obj)
+		}
+	}
+}
+
+func applyFile(c client.Client, path string) {
+	for _, obj := range readObjects(path) {
+		Expect(c.Create(ctx, obj)).To(Succeed(), "creating %s %s from %s", obj.GetKind(), obj.GetName(), path)
+	}
+}
+
+// readyCondition returns obj's Ready condition as it is on the hub now.
+func readyCondition(g Gomega, obj client.Object) *metav1.Condition {
+	g.Expect(hub.Get(ctx, client.ObjectKeyFromObject(obj), obj)).To(Succeed())
+	u, err := toUnstructured(obj)
+	g.Expect(err).NotTo(HaveOccurred())
+	conds, _, _ := unstructured.NestedSlice(u, "status", "conditions")
+	var list []metav1.Condition
+	for _, c := range conds {
+		m, _ := c.(map[string]any)
+		cond := metav1.Condition{}
+		cond.Type, _ = m["type"].(string)
+		s, _ := m["status"].(string)
+		cond.Status = metav1.ConditionStatus(s)
+		cond.Reason, _ = m["reason"].(string)
+		cond.Message, _ = m["message"].(string)
+		list = append(list, cond)
+	}
+	return meta.FindStatusCondition(list, platformv1alpha1.ConditionReady)
+}
+
+// expectReady waits, as `kubectl wait --for=condition=Ready` does, until
+// obj's Ready condition is True.
+func expectReady(obj client.Object) {
+	EventuallyWithOffset(1, func(g Gomega) {
+		c := readyCondition(g, obj)
+		g.Expect(c).NotTo(BeNil(), "%T %s has no Ready condition", obj, obj.GetName())
+		g.Expect(c.Status).To(Equal(metav1.ConditionTrue), "%T %s: %s", obj, obj.GetName(), c.Message)
+	}).Should(Succeed())
+}
+
+// expectNotReady waits until obj is Ready=False with a message containing
+// each of parts.
+func expectNotReady(obj client.Object, parts ...string) {
+	EventuallyWithOffset(1, func(g Gomega) {
+		c := readyCondition(g, obj)
+		g.Expect(c).NotTo(BeNil())
+		g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+		for _, p := range parts {
+			g.Expect(c.Message).To(ContainSubstring(p))
+		}
+	}).Should(Succeed())
+}
+
+func toUnstructured(obj client.Object) (map[string]any, error) {
+	return runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+}

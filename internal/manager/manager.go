@@ -27,12 +27,11 @@ import (
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 )
 
-// The manager's own RBAC: leader election, events, and the reviews behind
+// The manager's own RBAC: leader election, and the reviews behind
 // its authenticated metrics endpoint. Each controller's package declares
 // what it needs next to the code that needs it.
 //
 // +kubebuilder:rbac:groups=coordination.k8s.io,namespace=aileron-system,resources=leases,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 // +kubebuilder:rbac:groups=authentication.k8s.io,resources=tokenreviews,verbs=create
 // +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
 

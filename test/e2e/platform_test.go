@@ -397,4 +397,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-

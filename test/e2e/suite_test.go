@@ -15,7 +15,6 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -65,8 +64,10 @@ var _ = BeforeSuite(func() {
 	scheme := manager.Scheme()
 	hub, err = client.New(f.Hub.Config, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
-	applyFile(hub, repoPath("config", "rbac", "tenant_roles.yaml"))
 	Expect(hub.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNamespace}})).To(Succeed())
+	for _, file := range []string{"service_account.yaml", "role.yaml", "role_binding.yaml", "tenant_roles.yaml"} {
+		applyFile(hub, repoPath("config", "rbac", file))
+	}
 
 	spokes = map[string]client.Client{}
 	for _, s := range f.Spokes {
@@ -86,7 +87,12 @@ var _ = BeforeSuite(func() {
 	opts.HealthProbeBindAddress = "0"
 	opts.PlaneProbeInterval = 2 * time.Second
 	opts.ResyncPeriod = resync
-	mgr, err := manager.New(rest.CopyConfig(f.Hub.Config), opts)
+	// The manager runs as its service account, with exactly the RBAC of
+	// config/rbac: every test below also proves that role is sufficient.
+	managerConfig, err := f.UserConfig(f.Hub, "system:serviceaccount:"+operatorNamespace+":aileron-manager",
+		"system:serviceaccounts", "system:serviceaccounts:"+operatorNamespace, "system:authenticated")
+	Expect(err).NotTo(HaveOccurred())
+	mgr, err := manager.New(managerConfig, opts)
 	Expect(err).NotTo(HaveOccurred())
 	go func() {
 		defer GinkgoRecover()
@@ -113,4 +119,3 @@ func createKubeconfigSecret(name string, kubeconfig []byte) {
 		Data:       map[string][]byte{"kubeconfig": kubeconfig},
 	})).To(Succeed())
 }
-

@@ -27,11 +27,11 @@ import (
 	"github.com/aileron-dev/aileron/internal/resolve"
 )
 
-// +kubebuilder:rbac:groups=platform.aileron.dev,resources=components,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=platform.aileron.dev,resources=components/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=components,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=components/status,verbs=get;patch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=components/finalizers,verbs=update
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=releases,verbs=get;list;watch;create;delete
-// +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=projects;deploymentpipelines,verbs=get;list;watch
 
 // ReasonAwaitingBuild: the component builds from source and no image has

@@ -21,8 +21,8 @@ import (
 	"github.com/aileron-dev/aileron/internal/pipeline"
 )
 
-// +kubebuilder:rbac:groups=platform.aileron.dev,resources=deploymentpipelines,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=platform.aileron.dev,resources=deploymentpipelines/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=deploymentpipelines,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=deploymentpipelines/status,verbs=get;patch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=deploymentpipelines/finalizers,verbs=update
 
 // Reconciler reconciles DeploymentPipelines.

@@ -25,8 +25,8 @@ import (
 	"github.com/aileron-dev/aileron/internal/controller/index"
 )
 
-// +kubebuilder:rbac:groups=platform.aileron.dev,resources=environments,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=platform.aileron.dev,resources=environments/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=environments,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=environments/status,verbs=get;patch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=environments/finalizers,verbs=update
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings,verbs=get;list;watch;delete
 

@@ -26,11 +26,11 @@ import (
 	"github.com/aileron-dev/aileron/internal/controller/common"
 )
 
-// +kubebuilder:rbac:groups=platform.aileron.dev,resources=organizations,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=platform.aileron.dev,resources=organizations/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=organizations,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=organizations/status,verbs=get;patch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=organizations/finalizers,verbs=update
-// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch;create;update;patch;delete
-// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=rolebindings,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=rolebindings,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=aileron-org-admin;aileron-developer;aileron-viewer
 
 // Tenant roles, shipped in config/rbac/tenant_roles.yaml.

@@ -30,8 +30,8 @@ import (
 	"github.com/aileron-dev/aileron/internal/planes"
 )
 
-// +kubebuilder:rbac:groups=platform.aileron.dev,resources=dataplanes;buildplanes;observabilityplanes,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=platform.aileron.dev,resources=dataplanes/status;buildplanes/status;observabilityplanes/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=dataplanes;buildplanes;observabilityplanes,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=dataplanes/status;buildplanes/status;observabilityplanes/status,verbs=get;patch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=dataplanes/finalizers;buildplanes/finalizers;observabilityplanes/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",namespace=aileron-system,resources=secrets,verbs=get;list;watch
 

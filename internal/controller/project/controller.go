@@ -23,8 +23,8 @@ import (
 	"github.com/aileron-dev/aileron/internal/controller/index"
 )
 
-// +kubebuilder:rbac:groups=platform.aileron.dev,resources=projects,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=platform.aileron.dev,resources=projects/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=projects,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=projects/status,verbs=get;patch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=projects/finalizers,verbs=update
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=components,verbs=get;list;watch;delete
 

@@ -13,8 +13,8 @@ import (
 	"sync"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -33,8 +33,8 @@ import (
 	"github.com/aileron-dev/aileron/internal/resolve"
 )
 
-// +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings,verbs=get;list;watch;update;patch
-// +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings/status,verbs=get;patch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings/finalizers,verbs=update
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=releases;environments;dataplanes;components,verbs=get;list;watch
 

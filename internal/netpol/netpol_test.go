@@ -3,10 +3,11 @@ package netpol
 import (
 	"testing"
 
-	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-	"github.com/aileron-dev/aileron/internal/render"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/render"
 )
 
 // TestRenderedPolicies evaluates what the renderer produces for a small

@@ -232,7 +232,7 @@ func configHash(maps ...map[string]string) string {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			fmt.Fprintf(h, "%q=%q;", k, m[k])
+			_, _ = fmt.Fprintf(h, "%q=%q;", k, m[k]) // a hash never fails to write
 		}
 		h.Write([]byte{0})
 	}

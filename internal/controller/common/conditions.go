@@ -1,8 +1,12 @@
 package common
 
 import (
+	"context"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 )
@@ -54,4 +58,18 @@ func MarkStalled(obj Conditions, reason, message string) {
 func IsReady(obj Conditions) bool {
 	c := meta.FindStatusCondition(*obj.GetConditions(), platformv1alpha1.ConditionReady)
 	return c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == obj.GetGeneration()
+}
+
+// GetReference reads the object obj refers to into ref. When it does not
+// exist, obj is marked Stalled with notFound as the message and found is
+// false; other errors are returned for a retry.
+func GetReference(ctx context.Context, c client.Reader, key client.ObjectKey, ref client.Object, obj Conditions, notFound string) (found bool, err error) {
+	if err := c.Get(ctx, key, ref); err != nil {
+		if apierrors.IsNotFound(err) {
+			MarkStalled(obj, platformv1alpha1.ReasonReferenceNotFound, notFound)
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
 }

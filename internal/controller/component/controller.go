@@ -95,12 +95,8 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, c *platformv1alpha1.Co
 		platformv1alpha1.LabelProject:      c.Spec.ProjectRef.Name,
 	})
 	project := &platformv1alpha1.Project{}
-	if err := r.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: c.Spec.ProjectRef.Name}, project); err != nil {
-		if apierrors.IsNotFound(err) {
-			common.MarkStalled(c, platformv1alpha1.ReasonReferenceNotFound, fmt.Sprintf(
-				"Project %s does not exist in organization %s: create it, or fix spec.projectRef", c.Spec.ProjectRef.Name, c.Namespace))
-			return ctrl.Result{}, nil
-		}
+	if found, err := common.GetReference(ctx, r.Client, client.ObjectKey{Namespace: c.Namespace, Name: c.Spec.ProjectRef.Name}, project, c,
+		fmt.Sprintf("Project %s does not exist in organization %s: create it, or fix spec.projectRef", c.Spec.ProjectRef.Name, c.Namespace)); !found {
 		return ctrl.Result{}, err
 	}
 	if !common.IsReady(project) {

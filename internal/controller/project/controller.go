@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -59,12 +58,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 func (r *Reconciler) ReconcileNormal(ctx context.Context, p *platformv1alpha1.Project) (ctrl.Result, error) {
 	name := p.Spec.DeploymentPipelineRef.Name
 	pl := &platformv1alpha1.DeploymentPipeline{}
-	if err := r.Get(ctx, client.ObjectKey{Namespace: p.Namespace, Name: name}, pl); err != nil {
-		if apierrors.IsNotFound(err) {
-			common.MarkStalled(p, platformv1alpha1.ReasonReferenceNotFound, fmt.Sprintf(
-				"DeploymentPipeline %s does not exist in organization %s: create it, or change spec.deploymentPipelineRef", name, p.Namespace))
-			return ctrl.Result{}, nil
-		}
+	if found, err := common.GetReference(ctx, r.Client, client.ObjectKey{Namespace: p.Namespace, Name: name}, pl, p,
+		fmt.Sprintf("DeploymentPipeline %s does not exist in organization %s: create it, or change spec.deploymentPipelineRef", name, p.Namespace)); !found {
 		return ctrl.Result{}, err
 	}
 	if !common.IsReady(pl) {

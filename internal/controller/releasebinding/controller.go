@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -138,11 +137,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // planes and cleans the planes it no longer targets.
 func (r *Reconciler) ReconcileNormal(ctx context.Context, b *platformv1alpha1.ReleaseBinding) (ctrl.Result, error) {
 	release := &platformv1alpha1.Release{}
-	if err := r.Get(ctx, client.ObjectKey{Namespace: b.Namespace, Name: b.Spec.Release}, release); err != nil {
-		if apierrors.IsNotFound(err) {
-			common.MarkStalled(b, platformv1alpha1.ReasonReferenceNotFound, fmt.Sprintf("Release %s does not exist in organization %s", b.Spec.Release, b.Namespace))
-			return ctrl.Result{}, nil
-		}
+	if found, err := common.GetReference(ctx, r.Client, client.ObjectKey{Namespace: b.Namespace, Name: b.Spec.Release}, release, b,
+		fmt.Sprintf("Release %s does not exist in organization %s", b.Spec.Release, b.Namespace)); !found {
 		return ctrl.Result{}, err
 	}
 	if release.Spec.ComponentRef.Name != b.Spec.ComponentRef.Name {
@@ -159,12 +155,8 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, b *platformv1alpha1.Re
 	})
 
 	env := &platformv1alpha1.Environment{}
-	if err := r.Get(ctx, client.ObjectKey{Namespace: b.Namespace, Name: b.Spec.EnvironmentRef.Name}, env); err != nil {
-		if apierrors.IsNotFound(err) {
-			common.MarkStalled(b, platformv1alpha1.ReasonReferenceNotFound, fmt.Sprintf(
-				"Environment %s does not exist in organization %s", b.Spec.EnvironmentRef.Name, b.Namespace))
-			return ctrl.Result{}, nil
-		}
+	if found, err := common.GetReference(ctx, r.Client, client.ObjectKey{Namespace: b.Namespace, Name: b.Spec.EnvironmentRef.Name}, env, b,
+		fmt.Sprintf("Environment %s does not exist in organization %s", b.Spec.EnvironmentRef.Name, b.Namespace)); !found {
 		return ctrl.Result{}, err
 	}
 	if !common.IsReady(env) {

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
@@ -115,6 +116,57 @@ var _ = Describe("The sample platform", Ordered, func() {
 			Expect(p.Namespace).To(Equal("acme-shop-production"))
 			Expect(p.Inventory).NotTo(BeEmpty())
 		}
+	})
+
+	It("grants the organization's groups their roles in its namespace, and nothing elsewhere", func() {
+		devConfig, err := f.UserConfig(f.Hub, "dana", "acme:developers")
+		Expect(err).NotTo(HaveOccurred())
+		dev, err := client.New(devConfig, client.Options{Scheme: hub.Scheme()})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(dev.List(ctx, &platformv1alpha1.ComponentList{}, client.InNamespace(org))).To(Succeed(), "developers read components")
+		env := &platformv1alpha1.Environment{
+			ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "sandbox"},
+			Spec:       platformv1alpha1.EnvironmentSpec{DataPlaneRef: &platformv1alpha1.LocalObjectReference{Name: "asia-1"}},
+		}
+		Expect(apierrors.IsForbidden(dev.Create(ctx, env))).To(BeTrue(), "developers do not manage environments")
+		Expect(apierrors.IsForbidden(dev.List(ctx, &platformv1alpha1.ComponentList{}, client.InNamespace(operatorNamespace)))).To(BeTrue(),
+			"the grant stops at the organization's namespace")
+		Expect(apierrors.IsForbidden(dev.List(ctx, &corev1.SecretList{}, client.InNamespace(org)))).To(BeTrue(), "developers read no Secrets")
+
+		adminConfig, err := f.UserConfig(f.Hub, "ada", "acme:platform")
+		Expect(err).NotTo(HaveOccurred())
+		admin, err := client.New(adminConfig, client.Options{Scheme: hub.Scheme()})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(admin.Create(ctx, env, client.DryRunAll)).To(Succeed(), "organization admins manage environments")
+	})
+
+	It("marks a plane unreachable at once when it refuses the credentials, and recovers when the Secret is fixed", func() {
+		secret := &corev1.Secret{}
+		key := client.ObjectKey{Namespace: operatorNamespace, Name: "asia-1-kubeconfig"}
+		Expect(hub.Get(ctx, key, secret)).To(Succeed())
+		good := secret.Data["kubeconfig"]
+		bad := rest.CopyConfig(f.Spoke("asia-1").Config)
+		bad.CertData, bad.KeyData, bad.BearerToken = nil, nil, "a-token-nobody-issued"
+		badKubeconfig, err := fleet.Kubeconfig("asia-1", bad)
+		Expect(err).NotTo(HaveOccurred())
+
+		secret.Data["kubeconfig"] = badKubeconfig
+		Expect(hub.Update(ctx, secret)).To(Succeed())
+		Eventually(func(g Gomega) {
+			dp := &platformv1alpha1.DataPlane{}
+			g.Expect(hub.Get(ctx, client.ObjectKey{Name: "asia-1"}, dp)).To(Succeed())
+			c := meta.FindStatusCondition(dp.Status.Conditions, platformv1alpha1.ConditionReachable)
+			g.Expect(c).NotTo(BeNil())
+			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(c.Reason).To(Equal(platformv1alpha1.ReasonUnauthorized))
+			g.Expect(c.Message).To(ContainSubstring("refused the credentials of Secret aileron-system/asia-1-kubeconfig"))
+			g.Expect(c.Message).NotTo(ContainSubstring("a-token-nobody-issued"), "credentials never appear in status")
+		}).WithTimeout(30 * time.Second).Should(Succeed())
+
+		Expect(hub.Get(ctx, key, secret)).To(Succeed())
+		secret.Data["kubeconfig"] = good
+		Expect(hub.Update(ctx, secret)).To(Succeed())
+		expectReady(&platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: "asia-1"}})
 	})
 
 	It("answers kubectl wait --for=condition=Ready on every kind", func() {

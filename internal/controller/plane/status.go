@@ -54,9 +54,12 @@ func applyProbe(p object, secret string, res planes.ProbeResult, now time.Time, 
 			common.MarkProgressing(p, platformv1alpha1.ReasonProbeFailed, "connecting to the plane")
 		}
 	}
-	before.LastProbeTime, st.LastProbeTime = nil, before.LastProbeTime
-	if !equality.Semantic.DeepEqual(before, st) || st.LastProbeTime == nil || now.Sub(st.LastProbeTime.Time) >= refresh {
+	last := before.LastProbeTime
+	before.LastProbeTime, st.LastProbeTime = nil, nil
+	if !equality.Semantic.DeepEqual(before, st) || last == nil || now.Sub(last.Time) >= refresh {
 		st.LastProbeTime = &metav1.Time{Time: now}
+	} else {
+		st.LastProbeTime = last
 	}
 	return meta.IsStatusConditionTrue(*p.GetConditions(), platformv1alpha1.ConditionReachable)
 }

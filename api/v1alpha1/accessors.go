@@ -49,6 +49,7 @@ func (p *Project) GetConditions() *[]metav1.Condition            { return &p.Sta
 func (c *Component) GetConditions() *[]metav1.Condition          { return &c.Status.Conditions }
 func (r *Release) GetConditions() *[]metav1.Condition            { return &r.Status.Conditions }
 func (b *ReleaseBinding) GetConditions() *[]metav1.Condition     { return &b.Status.Conditions }
+func (p *Promotion) GetConditions() *[]metav1.Condition          { return &p.Status.Conditions }
 
 // SetObservedGeneration records the generation a reconcile succeeded for.
 func (o *Organization) SetObservedGeneration(g int64)       { o.Status.ObservedGeneration = g }
@@ -61,3 +62,4 @@ func (p *Project) SetObservedGeneration(g int64)            { p.Status.ObservedG
 func (c *Component) SetObservedGeneration(g int64)          { c.Status.ObservedGeneration = g }
 func (r *Release) SetObservedGeneration(g int64)            { r.Status.ObservedGeneration = g }
 func (b *ReleaseBinding) SetObservedGeneration(g int64)     { b.Status.ObservedGeneration = g }
+func (p *Promotion) SetObservedGeneration(g int64)          { p.Status.ObservedGeneration = g }

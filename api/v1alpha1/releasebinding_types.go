@@ -92,6 +92,28 @@ type PlaneDeliveryStatus struct {
 	Inventory []InventoryEntry `json:"inventory,omitempty"`
 }
 
+// MaxBindingHistory bounds a binding's history.
+const MaxBindingHistory = 10
+
+// BindingHistoryEntry records one move of a binding to a release.
+type BindingHistoryEntry struct {
+	// release moved to.
+	// +required
+	Release string `json:"release"`
+	// time of the move.
+	// +required
+	Time metav1.Time `json:"time"`
+	// by is who asked for it: a user name, or "aileron" for automatic moves.
+	// +required
+	By string `json:"by"`
+	// approvedBy is who approved it, when the environment requires approval.
+	// +optional
+	ApprovedBy string `json:"approvedBy,omitempty"`
+	// via is how: the Promotion's name, or "autoDeploy".
+	// +required
+	Via string `json:"via"`
+}
+
 // InventoryEntry identifies an object delivered to a plane.
 type InventoryEntry struct {
 	// apiVersion of the object.
@@ -115,6 +137,12 @@ type ReleaseBindingStatus struct {
 	// release is the release delivered to every plane of the environment.
 	// +optional
 	Release string `json:"release,omitempty"`
+
+	// history lists the releases the binding was moved to, newest first,
+	// at most MaxBindingHistory entries.
+	// +optional
+	// +listType=atomic
+	History []BindingHistoryEntry `json:"history,omitempty"`
 
 	// planes report the delivery to each of the environment's planes.
 	// +optional

@@ -12,6 +12,7 @@ import (
 	"github.com/aileron-dev/aileron/internal/controller/organization"
 	"github.com/aileron-dev/aileron/internal/controller/plane"
 	"github.com/aileron-dev/aileron/internal/controller/project"
+	"github.com/aileron-dev/aileron/internal/controller/promotion"
 	"github.com/aileron-dev/aileron/internal/controller/releasebinding"
 	"github.com/aileron-dev/aileron/internal/planes"
 )
@@ -36,6 +37,7 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 		&project.Reconciler{Client: c, MaxConcurrentReconciles: n},
 		&component.Reconciler{Client: c, MaxConcurrentReconciles: n},
 		&releasebinding.Reconciler{Client: c, Registry: registry, ResyncPeriod: o.ResyncPeriod, MaxConcurrentReconciles: n},
+		&promotion.Reconciler{Client: c, APIReader: mgr.GetAPIReader(), MaxConcurrentReconciles: n},
 	} {
 		if err := s.SetupWithManager(mgr); err != nil {
 			return err

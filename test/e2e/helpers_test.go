@@ -1,46 +1,26 @@
 package e2e
 
 import (
-	"bytes"
-	"errors"
-	"io"
-	"os"
-
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/fleet"
 )
 
 // readObjects decodes every object of a YAML file.
 func readObjects(path string) []*unstructured.Unstructured {
-	data, err := os.ReadFile(path)
+	objs, err := fleet.ReadManifests(path)
 	Expect(err).NotTo(HaveOccurred())
-	var out []*unstructured.Unstructured
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-	for {
-		obj := &unstructured.Unstructured{}
-		if err := dec.Decode(&obj.Object); err != nil {
-			if errors.Is(err, io.EOF) {
-				return out
-			}
-			Expect(err).NotTo(HaveOccurred())
-		}
-		if len(obj.Object) > 0 {
-			out = append(out, obj)
-		}
-	}
+	return objs
 }
 
 func applyFile(c client.Client, path string) {
-	for _, obj := range readObjects(path) {
-		Expect(c.Create(ctx, obj)).To(Succeed(), "creating %s %s from %s", obj.GetKind(), obj.GetName(), path)
-	}
+	Expect(fleet.CreateManifests(ctx, c, path)).To(Succeed())
 }
 
 // readyCondition returns obj's Ready condition as it is on the hub now.

@@ -24,6 +24,7 @@ import (
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
+	"github.com/aileron-dev/aileron/internal/pipeline"
 	"github.com/aileron-dev/aileron/internal/resolve"
 )
 
@@ -163,37 +164,36 @@ func (r *Reconciler) ensureRelease(ctx context.Context, c *platformv1alpha1.Comp
 // when the binding is new or autoDeploy is set; otherwise it stays where
 // promotion or a person put it.
 func (r *Reconciler) ensureInitialBinding(ctx context.Context, c *platformv1alpha1.Component, env, release string) error {
-	b := &platformv1alpha1.ReleaseBinding{ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: BindingName(c.Name, env)}}
-	err := r.Get(ctx, client.ObjectKeyFromObject(b), b)
+	key := client.ObjectKey{Namespace: c.Namespace, Name: BindingName(c.Name, env)}
+	existing := &platformv1alpha1.ReleaseBinding{}
+	err := r.Get(ctx, key, existing)
 	switch {
-	case apierrors.IsNotFound(err):
-		b.Labels = map[string]string{
+	case err == nil && (!c.Spec.AutoDeploy || existing.Spec.Release == release):
+		return nil
+	case err != nil && !apierrors.IsNotFound(err):
+		return err
+	}
+	template := &platformv1alpha1.ReleaseBinding{
+		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{
 			platformv1alpha1.LabelOrganization: c.Namespace,
 			platformv1alpha1.LabelProject:      c.Spec.ProjectRef.Name,
 			platformv1alpha1.LabelComponent:    c.Name,
 			platformv1alpha1.LabelEnvironment:  env,
-		}
-		b.Spec = platformv1alpha1.ReleaseBindingSpec{
+		}},
+		Spec: platformv1alpha1.ReleaseBindingSpec{
 			ComponentRef:   platformv1alpha1.LocalObjectReference{Name: c.Name},
 			EnvironmentRef: platformv1alpha1.LocalObjectReference{Name: env},
-			Release:        release,
 			State:          platformv1alpha1.BindingActive,
-		}
-		if err := controllerutil.SetControllerReference(c, b, r.Scheme()); err != nil {
-			return err
-		}
-		if err := r.Create(ctx, b); err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("creating ReleaseBinding %s: %w", b.Name, err)
-		}
-		return nil
-	case err != nil:
-		return err
-	case c.Spec.AutoDeploy && b.Spec.Release != release:
-		patch := client.MergeFrom(b.DeepCopy())
-		b.Spec.Release = release
-		return r.Patch(ctx, b, patch)
+		},
 	}
-	return nil
+	if err := controllerutil.SetControllerReference(c, template, r.Scheme()); err != nil {
+		return err
+	}
+	via := pipeline.FirstReleaseVia
+	if c.Spec.AutoDeploy {
+		via = pipeline.AutoDeployVia
+	}
+	return common.MoveBinding(ctx, r.Client, key, template, release, platformv1alpha1.BindingHistoryEntry{By: pipeline.AutomaticActor, Via: via})
 }
 
 // ReconcileDelete removes the component's bindings, which clean the

@@ -1,0 +1,53 @@
+package common
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/pipeline"
+)
+
+// MoveBinding points the binding b (created from template when it does not
+// exist yet) at release and records the move in its history: the one way
+// Aileron moves a release, whether by autoDeploy or by promotion.
+func MoveBinding(ctx context.Context, c client.Client, key client.ObjectKey, template *platformv1alpha1.ReleaseBinding,
+	release string, move platformv1alpha1.BindingHistoryEntry) error {
+	b := &platformv1alpha1.ReleaseBinding{}
+	err := c.Get(ctx, key, b)
+	switch {
+	case apierrors.IsNotFound(err):
+		b = template.DeepCopy()
+		b.Namespace, b.Name = key.Namespace, key.Name
+		b.Spec.Release = release
+		if err := c.Create(ctx, b); err != nil {
+			return fmt.Errorf("creating ReleaseBinding %s: %w", key.Name, err)
+		}
+	case err != nil:
+		return err
+	case b.Spec.Release != release:
+		patch := client.MergeFrom(b.DeepCopy())
+		b.Spec.Release = release
+		if err := c.Patch(ctx, b, patch); err != nil {
+			return fmt.Errorf("moving ReleaseBinding %s: %w", key.Name, err)
+		}
+	}
+	move.Release = release
+	if move.Time.IsZero() {
+		move.Time = metav1.Now()
+	}
+	history := pipeline.RecordMove(b.Status.History, move)
+	if len(history) == len(b.Status.History) && len(history) > 0 && history[0] == b.Status.History[0] {
+		return nil
+	}
+	// The history list is replaced whole by the patch: fence it by the
+	// resourceVersion it was computed from, so that a stale read can never
+	// drop an entry (a conflict makes the caller retry).
+	patch := client.MergeFromWithOptions(b.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	b.Status.History = history
+	return c.Status().Patch(ctx, b, patch)
+}

@@ -1,0 +1,238 @@
+// Package promotion reconciles Promotions: it checks a request against the
+// component's pipeline and the source's running release (or, for a
+// rollback, the target's history), waits for an approval where the target
+// requires one, then moves the target's ReleaseBinding and records who
+// asked, who approved and through which request.
+package promotion
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/controller/common"
+	"github.com/aileron-dev/aileron/internal/controller/component"
+	"github.com/aileron-dev/aileron/internal/pipeline"
+)
+
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=promotions,verbs=get;list;watch;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=promotions/status,verbs=get;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=promotions/finalizers,verbs=update
+
+// Condition reasons of a Promotion.
+const (
+	ReasonAwaitingApproval = "AwaitingApproval"
+	ReasonRejected         = "Rejected"
+	ReasonRuleViolated     = "RuleViolated"
+	ReasonPromoted         = "Promoted"
+)
+
+// Reconciler reconciles Promotions.
+type Reconciler struct {
+	client.Client
+	// APIReader reads straight from the API server. A promotion's verdict
+	// is final, so the rules are checked against fresh objects, never a
+	// cache that may lag the source's latest status by a moment.
+	APIReader               client.Reader
+	MaxConcurrentReconciles int
+}
+
+// SetupWithManager registers the controller.
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&platformv1alpha1.Promotion{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
+		Complete(r)
+}
+
+// Reconcile runs the shared skeleton.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	return common.Reconcile(ctx, r.Client, req, &platformv1alpha1.Promotion{}, r)
+}
+
+// ReconcileNormal decides a promotion, once.
+func (r *Reconciler) ReconcileNormal(ctx context.Context, p *platformv1alpha1.Promotion) (ctrl.Result, error) {
+	switch p.Status.Phase {
+	case platformv1alpha1.PromotionSucceeded, platformv1alpha1.PromotionFailed, platformv1alpha1.PromotionRejected:
+		return ctrl.Result{}, nil // decided: a promotion is a record, never replayed
+	}
+	target := p.Spec.TargetEnvironmentRef.Name
+	plan, violation, err := r.plan(ctx, p)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if violation != "" {
+		finish(p, platformv1alpha1.PromotionFailed, ReasonRuleViolated, violation)
+		return ctrl.Result{}, nil
+	}
+	p.Status.Release, p.Status.RequiresApproval = plan.release, plan.requiresApproval
+	approvedBy := ""
+	if plan.requiresApproval {
+		a := p.Spec.Approval
+		switch {
+		case a == nil:
+			p.Status.Phase = platformv1alpha1.PromotionAwaitingApproval
+			common.MarkProgressing(p, ReasonAwaitingApproval, fmt.Sprintf(
+				"%s requires an approval: an organization admin runs `aileron approve %s -n %s` (or `aileron reject`)", target, p.Name, p.Namespace))
+			return ctrl.Result{}, nil
+		case a.Decision == platformv1alpha1.Rejected:
+			finish(p, platformv1alpha1.PromotionRejected, ReasonRejected, withComment("rejected by "+a.By, a.Comment))
+			return ctrl.Result{}, nil
+		}
+		approvedBy = a.By
+	}
+	via := p.Name
+	err = common.MoveBinding(ctx, r.Client, client.ObjectKey{Namespace: p.Namespace, Name: component.BindingName(p.Spec.ComponentRef.Name, target)},
+		plan.template, plan.release, platformv1alpha1.BindingHistoryEntry{By: p.Spec.RequestedBy, ApprovedBy: approvedBy, Via: via})
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	finish(p, platformv1alpha1.PromotionSucceeded, ReasonPromoted, fmt.Sprintf("%s now runs release %s", target, plan.release))
+	return ctrl.Result{}, nil
+}
+
+type plan struct {
+	release          string
+	requiresApproval bool
+	template         *platformv1alpha1.ReleaseBinding
+}
+
+// plan applies the rules. A broken rule is returned as a violation: a
+// message for the requester saying which rule and why.
+func (r *Reconciler) plan(ctx context.Context, p *platformv1alpha1.Promotion) (plan, string, error) {
+	ns, comp, target := p.Namespace, p.Spec.ComponentRef.Name, p.Spec.TargetEnvironmentRef.Name
+	c := &platformv1alpha1.Component{}
+	if v, err := lookup(ctx, r.APIReader, client.ObjectKey{Namespace: ns, Name: comp}, c, "component %s does not exist in organization %s", comp, ns); v != "" || err != nil {
+		return plan{}, v, err
+	}
+	project := &platformv1alpha1.Project{}
+	if v, err := lookup(ctx, r.APIReader, client.ObjectKey{Namespace: ns, Name: c.Spec.ProjectRef.Name}, project, "project %s of component %s does not exist", c.Spec.ProjectRef.Name, comp); v != "" || err != nil {
+		return plan{}, v, err
+	}
+	pl := &platformv1alpha1.DeploymentPipeline{}
+	if v, err := lookup(ctx, r.APIReader, client.ObjectKey{Namespace: ns, Name: project.Spec.DeploymentPipelineRef.Name}, pl, "pipeline %s of project %s does not exist", project.Spec.DeploymentPipelineRef.Name, project.Name); v != "" || err != nil {
+		return plan{}, v, err
+	}
+	if v, err := lookup(ctx, r.APIReader, client.ObjectKey{Namespace: ns, Name: target}, &platformv1alpha1.Environment{}, "target environment %s does not exist in organization %s", target, ns); v != "" || err != nil {
+		return plan{}, v, err
+	}
+	out := plan{template: &platformv1alpha1.ReleaseBinding{
+		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{
+			platformv1alpha1.LabelOrganization: ns, platformv1alpha1.LabelProject: project.Name,
+			platformv1alpha1.LabelComponent: comp, platformv1alpha1.LabelEnvironment: target,
+		}},
+		Spec: platformv1alpha1.ReleaseBindingSpec{
+			ComponentRef:   platformv1alpha1.LocalObjectReference{Name: comp},
+			EnvironmentRef: platformv1alpha1.LocalObjectReference{Name: target},
+			State:          platformv1alpha1.BindingActive,
+		},
+	}}
+	if src := p.Spec.SourceEnvironmentRef; src != nil {
+		allowed, approval := pipeline.Allowed(pl.Spec, src.Name, target)
+		if !allowed {
+			return plan{}, fmt.Sprintf("pipeline %s has no path from %s to %s (from %s it allows: %s)",
+				pl.Name, src.Name, target, src.Name, orNone(targetsFrom(pl.Spec, src.Name))), nil
+		}
+		b := &platformv1alpha1.ReleaseBinding{}
+		if v, err := lookup(ctx, r.APIReader, client.ObjectKey{Namespace: ns, Name: component.BindingName(comp, src.Name)}, b,
+			"component %s does not run in %s: there is nothing to promote", comp, src.Name); v != "" || err != nil {
+			return plan{}, v, err
+		}
+		if !common.IsReady(b) || b.Status.Release == "" || b.Status.Release != b.Spec.Release {
+			return plan{}, fmt.Sprintf("the release of %s in %s is not running Ready (%s): only a release that runs Ready in the source is promoted",
+				comp, src.Name, readyMessage(b)), nil
+		}
+		if p.Spec.Release != "" && p.Spec.Release != b.Status.Release {
+			return plan{}, fmt.Sprintf("release %s is not the one running in %s (%s runs there)", p.Spec.Release, src.Name, b.Status.Release), nil
+		}
+		out.release, out.requiresApproval = b.Status.Release, approval
+		return out, "", nil
+	}
+	// A rollback: back to a release the target ran before.
+	b := &platformv1alpha1.ReleaseBinding{}
+	if v, err := lookup(ctx, r.APIReader, client.ObjectKey{Namespace: ns, Name: component.BindingName(comp, target)}, b, "component %s does not run in %s: there is nothing to roll back", comp, target); v != "" || err != nil {
+		return plan{}, v, err
+	}
+	if !pipeline.InHistory(b.Status.History, p.Spec.Release) {
+		return plan{}, fmt.Sprintf("release %s is not in the history of %s in %s: a rollback returns to a release the environment ran before",
+			p.Spec.Release, comp, target), nil
+	}
+	if v, err := lookup(ctx, r.APIReader, client.ObjectKey{Namespace: ns, Name: p.Spec.Release}, &platformv1alpha1.Release{}, "release %s no longer exists", p.Spec.Release); v != "" || err != nil {
+		return plan{}, v, err
+	}
+	out.release, out.requiresApproval = p.Spec.Release, pipeline.TargetRequiresApproval(pl.Spec, target)
+	return out, "", nil
+}
+
+// lookup reads an object the rules need. A missing one is a violation,
+// described by format and args; other errors are errors, to retry.
+func lookup(ctx context.Context, c client.Reader, key client.ObjectKey, obj client.Object, format string, args ...any) (string, error) {
+	if err := c.Get(ctx, key, obj); err != nil {
+		if apierrors.IsNotFound(err) {
+			return fmt.Sprintf(format, args...), nil
+		}
+		return "", err
+	}
+	return "", nil
+}
+
+// ReconcileDelete has nothing to clean: a promotion is a record.
+func (r *Reconciler) ReconcileDelete(_ context.Context, p *platformv1alpha1.Promotion) (ctrl.Result, error) {
+	controllerutil.RemoveFinalizer(p, platformv1alpha1.Finalizer)
+	return ctrl.Result{}, nil
+}
+
+func finish(p *platformv1alpha1.Promotion, phase platformv1alpha1.PromotionPhase, reason, message string) {
+	p.Status.Phase = phase
+	now := metav1.Now()
+	p.Status.CompletionTime = &now
+	if phase == platformv1alpha1.PromotionSucceeded {
+		common.MarkReady(p, message)
+		return
+	}
+	common.MarkStalled(p, reason, message)
+}
+
+func withComment(s, comment string) string {
+	if comment == "" {
+		return s
+	}
+	return s + ": " + comment
+}
+
+func targetsFrom(spec platformv1alpha1.DeploymentPipelineSpec, from string) []string {
+	var out []string
+	for _, p := range spec.PromotionPaths {
+		if p.SourceEnvironmentRef == from {
+			for _, t := range p.TargetEnvironmentRefs {
+				out = append(out, t.Name)
+			}
+		}
+	}
+	return out
+}
+
+func orNone(s []string) string {
+	if len(s) == 0 {
+		return "nothing"
+	}
+	return strings.Join(s, ", ")
+}
+
+func readyMessage(b *platformv1alpha1.ReleaseBinding) string {
+	if c := meta.FindStatusCondition(b.Status.Conditions, platformv1alpha1.ConditionReady); c != nil {
+		return c.Message
+	}
+	return "not reconciled yet"
+}

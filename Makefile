@@ -87,21 +87,29 @@ test-unit: ## Only the tests that need no API server.
 ##@ Build
 
 .PHONY: build
-build: ## Build the manager and the CLI into bin/.
+build: ## Build the manager and the CLI into bin/ (with kubectl-aileron, the kubectl plugin).
 	CGO_ENABLED=0 go build -o $(BIN)/manager ./cmd/manager
 	CGO_ENABLED=0 go build -o $(BIN)/aileron ./cmd/aileron
+	ln -sf aileron $(BIN)/kubectl-aileron
 
 ##@ Tools
 
 .PHONY: tools
 tools: $(KUBE_ASSETS)/.built $(KWOK_DIR)/.built $(CONTROLLER_GEN) $(GOLANGCI_LINT) ## Build every tool into bin/ (once per version).
 
+# Stamp the version the binaries report (/version, kubectl version), as
+# the upstream release build does.
+KUBE_MINOR := $(word 2,$(subst ., ,$(KUBE_VERSION)))
+KUBE_LDFLAGS := -X k8s.io/component-base/version.gitVersion=$(KUBE_VERSION) \
+	-X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(KUBE_MINOR) \
+	-X k8s.io/component-base/version.gitTreeState=clean
+
 # The control plane: a Kubernetes release with its staging modules replaced
 # by their published versions (hack/tools/kube/go.mod), and the etcd server.
 $(KUBE_ASSETS)/.built:
 	@echo "building Kubernetes $(KUBE_VERSION) and etcd $(ETCD_VERSION) into $(KUBE_ASSETS) (a few minutes the first time)"
 	mkdir -p $(KUBE_ASSETS)
-	cd hack/tools/kube && go build -o $(KUBE_ASSETS)/ \
+	cd hack/tools/kube && go build -ldflags "$(KUBE_LDFLAGS)" -o $(KUBE_ASSETS)/ \
 		k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
 		k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl go.etcd.io/etcd/server/v3
 	mv $(KUBE_ASSETS)/server $(KUBE_ASSETS)/etcd

@@ -4,40 +4,29 @@
 package main
 
 import (
+	"context"
 	"fmt"
-	"io"
 	"os"
+	"os/signal"
 
-	"github.com/spf13/cobra"
-
-	"github.com/aileron-dev/aileron/internal/version"
+	"github.com/aileron-dev/aileron/internal/cli"
 )
 
 func main() {
-	if err := newRootCommand(os.Stdout, os.Stderr).Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(1)
-	}
+	os.Exit(run())
 }
 
-func newRootCommand(stdout, stderr io.Writer) *cobra.Command {
-	root := &cobra.Command{
-		Use:           "aileron",
-		Short:         "Work with an Aileron platform: components, releases, planes",
-		SilenceUsage:  true,
-		SilenceErrors: true,
+// run executes the command line and returns the exit code: 0, 1 when the
+// platform refused or failed, 2 for a mistake in the command line.
+func run() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	err := cli.NewRootCommand(os.Stdout, os.Stderr).ExecuteContext(ctx)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		if cli.ExitCode(err) == 2 {
+			fmt.Fprintln(os.Stderr, "Run 'aileron --help' for usage.")
+		}
 	}
-	root.SetOut(stdout)
-	root.SetErr(stderr)
-	root.AddCommand(&cobra.Command{
-		Use:     "version",
-		Short:   "Print the version of this binary",
-		Example: "  aileron version",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintln(cmd.OutOrStdout(), version.Get())
-			return err
-		},
-	})
-	return root
+	return cli.ExitCode(err)
 }

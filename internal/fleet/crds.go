@@ -2,6 +2,9 @@ package fleet
 
 import (
 	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 )
@@ -14,4 +17,15 @@ func (c *Cluster) InstallCRDs(paths ...string) error {
 		return fmt.Errorf("installing CRDs on %s: %w", c.Name, err)
 	}
 	return nil
+}
+
+// GatewayAPICRDs is the directory of the standard Gateway API CRDs in the
+// sigs.k8s.io/gateway-api module Aileron builds against: what a data plane
+// gets from its infrastructure stack before workloads land.
+func GatewayAPICRDs() (string, error) {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/gateway-api").Output()
+	if err != nil {
+		return "", fmt.Errorf("locating the gateway-api module: %w", err)
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "standard"), nil
 }

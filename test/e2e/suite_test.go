@@ -5,9 +5,7 @@ package e2e
 
 import (
 	"context"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -60,7 +58,8 @@ var _ = BeforeSuite(func() {
 	DeferCleanup(f.Stop)
 
 	Expect(f.Hub.InstallCRDs(repoPath("config", "crd", "bases"))).To(Succeed())
-	gatewayCRDs := gatewayAPICRDs()
+	gatewayCRDs, err := fleet.GatewayAPICRDs()
+	Expect(err).NotTo(HaveOccurred())
 	scheme := manager.Scheme()
 	hub, err = client.New(f.Hub.Config, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
@@ -103,14 +102,6 @@ var _ = BeforeSuite(func() {
 
 func repoPath(parts ...string) string {
 	return filepath.Join(append([]string{"..", ".."}, parts...)...)
-}
-
-// gatewayAPICRDs are the Gateway API CRDs from the module Aileron builds
-// against: a real plane gets them from its infrastructure stack.
-func gatewayAPICRDs() string {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/gateway-api").Output()
-	Expect(err).NotTo(HaveOccurred(), "locating the gateway-api module")
-	return filepath.Join(strings.TrimSpace(string(out)), "config", "crd", "standard")
 }
 
 func createKubeconfigSecret(name string, kubeconfig []byte) {

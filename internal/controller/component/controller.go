@@ -174,7 +174,7 @@ func (r *Reconciler) ensureInitialBinding(ctx context.Context, c *platformv1alph
 		return err
 	}
 	template := &platformv1alpha1.ReleaseBinding{
-		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{
+		ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name, Labels: map[string]string{
 			platformv1alpha1.LabelOrganization: c.Namespace,
 			platformv1alpha1.LabelProject:      c.Spec.ProjectRef.Name,
 			platformv1alpha1.LabelComponent:    c.Name,

@@ -9,8 +9,8 @@ import (
 	"sort"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -75,38 +75,45 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, env *platformv1alpha1.
 // resolve returns the sorted names of the environment's planes, or a
 // message saying why there are none.
 func (r *Reconciler) resolve(ctx context.Context, env *platformv1alpha1.Environment) ([]string, string, error) {
+	list := &platformv1alpha1.DataPlaneList{}
+	if err := r.List(ctx, list); err != nil {
+		return nil, "", err
+	}
+	planes, problem := SelectPlanes(env, list.Items)
+	return planes, problem, nil
+}
+
+// SelectPlanes resolves an environment's planes among planes: the one it
+// references, or those its selector matches, never one being deleted. It
+// returns their sorted names, or a message saying why there are none.
+func SelectPlanes(env *platformv1alpha1.Environment, planes []platformv1alpha1.DataPlane) ([]string, string) {
+	var names []string
 	if ref := env.Spec.DataPlaneRef; ref != nil {
-		dp := &platformv1alpha1.DataPlane{}
-		if err := r.Get(ctx, client.ObjectKey{Name: ref.Name}, dp); err != nil {
-			if apierrors.IsNotFound(err) {
-				return nil, fmt.Sprintf("DataPlane %s does not exist: register it, or change spec.dataPlaneRef", ref.Name), nil
+		for _, dp := range planes {
+			if dp.Name != ref.Name {
+				continue
 			}
-			return nil, "", err
+			if !dp.DeletionTimestamp.IsZero() {
+				return nil, fmt.Sprintf("DataPlane %s is being deleted: change spec.dataPlaneRef", ref.Name)
+			}
+			return []string{dp.Name}, ""
 		}
-		if !dp.DeletionTimestamp.IsZero() {
-			return nil, fmt.Sprintf("DataPlane %s is being deleted: change spec.dataPlaneRef", ref.Name), nil
-		}
-		return []string{dp.Name}, "", nil
+		return nil, fmt.Sprintf("DataPlane %s does not exist: register it, or change spec.dataPlaneRef", ref.Name)
 	}
 	selector, err := metav1.LabelSelectorAsSelector(env.Spec.DataPlaneSelector)
 	if err != nil {
-		return nil, fmt.Sprintf("spec.dataPlaneSelector is not a valid label selector: %v", err), nil
+		return nil, fmt.Sprintf("spec.dataPlaneSelector is not a valid label selector: %v", err)
 	}
-	list := &platformv1alpha1.DataPlaneList{}
-	if err := r.List(ctx, list, client.MatchingLabelsSelector{Selector: selector}); err != nil {
-		return nil, "", err
-	}
-	var names []string
-	for _, dp := range list.Items {
-		if dp.DeletionTimestamp.IsZero() {
+	for _, dp := range planes {
+		if dp.DeletionTimestamp.IsZero() && selector.Matches(labels.Set(dp.Labels)) {
 			names = append(names, dp.Name)
 		}
 	}
 	if len(names) == 0 {
-		return nil, fmt.Sprintf("no DataPlane matches spec.dataPlaneSelector (%s): label a plane to match, or change the selector", selector), nil
+		return nil, fmt.Sprintf("no DataPlane matches spec.dataPlaneSelector (%s): label a plane to match, or change the selector", selector)
 	}
 	sort.Strings(names)
-	return names, "", nil
+	return names, ""
 }
 
 // ReconcileDelete removes the environment's bindings, whose own finalizers

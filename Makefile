@@ -37,6 +37,10 @@ GO_TEST_FLAGS ?= -count=1 -timeout=30m
 
 ##@ General
 
+.PHONY: demo
+demo: tools build ## Run the whole platform locally until Ctrl-C (see README, "First five minutes").
+	$(BIN)/aileron dev
+
 .PHONY: help
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  %-18s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)

@@ -12,7 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
-	"github.com/aileron-dev/aileron/config/crd"
+	"github.com/aileron-dev/aileron/config"
 )
 
 var (
@@ -39,12 +39,12 @@ func applyDefaults(u *unstructured.Unstructured) error {
 
 func loadSchemas() (map[string]*structuralschema.Structural, error) {
 	out := map[string]*structuralschema.Structural{}
-	files, err := fs.Glob(crd.Bases, "bases/*.yaml")
+	files, err := fs.Glob(config.Files, "crd/bases/*.yaml")
 	if err != nil {
 		return nil, err
 	}
 	for _, f := range files {
-		data, err := crd.Bases.ReadFile(f)
+		data, err := config.Files.ReadFile(f)
 		if err != nil {
 			return nil, err
 		}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"sort"
 	"strconv"
 	"time"
@@ -51,22 +52,27 @@ func newStatusCommand(o *options) *cobra.Command {
 			if output != "table" {
 				return structured(o.out, output, rows)
 			}
-			rowsOut := make([][]string, 0, len(rows))
-			for _, r := range rows {
-				url := "-"
-				if len(r.URLs) > 0 {
-					url = r.URLs[0]
-					if len(r.URLs) > 1 {
-						url += " (+" + itoa(len(r.URLs)-1) + ")"
-					}
-				}
-				rowsOut = append(rowsOut, []string{r.Component, r.Environment, orDash(r.Release), itoa(int(r.ReadyPlanes)) + "/" + itoa(int(r.TotalPlanes)), url, r.Age})
-			}
-			return table(o.out, []string{"COMPONENT", "ENVIRONMENT", "RELEASE", "READY", "URL", "AGE"}, rowsOut)
+			return printStatus(o.out, rows)
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "Output format: table, json or yaml.")
 	return cmd
+}
+
+// printStatus prints status rows as a table.
+func printStatus(w io.Writer, rows []StatusRow) error {
+	rowsOut := make([][]string, 0, len(rows))
+	for _, r := range rows {
+		url := "-"
+		if len(r.URLs) > 0 {
+			url = r.URLs[0]
+			if len(r.URLs) > 1 {
+				url += " (+" + itoa(len(r.URLs)-1) + ")"
+			}
+		}
+		rowsOut = append(rowsOut, []string{r.Component, r.Environment, orDash(r.Release), itoa(int(r.ReadyPlanes)) + "/" + itoa(int(r.TotalPlanes)), url, r.Age})
+	}
+	return table(w, []string{"COMPONENT", "ENVIRONMENT", "RELEASE", "READY", "URL", "AGE"}, rowsOut)
 }
 
 // statusRows lists the components (or one) of an organization with their

@@ -21,21 +21,31 @@ func ReadManifests(paths ...string) ([]*unstructured.Unstructured, error) {
 		if err != nil {
 			return nil, err
 		}
-		dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-		for {
-			obj := &unstructured.Unstructured{}
-			if err := dec.Decode(&obj.Object); err != nil {
-				if errors.Is(err, io.EOF) {
-					break
-				}
-				return nil, fmt.Errorf("decoding %s: %w", path, err)
-			}
-			if len(obj.Object) > 0 {
-				out = append(out, obj)
-			}
+		objs, err := DecodeManifests(data)
+		if err != nil {
+			return nil, fmt.Errorf("decoding %s: %w", path, err)
 		}
+		out = append(out, objs...)
 	}
 	return out, nil
+}
+
+// DecodeManifests decodes every object of a YAML (or JSON) stream.
+func DecodeManifests(data []byte) ([]*unstructured.Unstructured, error) {
+	var out []*unstructured.Unstructured
+	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+	for {
+		obj := &unstructured.Unstructured{}
+		if err := dec.Decode(&obj.Object); err != nil {
+			if errors.Is(err, io.EOF) {
+				return out, nil
+			}
+			return nil, err
+		}
+		if len(obj.Object) > 0 {
+			out = append(out, obj)
+		}
+	}
 }
 
 // CreateManifests creates, with c, every object of the YAML files at paths.

@@ -81,7 +81,7 @@ lint: $(GOLANGCI_LINT) ## Run golangci-lint.
 ##@ Test
 
 .PHONY: test
-test: tools verify-generated vet lint ## Everything CI runs: generators, vet, lint, unit, envtest and fleet tests.
+test: tools chromium verify-generated vet lint ## Everything CI runs: generators, vet, lint, unit, envtest, fleet and browser tests.
 	go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: test-unit
@@ -129,6 +129,14 @@ $(KWOK_DIR)/.built:
 	install -m 0644 $$src/node/fast/node-initialize.yaml $$src/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
 		$$src/pod/fast/pod-ready.yaml $$src/pod/fast/pod-complete.yaml $$src/pod/fast/pod-delete.yaml $(KWOK_DIR)/stages/
 	touch $@
+
+# The dashboard's browser test drives headless Chromium: Debian's package.
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the dashboard's browser test"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 $(CONTROLLER_GEN):
 	mkdir -p $(BIN)

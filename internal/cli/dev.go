@@ -12,7 +12,8 @@ import (
 )
 
 func newDevCommand(o *options) *cobra.Command {
-	return &cobra.Command{
+	var dashboard string
+	cmd := &cobra.Command{
 		Use:   "dev",
 		Short: "Run the whole platform locally until Ctrl-C: a hub, five planes, the manager, the samples",
 		Long: `dev starts a local fleet of real Kubernetes API servers — a hub, data planes
@@ -23,7 +24,7 @@ binaries of 'make tools' (make demo builds them and runs this).`,
 		Example: "  make demo        # builds what is missing, then runs: aileron dev",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return demo.Run(cmd.Context(), demo.Options{Out: o.out, Ready: func(ctx context.Context, hub client.Client) error {
+			return demo.Run(cmd.Context(), demo.Options{Out: o.out, DashboardAddress: dashboard, Ready: func(ctx context.Context, hub client.Client) error {
 				rows, err := statusRows(ctx, hub, "acme", "", time.Now())
 				if err != nil {
 					return err
@@ -35,4 +36,6 @@ binaries of 'make tools' (make demo builds them and runs this).`,
 			}})
 		},
 	}
+	cmd.Flags().StringVar(&dashboard, "dashboard-address", "127.0.0.1:8080", "Where the dashboard is served.")
+	return cmd
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"sort"
@@ -33,6 +34,8 @@ import (
 type Options struct {
 	// Out receives progress and the final summary.
 	Out io.Writer
+	// DashboardAddress is where the dashboard is served (localhost).
+	DashboardAddress string
 	// Ready, when not nil, is called once everything is Ready, with a
 	// client for the hub: the CLI prints its status table there.
 	Ready func(ctx context.Context, hub client.Client) error
@@ -45,6 +48,12 @@ var dataPlanes = []string{"eu-1", "na-1", "asia-1"}
 // every process it started.
 func Run(ctx context.Context, o Options) error {
 	start := time.Now()
+	// Fail before starting anything when the dashboard's port is taken.
+	if ln, err := net.Listen("tcp", o.DashboardAddress); err != nil {
+		return fmt.Errorf("the dashboard address %s is not free: pass --dashboard-address with another port: %w", o.DashboardAddress, err)
+	} else if err := ln.Close(); err != nil {
+		return err
+	}
 	// Progress goes to a terminal; a failed write there is not worth
 	// stopping the platform for.
 	say := func(format string, args ...any) { _, _ = fmt.Fprintf(o.Out, "==> "+format+"\n", args...) }
@@ -79,6 +88,9 @@ func Run(ctx context.Context, o Options) error {
 	opts := manager.DefaultOptions()
 	opts.MetricsBindAddress, opts.HealthProbeBindAddress = "0", "0"
 	opts.PlaneProbeInterval = 5 * time.Second
+	// The demo's dashboard is on localhost and its user is the hub's
+	// administrator: it shows everything.
+	opts.DashboardBindAddress, opts.DashboardAuth = o.DashboardAddress, "none"
 	mgr, err := manager.New(f.Hub.Config, opts)
 	if err != nil {
 		return err
@@ -113,7 +125,8 @@ func Run(ctx context.Context, o Options) error {
 		kubectl = filepath.Join(assets, "kubectl")
 	}
 	_, _ = fmt.Fprintf(o.Out, `
-The platform is running. Talk to the hub with:
+The platform is running. The dashboard is at http://%s/
+Talk to the hub with:
 
   export KUBECONFIG=%s
   %s get dataplanes,components,releasebindings -A
@@ -121,7 +134,7 @@ The platform is running. Talk to the hub with:
   bin/aileron promote web --from development --to staging -n acme
 
 Press Ctrl-C to stop everything.
-`, f.Hub.KubeconfigPath, kubectl)
+`, o.DashboardAddress, f.Hub.KubeconfigPath, kubectl)
 	select {
 	case <-ctx.Done():
 	case err := <-mgrDone:

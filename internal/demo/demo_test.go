@@ -3,6 +3,9 @@ package demo_test
 import (
 	"bufio"
 	"context"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,7 +29,8 @@ func TestDemo(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "dev")
+	dashboard := freeAddr(t)
+	cmd := exec.CommandContext(ctx, bin, "dev", "--dashboard-address", dashboard)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -73,6 +77,21 @@ func TestDemo(t *testing.T) {
 		}
 	}
 
+	if !strings.Contains(output.String(), "The dashboard is at http://"+dashboard+"/") {
+		t.Errorf("the demo does not print its dashboard's address:\n%s", output.String())
+	}
+	resp, err := http.Get("http://" + dashboard + "/")
+	if err != nil {
+		t.Fatalf("the dashboard does not answer: %v", err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	for _, plane := range []string{"eu-1", "na-1", "asia-1", "builder", "observer"} {
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `id="plane-`+plane+`"`) {
+			t.Errorf("the dashboard's fleet page (%s) does not show plane %s", resp.Status, plane)
+		}
+	}
+
 	fleetDir := filepath.Dir(filepath.Dir(hubKubeconfig))
 	if len(processesMentioning(fleetDir)) == 0 {
 		t.Fatalf("found no process of the fleet in %s: the check below would prove nothing", fleetDir)
@@ -109,4 +128,14 @@ func processesMentioning(s string) []string {
 		}
 	}
 	return out
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close() //nolint:errcheck // only reserving a port number
+	return l.Addr().String()
 }

@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -25,6 +26,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/dashboard"
 )
 
 // The manager's own RBAC: leader election, and the reviews behind
@@ -71,6 +73,11 @@ type Options struct {
 	// ResyncPeriod is how often delivered objects are applied again even
 	// when nothing changed, restoring what was edited on a plane by hand.
 	ResyncPeriod time.Duration
+	// DashboardBindAddress serves the read-only dashboard; empty disables it.
+	DashboardBindAddress string
+	// DashboardAuth is "kubernetes" (each caller sees what their bearer
+	// token may list) or "none" (everything, for a dashboard on localhost).
+	DashboardAuth string
 }
 
 // DefaultOptions returns the options a manager runs with when no flag is set.
@@ -91,6 +98,7 @@ func DefaultOptions() Options {
 		PlaneProbeInterval:      10 * time.Second,
 		PlaneStatusRefresh:      5 * time.Minute,
 		ResyncPeriod:            5 * time.Minute,
+		DashboardAuth:           "kubernetes",
 	}
 }
 
@@ -109,6 +117,8 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.PlaneProbeInterval, "plane-probe-interval", o.PlaneProbeInterval, "How often each plane's API server is probed.")
 	fs.DurationVar(&o.PlaneStatusRefresh, "plane-status-refresh", o.PlaneStatusRefresh, "How stale a healthy plane's lastProbeTime may get before it is rewritten.")
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod, "How often delivered objects are applied again, restoring changes made on planes by hand.")
+	fs.StringVar(&o.DashboardBindAddress, "dashboard-bind-address", o.DashboardBindAddress, "Address of the read-only dashboard; empty disables it.")
+	fs.StringVar(&o.DashboardAuth, "dashboard-auth", o.DashboardAuth, "kubernetes: each caller sees what their bearer token may list; none: everything (localhost only).")
 }
 
 // Validate reports options that cannot work.
@@ -124,6 +134,9 @@ func (o Options) Validate() error {
 		if d < time.Second {
 			errs = append(errs, fmt.Errorf("%s must be at least 1s, not %s", name, d))
 		}
+	}
+	if o.DashboardAuth != "kubernetes" && o.DashboardAuth != "none" {
+		errs = append(errs, fmt.Errorf("--dashboard-auth must be kubernetes or none, not %q", o.DashboardAuth))
 	}
 	if o.LeaderElect && (o.LeaseDuration <= o.RenewDeadline || o.RenewDeadline <= o.RetryPeriod) {
 		errs = append(errs, errors.New("leader election needs lease duration > renew deadline > retry period"))
@@ -194,6 +207,19 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	}
 	if err := setupControllers(mgr, o); err != nil {
 		return nil, err
+	}
+	if o.DashboardBindAddress != "" {
+		var auth dashboard.Authorizer = dashboard.AllowAll{}
+		if o.DashboardAuth != "none" {
+			cs, err := kubernetes.NewForConfig(cfg)
+			if err != nil {
+				return nil, err
+			}
+			auth = dashboard.KubernetesAuthorizer{Clientset: cs}
+		}
+		if err := mgr.Add(&dashboard.Server{Reader: mgr.GetClient(), Auth: auth, Addr: o.DashboardBindAddress}); err != nil {
+			return nil, err
+		}
 	}
 	return mgr, nil
 }

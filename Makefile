@@ -38,7 +38,7 @@ GO_TEST_FLAGS ?= -count=1 -timeout=30m
 ##@ General
 
 .PHONY: demo
-demo: tools build ## Run the whole platform locally until Ctrl-C (see README, "First five minutes").
+demo: $(KUBE_ASSETS)/.built $(KWOK_DIR)/.built build ## Run the whole platform locally until Ctrl-C (see README, "First five minutes").
 	$(BIN)/aileron dev
 
 .PHONY: help

@@ -81,8 +81,12 @@ lint: $(GOLANGCI_LINT) ## Run golangci-lint.
 ##@ Test
 
 .PHONY: test
-test: tools chromium verify-generated vet lint ## Everything CI runs: generators, vet, lint, unit, envtest, fleet and browser tests.
-	go test $(GO_TEST_FLAGS) ./...
+test: tools chromium verify-generated vet lint ## Generators, vet, lint, unit, envtest, fleet and browser tests (CI also runs test-faults).
+	go test $(GO_TEST_FLAGS) $$(go list ./... | grep -v /test/faults)
+
+.PHONY: test-faults
+test-faults: tools ## The resilience and security suite (test/faults): faults injected, stability, finalizers, RBAC.
+	go test $(GO_TEST_FLAGS) ./test/faults/...
 
 .PHONY: test-unit
 test-unit: ## Only the tests that need no API server.

@@ -21,6 +21,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -78,6 +79,13 @@ type Options struct {
 	// DashboardAuth is "kubernetes" (each caller sees what their bearer
 	// token may list) or "none" (everything, for a dashboard on localhost).
 	DashboardAuth string
+	// WrapClient, when set, wraps the client every controller uses. It has
+	// no flag: fault tests use it to inject conflicts and stale reads.
+	WrapClient func(client.Client) client.Client
+	// Restartable lets a process build a second manager after stopping
+	// the first: controller-runtime otherwise refuses the repeated
+	// controller names. It has no flag: tests restart managers.
+	Restartable bool
 }
 
 // DefaultOptions returns the options a manager runs with when no flag is set.
@@ -188,6 +196,14 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		// Stepping down must not wait for in-flight reconciles: the next
 		// leader starts as soon as the lease is released.
 		LeaderElectionReleaseOnCancel: true,
+		Controller: ctrlconfig.Controller{SkipNameValidation: &o.Restartable},
+		NewClient: func(cfg *rest.Config, opts client.Options) (client.Client, error) {
+			c, err := client.New(cfg, opts)
+			if err != nil || o.WrapClient == nil {
+				return c, err
+			}
+			return o.WrapClient(c), nil
+		},
 		Cache: cache.Options{
 			// Least privilege: plane credentials live in the operator's
 			// namespace, and no other Secret is ever cached or read.

@@ -36,7 +36,7 @@ type Forgetter interface {
 // if it is gone), log with its organization, hold the finalizer, run the
 // hook, and patch what changed; observedGeneration moves only when the hook
 // succeeded.
-func Reconcile[T Object](ctx context.Context, c client.Client, req ctrl.Request, obj T, hooks Hooks[T]) (_ ctrl.Result, retErr error) {
+func Reconcile[T Object](ctx context.Context, c client.Client, req ctrl.Request, obj T, hooks Hooks[T]) (retResult ctrl.Result, retErr error) {
 	if err := c.Get(ctx, req.NamespacedName, obj); err != nil {
 		if f, ok := hooks.(Forgetter); ok && client.IgnoreNotFound(err) == nil {
 			f.Forget(req)
@@ -64,6 +64,11 @@ func Reconcile[T Object](ctx context.Context, c client.Client, req ctrl.Request,
 			obj.SetObservedGeneration(obj.GetGeneration())
 		}
 		retErr = errors.Join(retErr, patcher.Patch(ctx, obj))
+		if retErr != nil {
+			// An error is retried with backoff; a requeue time besides it
+			// would be ignored anyway.
+			retResult = ctrl.Result{}
+		}
 	}()
 	if !obj.GetDeletionTimestamp().IsZero() {
 		if !controllerutil.ContainsFinalizer(obj, platformv1alpha1.Finalizer) {

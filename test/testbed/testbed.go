@@ -1,0 +1,144 @@
+// Package testbed sets up what the end-to-end and fault suites share: a
+// fleet with a hub and data planes, the CRDs and RBAC of config/, the
+// planes' kubeconfig Secrets, and the manager running as its service
+// account with exactly the RBAC config/rbac grants.
+package testbed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/aileron-dev/aileron/internal/fleet"
+	"github.com/aileron-dev/aileron/internal/manager"
+)
+
+// OperatorNamespace is where the manager runs and plane Secrets live.
+const OperatorNamespace = manager.DefaultNamespace
+
+// ManagerUser is the manager's service account, as RBAC names it.
+const ManagerUser = "system:serviceaccount:" + OperatorNamespace + ":aileron-manager"
+
+// Bed is a running test bed.
+type Bed struct {
+	Fleet  *fleet.Fleet
+	Hub    client.Client
+	Spokes map[string]client.Client
+}
+
+// Repo returns the path of a file of the repository.
+func Repo(parts ...string) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(append([]string{filepath.Dir(file), "..", ".."}, parts...)...)
+}
+
+// Start starts a fleet of a hub and data planes (all running workloads),
+// installs the API and RBAC, and stores a kubeconfig Secret per plane, named
+// <plane>-kubeconfig, plus builder- and observer-kubeconfig pointing at the
+// hub for the samples' build and observability planes.
+func Start(ctx context.Context, planes ...string) (_ *Bed, err error) {
+	spokes := make([]fleet.ClusterOptions, 0, len(planes))
+	for _, p := range planes {
+		spokes = append(spokes, fleet.ClusterOptions{Name: p, Workloads: true})
+	}
+	// The hub runs a controller manager too, as a real one does: deleting
+	// an organization deletes its namespace, which only the namespace
+	// controller can finish.
+	f, err := fleet.Start(ctx, fleet.Options{Hub: fleet.ClusterOptions{Workloads: true}, Spokes: spokes})
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			f.Stop()
+		}
+	}()
+	b := &Bed{Fleet: f, Spokes: map[string]client.Client{}}
+	if err := f.Hub.InstallCRDs(Repo("config", "crd", "bases")); err != nil {
+		return nil, err
+	}
+	if b.Hub, err = client.New(f.Hub.Config, client.Options{Scheme: manager.Scheme()}); err != nil {
+		return nil, err
+	}
+	if err := b.Hub.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: OperatorNamespace}}); err != nil {
+		return nil, err
+	}
+	rbac := []string{"service_account.yaml", "role.yaml", "role_binding.yaml", "tenant_roles.yaml"}
+	for _, file := range rbac {
+		if err := fleet.CreateManifests(ctx, b.Hub, Repo("config", "rbac", file)); err != nil {
+			return nil, err
+		}
+	}
+	if err := fleet.CreateManifests(ctx, b.Hub, Repo("config", "admission", "promotion_identity.yaml")); err != nil {
+		return nil, err
+	}
+	gateway, err := fleet.GatewayAPICRDs()
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range f.Spokes {
+		if err := s.InstallCRDs(gateway); err != nil {
+			return nil, err
+		}
+		if b.Spokes[s.Name], err = client.New(s.Config, client.Options{Scheme: manager.Scheme()}); err != nil {
+			return nil, err
+		}
+		if err := b.KubeconfigSecret(ctx, s.Name+"-kubeconfig", s.Kubeconfig); err != nil {
+			return nil, err
+		}
+	}
+	for _, name := range []string{"builder-kubeconfig", "observer-kubeconfig"} {
+		if err := b.KubeconfigSecret(ctx, name, f.Hub.Kubeconfig); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// KubeconfigSecret stores a kubeconfig in a Secret of the operator's namespace.
+func (b *Bed) KubeconfigSecret(ctx context.Context, name string, kubeconfig []byte) error {
+	return b.Hub.Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: OperatorNamespace, Name: name},
+		Data:       map[string][]byte{"kubeconfig": kubeconfig},
+	})
+}
+
+// StartManager runs the manager as its service account until the
+// returned stop function is called; stop waits until it has stopped.
+func (b *Bed) StartManager(ctx context.Context, opts manager.Options) (stop func(), err error) {
+	cfg, err := b.Fleet.UserConfig(b.Fleet.Hub, ManagerUser,
+		"system:serviceaccounts", "system:serviceaccounts:"+OperatorNamespace, "system:authenticated")
+	if err != nil {
+		return nil, err
+	}
+	mgr, err := manager.New(cfg, opts)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	return func() {
+		cancel()
+		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
+			fmt.Println("manager stopped:", err)
+		}
+	}, nil
+}
+
+// TestOptions are manager options for tests: no listeners, fast probes.
+func TestOptions() manager.Options {
+	opts := manager.DefaultOptions()
+	opts.Namespace = OperatorNamespace
+	opts.MetricsBindAddress, opts.HealthProbeBindAddress = "0", "0"
+	opts.PlaneProbeInterval = 2 * time.Second
+	opts.Restartable = true
+	return opts
+}

@@ -196,7 +196,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		// Stepping down must not wait for in-flight reconciles: the next
 		// leader starts as soon as the lease is released.
 		LeaderElectionReleaseOnCancel: true,
-		Controller: ctrlconfig.Controller{SkipNameValidation: &o.Restartable},
+		Controller:                    ctrlconfig.Controller{SkipNameValidation: &o.Restartable},
 		NewClient: func(cfg *rest.Config, opts client.Options) (client.Client, error) {
 			c, err := client.New(cfg, opts)
 			if err != nil || o.WrapClient == nil {

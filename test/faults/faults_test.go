@@ -272,4 +272,3 @@ func unstructuredRules(obj map[string]any) ([]rbacv1.PolicyRule, bool, error) {
 	}
 	return out, true, nil
 }
-

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -36,7 +35,6 @@ var (
 	// conflicts counts the 409s injected into the manager's writes.
 	conflicts atomic.Int64
 )
-
 
 // conflictShare of the manager's writes fail with 409 Conflict, as they
 // do when another writer got there first; the suite runs under it.
@@ -127,6 +125,4 @@ func (s *conflictingStatus) Patch(ctx context.Context, obj client.Object, patch 
 	}
 	return s.SubResourceWriter.Patch(ctx, obj, patch, opts...)
 }
-
-func repo(parts ...string) string { return filepath.Join(append([]string{"..", ".."}, parts...)...) }
 

@@ -125,4 +125,3 @@ func (s *conflictingStatus) Patch(ctx context.Context, obj client.Object, patch 
 	}
 	return s.SubResourceWriter.Patch(ctx, obj, patch, opts...)
 }
-

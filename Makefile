@@ -85,8 +85,9 @@ test: tools chromium verify-generated vet lint ## Generators, vet, lint, unit, e
 	go test $(GO_TEST_FLAGS) $$(go list ./... | grep -v /test/faults)
 
 .PHONY: test-faults
-test-faults: tools ## The resilience and security suite (test/faults): faults injected, stability, finalizers, RBAC.
+test-faults: tools ## The resilience and security suite (test/faults), and 20 s of fuzzing the renderer.
 	go test $(GO_TEST_FLAGS) ./test/faults/...
+	go test -run='^$$' -fuzz=FuzzComponent -fuzztime=20s ./internal/render
 
 .PHONY: test-unit
 test-unit: ## Only the tests that need no API server.

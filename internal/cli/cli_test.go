@@ -54,8 +54,8 @@ func (e *env) run(who string, args ...string) (string, int) {
 var (
 	promotionName = regexp.MustCompile(`(web-(to|rollback)-[a-z]+-)[a-z0-9]{5}`)
 	timestamp     = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
-	ageColumn     = regexp.MustCompile(`(?m)\s+\d+[smhd]$`)
-	ageField      = regexp.MustCompile(`"age": "\d+[smhd]"`)
+	ageColumn     = regexp.MustCompile(`(?m)\s+(\d+[smhdy])+$`)
+	ageField      = regexp.MustCompile(`"age": "(\d+[smhdy])+"`)
 )
 
 // mask replaces what changes from run to run: generated names, times, ages.

@@ -8,11 +8,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/duration"
 	"sigs.k8s.io/yaml"
 )
-
-var metav1CreateOptions = metav1.CreateOptions{}
 
 // table prints rows under headers, aligned.
 func table(w io.Writer, headers []string, rows [][]string) error {
@@ -47,21 +45,12 @@ func structured(w io.Writer, format string, v any) error {
 	}
 }
 
-// age renders a duration the way kubectl does: 5s, 3m, 2h, 4d.
-func age(since time.Time, now time.Time) string {
-	d := now.Sub(since)
-	switch {
-	case since.IsZero():
+// age renders how long ago since was, as kubectl does.
+func age(since, now time.Time) string {
+	if since.IsZero() {
 		return "-"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh", int(d.Hours()))
-	default:
-		return fmt.Sprintf("%dd", int(d.Hours()/24))
 	}
+	return duration.HumanDuration(now.Sub(since))
 }
 
 func orDash(s string) string {

@@ -16,7 +16,6 @@ import (
 	"net"
 	"net/http"
 	"sort"
-	"strings"
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -279,5 +278,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
-func itoa(n int) string { return strings.TrimSpace(fmt.Sprint(n)) }

@@ -6,6 +6,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/duration"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 )
@@ -201,19 +202,10 @@ func orderEnvironments(envs []platformv1alpha1.Environment, pipelines []platform
 	return append(out, rest...)
 }
 
-// ago renders how long ago t was, the way kubectl does.
+// ago renders how long ago t was, as kubectl does.
 func ago(t, now time.Time) string {
-	d := now.Sub(t)
-	switch {
-	case t.IsZero():
+	if t.IsZero() {
 		return "-"
-	case d < time.Minute:
-		return itoa(int(d.Seconds())) + "s ago"
-	case d < time.Hour:
-		return itoa(int(d.Minutes())) + "m ago"
-	case d < 48*time.Hour:
-		return itoa(int(d.Hours())) + "h ago"
-	default:
-		return itoa(int(d.Hours()/24)) + "d ago"
 	}
+	return duration.HumanDuration(now.Sub(t)) + " ago"
 }

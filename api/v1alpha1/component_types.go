@@ -332,7 +332,7 @@ type ComponentSpec struct {
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=512
-	// +kubebuilder:validation:Pattern=`^[^\s]+$`
+	// +kubebuilder:validation:Pattern=`^[!-~]+$`
 	Image string `json:"image,omitempty"`
 
 	// build is the source the image is built from on a BuildPlane; each

@@ -15,7 +15,7 @@ type ReleaseSpec struct {
 	// +required
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=512
-	// +kubebuilder:validation:Pattern=`^[^\s]+$`
+	// +kubebuilder:validation:Pattern=`^[!-~]+$`
 	Image string `json:"image"`
 
 	// componentSpec is the Component's spec when the release was made.

@@ -7,6 +7,7 @@ package render
 
 import (
 	"crypto/sha256"
+	"encoding/json"
 	"encoding/hex"
 	"fmt"
 	"sort"
@@ -123,13 +124,18 @@ func (o Objects) sort() {
 }
 
 // YAML renders the objects as a multi-document YAML stream with sorted
-// keys: the canonical bytes of a render.
+// keys: the canonical bytes of a render. An object the YAML emitter
+// refuses (it rejects some control characters a mounted file may hold) is
+// written as JSON, which is YAML too.
 func (o Objects) YAML() ([]byte, error) {
 	var out []byte
 	for i, obj := range o {
 		b, err := yaml.Marshal(obj.Object)
 		if err != nil {
-			return nil, err
+			if b, err = json.MarshalIndent(obj.Object, "", "  "); err != nil {
+				return nil, err
+			}
+			b = append(b, '\n')
 		}
 		if i > 0 {
 			out = append(out, "---\n"...)

@@ -11,12 +11,13 @@ SHELL := /usr/bin/env bash -o pipefail
 BIN ?= $(CURDIR)/bin
 
 # Versions come from the tool modules' go.mod files, the single source of truth.
-modver = $(shell awk '$$1=="$(2)" && $$2 ~ /^v/ {print $$2; exit}' hack/tools/$(1)go.mod)
+modver = $(shell awk '{ for (i = 1; i < NF; i++) if ($$i == "$(2)" && $$(i+1) ~ /^v/) { print $$(i+1); exit } }' hack/tools/$(1)go.mod)
 KUBE_VERSION           := $(call modver,kube/,k8s.io/kubernetes)
 ETCD_VERSION           := $(call modver,kube/,go.etcd.io/etcd/server/v3)
 KWOK_VERSION           := $(call modver,kwok/,sigs.k8s.io/kwok)
 CONTROLLER_GEN_VERSION := $(call modver,,sigs.k8s.io/controller-tools)
 GOLANGCI_LINT_VERSION  := $(call modver,lint/,github.com/golangci/golangci-lint/v2)
+ARGOCD_VERSION         := $(call modver,argocd/,github.com/argoproj/argo-cd/v2)
 
 # KUBE_ASSETS is a KUBEBUILDER_ASSETS directory: kube-apiserver, etcd and
 # kubectl for envtest, plus the controller manager and scheduler for fleets.
@@ -24,14 +25,16 @@ KUBE_ASSETS    := $(BIN)/k8s-$(KUBE_VERSION)-etcd-$(ETCD_VERSION)
 KWOK_DIR       := $(BIN)/kwok-$(KWOK_VERSION)
 CONTROLLER_GEN := $(BIN)/controller-gen-$(CONTROLLER_GEN_VERSION)
 GOLANGCI_LINT  := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
+ARGOCD_DIR     := $(BIN)/argocd-$(ARGOCD_VERSION)
 
 export KUBEBUILDER_ASSETS := $(KUBE_ASSETS)
 export AILERON_KUBE_ASSETS := $(KUBE_ASSETS)
 export AILERON_KWOK_DIR := $(KWOK_DIR)
+export AILERON_ARGOCD_DIR := $(ARGOCD_DIR)
 export AILERON_SHARED_DIR ?= $(abspath $(CURDIR)/../shared)
 
 # Files written by `make generate manifests`, never by hand.
-GENERATED := api/v1alpha1/zz_generated.deepcopy.go config/crd/bases config/rbac/role.yaml
+GENERATED := api/v1alpha1/zz_generated.deepcopy.go internal/delivery/gitops/argocd/zz_generated.deepcopy.go config/crd/bases config/rbac/role.yaml
 
 GO_TEST_FLAGS ?= -count=1 -timeout=30m
 
@@ -49,7 +52,7 @@ help: ## Show this help.
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate deepcopy functions for the API.
-	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
+	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/... paths=./internal/delivery/gitops/argocd/...
 
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC from markers.
@@ -104,7 +107,7 @@ build: ## Build the manager and the CLI into bin/ (with kubectl-aileron, the kub
 ##@ Tools
 
 .PHONY: tools
-tools: $(KUBE_ASSETS)/.built $(KWOK_DIR)/.built $(CONTROLLER_GEN) $(GOLANGCI_LINT) ## Build every tool into bin/ (once per version).
+tools: $(KUBE_ASSETS)/.built $(KWOK_DIR)/.built $(ARGOCD_DIR)/.built redis $(CONTROLLER_GEN) $(GOLANGCI_LINT) ## Build every tool into bin/ (once per version).
 
 # Stamp the version the binaries report (/version, kubectl version), as
 # the upstream release build does.
@@ -134,6 +137,26 @@ $(KWOK_DIR)/.built:
 	install -m 0644 $$src/node/fast/node-initialize.yaml $$src/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
 		$$src/pod/fast/pod-ready.yaml $$src/pod/fast/pod-complete.yaml $$src/pod/fast/pod-delete.yaml $(KWOK_DIR)/stages/
 	touch $@
+
+# Argo CD for the GitOps end-to-end test: one binary that is the repo
+# server, the application controller or the ApplicationSet controller
+# depending on ARGOCD_BINARY_NAME, and the CRDs of the same version. Its
+# module pins its own Kubernetes libraries (hack/tools/argocd/go.mod).
+$(ARGOCD_DIR)/.built:
+	@echo "building Argo CD $(ARGOCD_VERSION) into $(ARGOCD_DIR) (a few minutes the first time)"
+	mkdir -p $(ARGOCD_DIR)/crds
+	cd hack/tools/argocd && go build -o $(ARGOCD_DIR)/argocd github.com/argoproj/argo-cd/v2/cmd
+	src=$$(cd hack/tools/argocd && go list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v2)/manifests/crds; \
+	install -m 0644 $$src/application-crd.yaml $$src/applicationset-crd.yaml $$src/appproject-crd.yaml $(ARGOCD_DIR)/crds/
+	touch $@
+
+# Argo CD keeps its caches in Redis: Debian's package.
+.PHONY: redis
+redis:
+	@command -v redis-server >/dev/null 2>&1 || { \
+		echo "installing Debian's redis-server for the GitOps end-to-end test"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; }
 
 # The dashboard's browser test drives headless Chromium: Debian's package.
 .PHONY: chromium

@@ -47,6 +47,9 @@ const (
 	ReasonDeleting           = "Deleting"
 	ReasonSuspended          = "Suspended"
 	ReasonUndeployed         = "Undeployed"
+	// ReasonRepositoryUnavailable: the GitOps repository cannot be reached,
+	// refuses the credentials, or is not configured.
+	ReasonRepositoryUnavailable = "RepositoryUnavailable"
 )
 
 // Labels Aileron puts on what it creates, on the hub and on the planes, so
@@ -59,6 +62,9 @@ const (
 	LabelRelease      = "platform.aileron.dev/release"
 	LabelPlane        = "platform.aileron.dev/plane"
 	LabelPlaneType    = "platform.aileron.dev/plane-type"
+	// LabelCell marks the hub's Argo CD objects of one cell: its value is the
+	// cell's namespace name.
+	LabelCell = "platform.aileron.dev/cell"
 
 	// LabelManagedBy marks objects Aileron owns; its value is ManagedByValue.
 	LabelManagedBy = "app.kubernetes.io/managed-by"

@@ -37,6 +37,50 @@ type OrganizationSpec struct {
 	// +kubebuilder:validation:items:MinLength=1
 	// +kubebuilder:validation:items:MaxLength=256
 	ViewerGroups []string `json:"viewerGroups,omitempty"`
+
+	// gitOps is where the organization's GitOps-mode planes get their
+	// manifests. Without it, the manager's platform-wide default
+	// (--gitops-repository-url) is used.
+	// +optional
+	GitOps *GitOpsSpec `json:"gitOps,omitempty"`
+}
+
+// GitOpsSpec configures GitOps delivery for an organization.
+type GitOpsSpec struct {
+	// repository receives one directory per cell and plane.
+	// +required
+	Repository GitRepository `json:"repository"`
+}
+
+// GitRepository is a Git repository Aileron commits rendered manifests to.
+type GitRepository struct {
+	// url of the repository: https://, http://, ssh:// or file://.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:Pattern=`^(https?|ssh|file)://[^\s]+$`
+	URL string `json:"url"`
+
+	// branch commits go to.
+	// +optional
+	// +kubebuilder:default=main
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9][-A-Za-z0-9._/]*$`
+	Branch string `json:"branch,omitempty"`
+
+	// path is a directory of the repository under which the organization's
+	// cells are written; empty for the repository's root.
+	// +optional
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9][-A-Za-z0-9._]*(/[A-Za-z0-9][-A-Za-z0-9._]*)*$`
+	Path string `json:"path,omitempty"`
+
+	// secretRef names a Secret in the operator's namespace with the
+	// repository's credentials: "username" and "password" (an HTTPS token),
+	// or "sshPrivateKey" and "sshKnownHosts". None for a public or local
+	// repository.
+	// +optional
+	SecretRef *LocalObjectReference `json:"secretRef,omitempty"`
 }
 
 // OrganizationStatus is the observed state of an Organization.

@@ -85,6 +85,16 @@ type PlaneDeliveryStatus struct {
 	// +listType=atomic
 	URLs []string `json:"urls,omitempty"`
 
+	// delivery is how the release reached the plane: Direct or GitOps.
+	// +optional
+	Delivery DeliveryMode `json:"delivery,omitempty"`
+
+	// revision is the Git commit that holds the release for this plane,
+	// when the plane is in GitOps delivery.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	Revision string `json:"revision,omitempty"`
+
 	// inventory lists the objects delivered to the plane. What a new render
 	// no longer contains is deleted; deleting the binding deletes them all.
 	// +optional

@@ -1,0 +1,375 @@
+package gitops
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/go-git/go-git/v5/storage/memory"
+)
+
+// Change is what one caller wants of the repository: files to write
+// (content) or remove (nil), and a line that says why, for the commit
+// message. A change states the desired content, not a diff, so it applies
+// the same on top of whatever another writer pushed meanwhile.
+type Change struct {
+	Files   map[string][]byte
+	Message string
+}
+
+// Author signs the commits.
+var Author = object.Signature{Name: "Aileron", Email: "aileron@platform.aileron.dev"}
+
+// maxPushAttempts bounds the fetch-rebuild-push loop when other writers
+// keep moving the branch.
+const maxPushAttempts = 8
+
+// Repo commits to one branch of one repository. Changes from concurrent
+// callers are grouped: while one commit is being pushed, the next ones
+// queue and go out together in the following commit. Nothing is written to
+// disk: objects are kept in memory, fetched from the remote as needed.
+type Repo struct {
+	url, branch string
+	auth        transport.AuthMethod
+
+	mu       sync.Mutex
+	pending  []*request
+	flushing bool
+
+	// repoMu guards the repository and head: the flushing goroutine writes
+	// them, Contains reads them.
+	repoMu sync.Mutex
+	repo   *git.Repository
+	head   plumbing.Hash
+	// fetched is set once the branch has been fetched.
+	fetched bool
+}
+
+type request struct {
+	change Change
+	done   chan result
+}
+
+type result struct {
+	commit string
+	err    error
+}
+
+// NewRepo returns a writer for branch of the repository at url.
+func NewRepo(url, branch string, creds Credentials) (*Repo, error) {
+	auth, err := creds.authMethod()
+	if err != nil {
+		return nil, err
+	}
+	repo, err := git.Init(memory.NewStorage(), nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{url}}); err != nil {
+		return nil, err
+	}
+	return &Repo{url: url, branch: branch, auth: auth, repo: repo}, nil
+}
+
+// URL is the repository's URL.
+func (r *Repo) URL() string { return r.url }
+
+// Commit applies change and pushes it, grouped with whatever other changes
+// are waiting. It returns the commit that holds the change: a new one, or
+// the branch's head when the content was already there (nothing is
+// committed then).
+func (r *Repo) Commit(ctx context.Context, change Change) (string, error) {
+	req := &request{change: change, done: make(chan result, 1)}
+	r.mu.Lock()
+	r.pending = append(r.pending, req)
+	if !r.flushing {
+		r.flushing = true
+		go r.flush()
+	}
+	r.mu.Unlock()
+	select {
+	case res := <-req.done:
+		return res.commit, res.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func (r *Repo) flush() {
+	for {
+		r.mu.Lock()
+		batch := r.pending
+		r.pending = nil
+		if len(batch) == 0 {
+			r.flushing = false
+			r.mu.Unlock()
+			return
+		}
+		r.mu.Unlock()
+		r.repoMu.Lock()
+		commit, err := r.commitBatch(batch)
+		r.repoMu.Unlock()
+		for _, req := range batch {
+			req.done <- result{commit: commit.String(), err: err}
+		}
+	}
+}
+
+// commitBatch writes the batch on top of the remote branch and pushes,
+// starting again from the new remote head when another writer got there
+// first.
+func (r *Repo) commitBatch(batch []*request) (plumbing.Hash, error) {
+	files := map[string][]byte{}
+	var lines []string
+	for _, req := range batch {
+		for p, c := range req.change.Files {
+			files[p] = c
+		}
+		lines = append(lines, req.change.Message)
+	}
+	if !r.fetched {
+		if err := r.fetch(); err != nil {
+			return plumbing.ZeroHash, err
+		}
+	}
+	for attempt := 1; ; attempt++ {
+		base := plumbing.ZeroHash
+		if !r.head.IsZero() {
+			c, err := r.repo.CommitObject(r.head)
+			if err != nil {
+				return plumbing.ZeroHash, err
+			}
+			base = c.TreeHash
+		}
+		tree, err := editTree(r.repo, base, files)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if tree == base {
+			return r.head, nil
+		}
+		if tree.IsZero() {
+			// Every file removed: commit the empty tree.
+			if tree, err = writeTree(r.repo, nil); err != nil {
+				return plumbing.ZeroHash, err
+			}
+		}
+		commit, err := r.writeCommit(tree, message(lines))
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		err = r.push(commit)
+		if err == nil {
+			r.head = commit
+			return commit, nil
+		}
+		if !isRejected(err) || attempt == maxPushAttempts {
+			return plumbing.ZeroHash, fmt.Errorf("pushing to %s: %w", r.url, err)
+		}
+		// Someone else moved the branch: rebuild on their head.
+		if err := r.fetch(); err != nil {
+			return plumbing.ZeroHash, err
+		}
+	}
+}
+
+func message(lines []string) string {
+	sort.Strings(lines)
+	if len(lines) == 1 {
+		return lines[0] + "\n"
+	}
+	return fmt.Sprintf("Aileron: %d changes\n\n%s\n", len(lines), strings.Join(lines, "\n"))
+}
+
+func (r *Repo) writeCommit(tree plumbing.Hash, msg string) (plumbing.Hash, error) {
+	sig := Author
+	sig.When = time.Now()
+	c := &object.Commit{Author: sig, Committer: sig, Message: msg, TreeHash: tree}
+	if !r.head.IsZero() {
+		c.ParentHashes = []plumbing.Hash{r.head}
+	}
+	obj := r.repo.Storer.NewEncodedObject()
+	if err := c.Encode(obj); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return r.repo.Storer.SetEncodedObject(obj)
+}
+
+func (r *Repo) localRef() plumbing.ReferenceName {
+	return plumbing.NewBranchReferenceName(r.branch)
+}
+
+func (r *Repo) push(commit plumbing.Hash) error {
+	if err := r.repo.Storer.SetReference(plumbing.NewHashReference(r.localRef(), commit)); err != nil {
+		return err
+	}
+	spec := config.RefSpec(fmt.Sprintf("%s:%s", r.localRef(), r.localRef()))
+	err := r.repo.Push(&git.PushOptions{RemoteName: "origin", RefSpecs: []config.RefSpec{spec}, Auth: r.auth})
+	if errors.Is(err, git.NoErrAlreadyUpToDate) {
+		return nil
+	}
+	return err
+}
+
+// isRejected tells a push refused because the branch moved from any other
+// failure (unreachable, credentials), which retrying cannot fix.
+func isRejected(err error) bool {
+	msg := err.Error()
+	return errors.Is(err, git.ErrForceNeeded) || strings.Contains(msg, "non-fast-forward") ||
+		strings.Contains(msg, "fetch first") || strings.Contains(msg, "failed to update ref") || strings.Contains(msg, "reference has changed")
+}
+
+// fetch brings the remote branch's head and history.
+func (r *Repo) fetch() error {
+	remoteRef := plumbing.NewRemoteReferenceName("origin", r.branch)
+	spec := config.RefSpec(fmt.Sprintf("+%s:%s", r.localRef(), remoteRef))
+	err := r.repo.Fetch(&git.FetchOptions{RemoteName: "origin", RefSpecs: []config.RefSpec{spec}, Auth: r.auth, Force: true})
+	switch {
+	case errors.Is(err, transport.ErrEmptyRemoteRepository), isNoBranch(err):
+		r.head, r.fetched = plumbing.ZeroHash, true
+		return nil
+	case err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate):
+		return fmt.Errorf("fetching %s from %s: %w", r.branch, r.url, err)
+	}
+	ref, err := r.repo.Reference(remoteRef, true)
+	if err != nil {
+		return fmt.Errorf("reading %s after fetching %s: %w", r.branch, r.url, err)
+	}
+	r.head, r.fetched = ref.Hash(), true
+	return nil
+}
+
+func isNoBranch(err error) bool {
+	var nm git.NoMatchingRefSpecError
+	return err != nil && (errors.As(err, &nm) || strings.Contains(err.Error(), "couldn't find remote ref"))
+}
+
+// Contains tells whether revision includes commit: it is commit or a
+// descendant of it. Unknown revisions are fetched once.
+func (r *Repo) Contains(ctx context.Context, revision, commit string) (bool, error) {
+	if revision == commit {
+		return true, nil
+	}
+	if !plumbing.IsHash(revision) || !plumbing.IsHash(commit) {
+		return false, nil
+	}
+	r.repoMu.Lock()
+	defer r.repoMu.Unlock()
+	rev, err := r.repo.CommitObject(plumbing.NewHash(revision))
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		// Pushed by another writer since we last looked.
+		if err := r.fetch(); err != nil {
+			return false, err
+		}
+		rev, err = r.repo.CommitObject(plumbing.NewHash(revision))
+	}
+	if errors.Is(err, plumbing.ErrObjectNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	c, err := r.repo.CommitObject(plumbing.NewHash(commit))
+	if err != nil {
+		return false, nil
+	}
+	return c.IsAncestor(rev)
+}
+
+// editTree returns the tree that is base with files written or removed.
+// Only the trees on the changed paths are rewritten; a directory left empty
+// disappears, as Git has no empty directories.
+func editTree(repo *git.Repository, base plumbing.Hash, files map[string][]byte) (plumbing.Hash, error) {
+	entries := map[string]object.TreeEntry{}
+	if !base.IsZero() {
+		t, err := repo.TreeObject(base)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		for _, e := range t.Entries {
+			entries[e.Name] = e
+		}
+	}
+	sub := map[string]map[string][]byte{}
+	for p, content := range files {
+		dir, rest, nested := strings.Cut(p, "/")
+		if nested {
+			if sub[dir] == nil {
+				sub[dir] = map[string][]byte{}
+			}
+			sub[dir][rest] = content
+			continue
+		}
+		if content == nil {
+			delete(entries, p)
+			continue
+		}
+		blob := repo.Storer.NewEncodedObject()
+		blob.SetType(plumbing.BlobObject)
+		w, err := blob.Writer()
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if _, err := w.Write(content); err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if err := w.Close(); err != nil {
+			return plumbing.ZeroHash, err
+		}
+		h, err := repo.Storer.SetEncodedObject(blob)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		entries[p] = object.TreeEntry{Name: p, Mode: filemode.Regular, Hash: h}
+	}
+	for dir, changes := range sub {
+		old := plumbing.ZeroHash
+		if e, ok := entries[dir]; ok && e.Mode == filemode.Dir {
+			old = e.Hash
+		}
+		h, err := editTree(repo, old, changes)
+		if err != nil {
+			return plumbing.ZeroHash, err
+		}
+		if h.IsZero() {
+			delete(entries, dir)
+		} else {
+			entries[dir] = object.TreeEntry{Name: dir, Mode: filemode.Dir, Hash: h}
+		}
+	}
+	if len(entries) == 0 {
+		return plumbing.ZeroHash, nil
+	}
+	list := make([]object.TreeEntry, 0, len(entries))
+	for _, e := range entries {
+		list = append(list, e)
+	}
+	// Git orders entries by name, a directory as if it ended in "/".
+	key := func(e object.TreeEntry) string {
+		if e.Mode == filemode.Dir {
+			return e.Name + "/"
+		}
+		return e.Name
+	}
+	sort.Slice(list, func(i, j int) bool { return key(list[i]) < key(list[j]) })
+	return writeTree(repo, list)
+}
+
+func writeTree(repo *git.Repository, list []object.TreeEntry) (plumbing.Hash, error) {
+	tree := &object.Tree{Entries: list}
+	obj := repo.Storer.NewEncodedObject()
+	if err := tree.Encode(obj); err != nil {
+		return plumbing.ZeroHash, err
+	}
+	return repo.Storer.SetEncodedObject(obj)
+}

@@ -1,0 +1,278 @@
+package gitops_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/cgi"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/aileron-dev/aileron/internal/delivery/gitops"
+)
+
+// bareRepo creates an empty bare repository on disk.
+func bareRepo(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "platform.git")
+	if _, err := git.PlainInit(dir, true); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// files returns the remote branch's files and its number of commits.
+func files(t *testing.T, dir, branch string) (map[string]string, int) {
+	t.Helper()
+	repo, err := git.PlainOpen(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := repo.Reference(plumbing.NewBranchReferenceName(branch), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit, err := repo.CommitObject(ref.Hash())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := commit.Tree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	if err := tree.Files().ForEach(func(f *object.File) error {
+		s, err := f.Contents()
+		out[f.Name] = s
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	log, err := repo.Log(&git.LogOptions{From: ref.Hash()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	_ = log.ForEach(func(*object.Commit) error { n++; return nil })
+	return out, n
+}
+
+func commit(t *testing.T, r *gitops.Repo, files map[string][]byte, msg string) string {
+	t.Helper()
+	sha, err := r.Commit(context.Background(), gitops.Change{Files: files, Message: msg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sha
+}
+
+func TestLayout(t *testing.T) {
+	dir := gitops.CellDir("", "acme", "shop", "production", "eu-1")
+	if dir != "acme/shop/production/eu-1" {
+		t.Errorf("cell dir %q", dir)
+	}
+	if got := gitops.CellDir("clusters/fleet", "acme", "shop", "production", "eu-1"); got != "clusters/fleet/acme/shop/production/eu-1" {
+		t.Errorf("prefixed cell dir %q", got)
+	}
+	if got := gitops.ComponentFile(dir, "api"); got != "acme/shop/production/eu-1/api.yaml" {
+		t.Errorf("component file %q", got)
+	}
+	if got := gitops.CellFile(dir); got != "acme/shop/production/eu-1/_cell.yaml" {
+		t.Errorf("cell file %q", got)
+	}
+	cell := gitops.Cell{Organization: "acme", Project: "shop", Environment: "production"}
+	if got := gitops.ApplicationName(cell, "eu-1"); got != "acme-shop-production-eu-1" {
+		t.Errorf("application name %q", got)
+	}
+}
+
+func TestCommitsOnlyWhatChanged(t *testing.T) {
+	dir := bareRepo(t)
+	r, err := gitops.NewRepo("file://"+dir, "main", gitops.Credentials{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := commit(t, r, map[string][]byte{"acme/shop/dev/eu-1/api.yaml": []byte("a: 1\n"), "acme/shop/dev/eu-1/_cell.yaml": []byte("c: 1\n")}, "deploy api")
+	if again := commit(t, r, map[string][]byte{"acme/shop/dev/eu-1/api.yaml": []byte("a: 1\n")}, "deploy api again"); again != first {
+		t.Errorf("an unchanged file made commit %s after %s", again, first)
+	}
+	if _, n := files(t, dir, "main"); n != 1 {
+		t.Errorf("%d commits after one change and one no-op, want 1", n)
+	}
+	second := commit(t, r, map[string][]byte{"acme/shop/dev/eu-1/api.yaml": []byte("a: 2\n")}, "acme/shop/dev: api release api-2")
+	if second == first {
+		t.Fatal("a changed file made no commit")
+	}
+	got, n := files(t, dir, "main")
+	if n != 2 || got["acme/shop/dev/eu-1/api.yaml"] != "a: 2\n" || got["acme/shop/dev/eu-1/_cell.yaml"] != "c: 1\n" {
+		t.Errorf("after an edit: %d commits, files %v", n, got)
+	}
+	// Removing files removes the directories they leave empty.
+	commit(t, r, map[string][]byte{"acme/shop/dev/eu-1/api.yaml": nil, "acme/shop/dev/eu-1/_cell.yaml": nil, "acme/other/dev/eu-1/x.yaml": []byte("x\n")}, "remove api")
+	got, _ = files(t, dir, "main")
+	if len(got) != 1 || got["acme/other/dev/eu-1/x.yaml"] != "x\n" {
+		t.Errorf("after removing: %v", got)
+	}
+	repo, _ := git.PlainOpen(dir)
+	ref, _ := repo.Reference(plumbing.NewBranchReferenceName("main"), true)
+	c, _ := repo.CommitObject(ref.Hash())
+	tree, _ := c.Tree()
+	if _, err := tree.FindEntry("acme/shop"); err == nil {
+		t.Error("the emptied directory acme/shop is still in the tree")
+	}
+	// A fresh writer (a restarted manager) sees the same content and
+	// commits nothing.
+	r2, _ := gitops.NewRepo("file://"+dir, "main", gitops.Credentials{})
+	if sha := commit(t, r2, map[string][]byte{"acme/other/dev/eu-1/x.yaml": []byte("x\n")}, "same"); sha != ref.Hash().String() {
+		t.Errorf("a restarted writer committed %s over the identical head %s", sha, ref.Hash())
+	}
+}
+
+// TestRacingWritersLoseNothing races many callers on one writer (they are
+// grouped into fewer commits) and a second writer on the same branch (its
+// pushes are rejected as non-fast-forward and redone on the new head):
+// every change lands.
+func TestRacingWritersLoseNothing(t *testing.T) {
+	dir := bareRepo(t)
+	url := "file://" + dir
+	a, _ := gitops.NewRepo(url, "main", gitops.Credentials{})
+	b, _ := gitops.NewRepo(url, "main", gitops.Credentials{})
+	const perWriter = 25
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*perWriter)
+	for i := range perWriter {
+		for name, r := range map[string]*gitops.Repo{"a": a, "b": b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p := fmt.Sprintf("acme/p%d/dev/eu-1/%s.yaml", i, name)
+				if _, err := r.Commit(context.Background(), gitops.Change{Files: map[string][]byte{p: []byte(name + "\n")}, Message: "write " + p}); err != nil {
+					errs <- err
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	got, n := files(t, dir, "main")
+	if len(got) != 2*perWriter {
+		t.Errorf("%d files landed, want %d", len(got), 2*perWriter)
+	}
+	if n > 2*perWriter {
+		t.Errorf("%d commits for %d changes", n, 2*perWriter)
+	}
+	t.Logf("%d changes from 2 racing writers landed in %d commits", 2*perWriter, n)
+
+	// Deterministically stale: a pushes on top of the head it knows, which
+	// b has moved; a's push is refused, redone on b's head, and lands.
+	commit(t, a, map[string][]byte{"stale/a1.yaml": []byte("1")}, "a1")
+	commit(t, b, map[string][]byte{"stale/b1.yaml": []byte("1")}, "b1")
+	commit(t, a, map[string][]byte{"stale/a2.yaml": []byte("1")}, "a2")
+	got, _ = files(t, dir, "main")
+	for _, f := range []string{"stale/a1.yaml", "stale/b1.yaml", "stale/a2.yaml"} {
+		if _, ok := got[f]; !ok {
+			t.Errorf("%s was lost by a stale writer", f)
+		}
+	}
+}
+
+func TestContains(t *testing.T) {
+	dir := bareRepo(t)
+	r, _ := gitops.NewRepo("file://"+dir, "main", gitops.Credentials{})
+	first := commit(t, r, map[string][]byte{"a.yaml": []byte("1")}, "one")
+	// A second writer moves the branch; the first learns of it on demand.
+	other, _ := gitops.NewRepo("file://"+dir, "main", gitops.Credentials{})
+	second := commit(t, other, map[string][]byte{"a.yaml": []byte("2")}, "two")
+	for _, tc := range []struct {
+		revision, commit string
+		want             bool
+	}{{first, first, true}, {second, first, true}, {first, second, false}, {"not-a-sha", first, false}} {
+		got, err := r.Contains(context.Background(), tc.revision, tc.commit)
+		if err != nil || got != tc.want {
+			t.Errorf("Contains(%.8s, %.8s) = %v, %v; want %v", tc.revision, tc.commit, got, err, tc.want)
+		}
+	}
+}
+
+// gitHTTPServer serves dir's repositories over smart HTTP with Git's own
+// http-backend, behind basic authentication.
+func gitHTTPServer(t *testing.T, root, user, password string) *httptest.Server {
+	t.Helper()
+	backend := "/usr/lib/git-core/git-http-backend"
+	if _, err := os.Stat(backend); err != nil {
+		t.Fatalf("git's http-backend is needed (Debian package git): %v", err)
+	}
+	h := &cgi.Handler{Path: backend, Env: []string{
+		"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1",
+		"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.receivepack", "GIT_CONFIG_VALUE_0=true",
+	}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		u, p, ok := req.BasicAuth()
+		if !ok || u != user || p != password {
+			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
+			http.Error(w, "authentication required", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, req)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestCredentials(t *testing.T) {
+	dir := bareRepo(t)
+	srv := gitHTTPServer(t, filepath.Dir(dir), "aileron", "s3cret")
+	url := srv.URL + "/platform.git"
+	change := gitops.Change{Files: map[string][]byte{"a.yaml": []byte("a")}, Message: "a"}
+
+	wrong, _ := gitops.NewRepo(url, "main", gitops.Credentials{Username: "aileron", Password: "wrong"})
+	if _, err := wrong.Commit(context.Background(), change); err == nil || !strings.Contains(err.Error(), "authentication required") {
+		t.Errorf("wrong token: %v, want an authentication error", err)
+	}
+	right, _ := gitops.NewRepo(url, "main", gitops.Credentials{Username: "aileron", Password: "s3cret"})
+	if _, err := right.Commit(context.Background(), change); err != nil {
+		t.Fatalf("right token: %v", err)
+	}
+	if got, _ := files(t, dir, "main"); got["a.yaml"] != "a" {
+		t.Errorf("the change did not land over HTTPS: %v", got)
+	}
+
+	down, _ := gitops.NewRepo("http://127.0.0.1:1/platform.git", "main", gitops.Credentials{})
+	if _, err := down.Commit(context.Background(), change); err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("unreachable repository: %v, want connection refused", err)
+	}
+}
+
+func TestCredentialsFromSecret(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		data map[string][]byte
+		want string
+	}{
+		{"none", nil, ""},
+		{"token", map[string][]byte{"password": []byte("t")}, ""},
+		{"both", map[string][]byte{"password": []byte("t"), "sshPrivateKey": []byte("k")}, "both a password and an SSH key"},
+		{"ssh without known hosts", map[string][]byte{"sshPrivateKey": []byte("k")}, "no sshKnownHosts"},
+		{"user only", map[string][]byte{"username": []byte("u")}, "neither a password nor an sshPrivateKey"},
+	} {
+		_, err := gitops.CredentialsFromSecret(tc.data)
+		if (err == nil) != (tc.want == "") || err != nil && !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	// A key that does not parse fails when the writer is built.
+	if _, err := gitops.NewRepo("ssh://git@example.com/r.git", "main", gitops.Credentials{SSHPrivateKey: []byte("garbage"), SSHKnownHosts: []byte("x")}); err == nil {
+		t.Error("an unparsable SSH key was accepted")
+	}
+}

@@ -81,8 +81,12 @@ type Fleet struct {
 	etcdURL   string
 	assets    string
 	kwokDir   string
-	timeout   time.Duration
-	stopOnce  sync.Once
+	// extras are processes started next to the clusters (Argo CD, Redis),
+	// stopped first.
+	extrasMu sync.Mutex
+	extras   []*process
+	timeout  time.Duration
+	stopOnce sync.Once
 }
 
 // Start starts a fleet and waits until every cluster answers. On error,
@@ -192,6 +196,11 @@ func (f *Fleet) UserConfig(c *Cluster, user string, groups ...string) (*rest.Con
 // AILERON_FLEET_KEEP is set. It is safe to call more than once.
 func (f *Fleet) Stop() {
 	f.stopOnce.Do(func() {
+		f.extrasMu.Lock()
+		for _, p := range f.extras {
+			p.stop(5 * time.Second)
+		}
+		f.extrasMu.Unlock()
 		var wg sync.WaitGroup
 		for _, c := range f.Clusters() {
 			wg.Add(1)
@@ -222,6 +231,11 @@ func (f *Fleet) PIDs() []int {
 		}
 	}
 	add(f.etcd)
+	f.extrasMu.Lock()
+	for _, p := range f.extras {
+		add(p)
+	}
+	f.extrasMu.Unlock()
 	for _, c := range f.Clusters() {
 		add(c.apiserver)
 		for _, p := range c.workloads {

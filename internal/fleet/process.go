@@ -17,9 +17,11 @@ import (
 // process. It is started in its own process group and is sent SIGKILL if
 // its parent dies, so an aborted test leaves nothing behind.
 type process struct {
-	name    string
-	path    string
-	args    []string
+	name string
+	path string
+	args []string
+	// env is added to the test process's environment.
+	env     []string
 	logPath string
 
 	mu      sync.Mutex
@@ -40,6 +42,9 @@ func (p *process) start() error {
 	}
 	_, _ = fmt.Fprintf(logFile, "==== %s starting at %s: %s %s\n", p.name, time.Now().Format(time.RFC3339), p.path, strings.Join(p.args, " "))
 	cmd := exec.Command(p.path, p.args...)
+	if len(p.env) > 0 {
+		cmd.Env = append(os.Environ(), p.env...)
+	}
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

@@ -5,28 +5,55 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+
 	"github.com/aileron-dev/aileron/internal/controller/component"
 	"github.com/aileron-dev/aileron/internal/controller/deploymentpipeline"
 	"github.com/aileron-dev/aileron/internal/controller/environment"
+	gitopscontroller "github.com/aileron-dev/aileron/internal/controller/gitops"
 	"github.com/aileron-dev/aileron/internal/controller/index"
 	"github.com/aileron-dev/aileron/internal/controller/organization"
 	"github.com/aileron-dev/aileron/internal/controller/plane"
 	"github.com/aileron-dev/aileron/internal/controller/project"
 	"github.com/aileron-dev/aileron/internal/controller/promotion"
 	"github.com/aileron-dev/aileron/internal/controller/releasebinding"
+	"github.com/aileron-dev/aileron/internal/delivery/gitops"
 	"github.com/aileron-dev/aileron/internal/planes"
 )
 
 // setupControllers registers the field indexes and every controller, all
 // sharing one plane registry.
-func setupControllers(mgr ctrl.Manager, o Options) error {
+//
+// GitOps delivery is wired only when Argo CD is installed on the hub; a
+// plane in GitOps mode otherwise reports that it waits for Argo CD.
+func setupControllers(mgr ctrl.Manager, o Options, argoCD bool) error {
 	if err := index.Register(context.Background(), mgr); err != nil {
 		return err
 	}
 	registry := planes.NewRegistry(mgr.GetScheme())
 	c, n := mgr.GetClient(), o.MaxConcurrentReconciles
+	var service *gitops.Service
+	var clusters *planes.ArgoCDClusters
+	if argoCD {
+		settings := gitops.Settings{OperatorNamespace: o.Namespace, ArgoCDNamespace: o.ArgoCDNamespace}
+		if o.GitOpsRepository.URL != "" {
+			def := o.GitOpsRepository
+			if o.GitOpsCredentialsSecret != "" {
+				def.SecretRef = &platformv1alpha1.LocalObjectReference{Name: o.GitOpsCredentialsSecret}
+			}
+			settings.Default = &def
+		}
+		service = gitops.NewService(settings)
+		clusters = &planes.ArgoCDClusters{Client: c, Namespace: o.ArgoCDNamespace}
+		if err := (&gitopscontroller.Reconciler{Client: c, Registry: registry, GitOps: service, MaxConcurrentReconciles: n}).SetupWithManager(mgr); err != nil {
+			return err
+		}
+	} else {
+		mgr.GetLogger().Info("Argo CD is not installed on the hub: GitOps delivery is off until it is and the manager restarts")
+	}
 	if err := plane.SetupWithManager(mgr, registry, plane.Options{
 		Namespace: o.Namespace, ProbeInterval: o.PlaneProbeInterval, StatusRefresh: o.PlaneStatusRefresh, MaxConcurrentReconciles: n,
+		ArgoCD: clusters,
 	}); err != nil {
 		return err
 	}
@@ -36,7 +63,7 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 		&deploymentpipeline.Reconciler{Client: c, MaxConcurrentReconciles: n},
 		&project.Reconciler{Client: c, MaxConcurrentReconciles: n},
 		&component.Reconciler{Client: c, MaxConcurrentReconciles: n},
-		&releasebinding.Reconciler{Client: c, Registry: registry, ResyncPeriod: o.ResyncPeriod, MaxConcurrentReconciles: n},
+		&releasebinding.Reconciler{Client: c, Registry: registry, GitOps: service, ResyncPeriod: o.ResyncPeriod, MaxConcurrentReconciles: n},
 		&promotion.Reconciler{Client: c, APIReader: mgr.GetAPIReader(), MaxConcurrentReconciles: n},
 	} {
 		if err := s.SetupWithManager(mgr); err != nil {

@@ -9,11 +9,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"regexp"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
@@ -28,6 +31,7 @@ import (
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/dashboard"
+	"github.com/aileron-dev/aileron/internal/delivery/gitops/argocd"
 )
 
 // The manager's own RBAC: leader election, and the reviews behind
@@ -79,6 +83,15 @@ type Options struct {
 	// DashboardAuth is "kubernetes" (each caller sees what their bearer
 	// token may list) or "none" (everything, for a dashboard on localhost).
 	DashboardAuth string
+	// ArgoCDNamespace is where Argo CD runs on the hub: GitOps delivery
+	// writes its cluster Secrets, AppProjects and ApplicationSets there.
+	ArgoCDNamespace string
+	// GitOpsRepository is the platform-wide default repository of GitOps
+	// delivery, for organizations without spec.gitOps; no URL for none.
+	GitOpsRepository platformv1alpha1.GitRepository
+	// GitOpsCredentialsSecret names the default repository's credentials
+	// Secret in Namespace; empty for none.
+	GitOpsCredentialsSecret string
 	// WrapClient, when set, wraps the client every controller uses. It has
 	// no flag: fault tests use it to inject conflicts and stale reads.
 	WrapClient func(client.Client) client.Client
@@ -107,6 +120,8 @@ func DefaultOptions() Options {
 		PlaneStatusRefresh:      5 * time.Minute,
 		ResyncPeriod:            5 * time.Minute,
 		DashboardAuth:           "kubernetes",
+		ArgoCDNamespace:         "argocd",
+		GitOpsRepository:        platformv1alpha1.GitRepository{Branch: "main"},
 	}
 }
 
@@ -127,6 +142,11 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod, "How often delivered objects are applied again, restoring changes made on planes by hand.")
 	fs.StringVar(&o.DashboardBindAddress, "dashboard-bind-address", o.DashboardBindAddress, "Address of the read-only dashboard; empty disables it.")
 	fs.StringVar(&o.DashboardAuth, "dashboard-auth", o.DashboardAuth, "kubernetes: each caller sees what their bearer token may list; none: everything (localhost only).")
+	fs.StringVar(&o.ArgoCDNamespace, "argocd-namespace", o.ArgoCDNamespace, "Argo CD's namespace on the hub, for GitOps delivery.")
+	fs.StringVar(&o.GitOpsRepository.URL, "gitops-repository-url", o.GitOpsRepository.URL, "Default Git repository of GitOps delivery, for organizations without spec.gitOps (https://, ssh:// or file://).")
+	fs.StringVar(&o.GitOpsRepository.Branch, "gitops-branch", o.GitOpsRepository.Branch, "Branch of the default GitOps repository.")
+	fs.StringVar(&o.GitOpsRepository.Path, "gitops-path", o.GitOpsRepository.Path, "Directory of the default GitOps repository under which organizations are written; empty for its root.")
+	fs.StringVar(&o.GitOpsCredentialsSecret, "gitops-credentials-secret", o.GitOpsCredentialsSecret, "Secret in the operator's namespace with the default repository's credentials (username/password or sshPrivateKey/sshKnownHosts).")
 }
 
 // Validate reports options that cannot work.
@@ -143,6 +163,15 @@ func (o Options) Validate() error {
 			errs = append(errs, fmt.Errorf("%s must be at least 1s, not %s", name, d))
 		}
 	}
+	if o.ArgoCDNamespace == "" {
+		errs = append(errs, errors.New("--argocd-namespace must not be empty"))
+	}
+	if u := o.GitOpsRepository.URL; u != "" && !gitURL.MatchString(u) {
+		errs = append(errs, fmt.Errorf("--gitops-repository-url must be an https://, http://, ssh:// or file:// URL, not %q", u))
+	}
+	if o.GitOpsRepository.Branch == "" {
+		errs = append(errs, errors.New("--gitops-branch must not be empty"))
+	}
 	if o.DashboardAuth != "kubernetes" && o.DashboardAuth != "none" {
 		errs = append(errs, fmt.Errorf("--dashboard-auth must be kubernetes or none, not %q", o.DashboardAuth))
 	}
@@ -157,6 +186,7 @@ func Scheme() *runtime.Scheme {
 	s := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(s))
 	utilruntime.Must(platformv1alpha1.AddToScheme(s))
+	utilruntime.Must(argocd.AddToScheme(s))
 	return s
 }
 
@@ -183,6 +213,19 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if o.SecureMetrics {
 		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
+	argoCD, err := argoCDInstalled(cfg)
+	if err != nil {
+		return nil, err
+	}
+	byObject := map[client.Object]cache.ByObject{
+		&corev1.Secret{}: {Namespaces: map[string]cache.Config{o.Namespace: {}}},
+	}
+	if argoCD {
+		// Argo CD's objects are read only in its namespace.
+		for _, obj := range []client.Object{&argocd.Application{}, &argocd.ApplicationSet{}, &argocd.AppProject{}} {
+			byObject[obj] = cache.ByObject{Namespaces: map[string]cache.Config{o.ArgoCDNamespace: {}}}
+		}
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:                  Scheme(),
 		Metrics:                 metrics,
@@ -207,9 +250,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Cache: cache.Options{
 			// Least privilege: plane credentials live in the operator's
 			// namespace, and no other Secret is ever cached or read.
-			ByObject: map[client.Object]cache.ByObject{
-				&corev1.Secret{}: {Namespaces: map[string]cache.Config{o.Namespace: {}}},
-			},
+			ByObject: byObject,
 		},
 	})
 	if err != nil {
@@ -221,7 +262,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return nil, err
 	}
-	if err := setupControllers(mgr, o); err != nil {
+	if err := setupControllers(mgr, o, argoCD); err != nil {
 		return nil, err
 	}
 	if o.DashboardBindAddress != "" {
@@ -249,4 +290,29 @@ func restConfig(kubeconfig string) (*rest.Config, error) {
 		return nil, fmt.Errorf("reading kubeconfig %s: %w", kubeconfig, err)
 	}
 	return cfg, nil
+}
+
+// gitURL is what --gitops-repository-url accepts: the API's pattern.
+var gitURL = regexp.MustCompile(`^(https?|ssh|file)://[^\s]+$`)
+
+// argoCDInstalled tells whether the hub serves Argo CD's Application and
+// ApplicationSet kinds: GitOps delivery needs them, and watching a kind the
+// hub does not serve would stop the manager from starting.
+func argoCDInstalled(cfg *rest.Config) (bool, error) {
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return false, err
+	}
+	res, err := dc.ServerResourcesForGroupVersion(argocd.GroupVersion.String())
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("discovering Argo CD on the hub: %w", err)
+	}
+	found := map[string]bool{}
+	for _, r := range res.APIResources {
+		found[r.Kind] = true
+	}
+	return found["Application"] && found["ApplicationSet"] && found["AppProject"], nil
 }

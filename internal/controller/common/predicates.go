@@ -1,8 +1,11 @@
 package common
 
 import (
+	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 )
 
 // CreatedOrDeleted passes creations, deletions, and the update that marks
@@ -30,4 +33,16 @@ func ReadyChanged() predicate.Predicate {
 				(n.GetDeletionTimestamp() != nil && o.GetDeletionTimestamp() == nil)
 		},
 	}
+}
+
+// ReachabilityChanged passes a DataPlane update that flips its Reachable
+// condition.
+func ReachabilityChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		o, okOld := e.ObjectOld.(*platformv1alpha1.DataPlane)
+		n, okNew := e.ObjectNew.(*platformv1alpha1.DataPlane)
+		return okOld && okNew &&
+			meta.IsStatusConditionTrue(o.Status.Conditions, platformv1alpha1.ConditionReachable) !=
+				meta.IsStatusConditionTrue(n.Status.Conditions, platformv1alpha1.ConditionReachable)
+	}}
 }

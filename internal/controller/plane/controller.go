@@ -7,6 +7,7 @@ package plane
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -27,6 +28,7 @@ import (
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
+	"github.com/aileron-dev/aileron/internal/delivery/gitops"
 	"github.com/aileron-dev/aileron/internal/planes"
 )
 
@@ -46,6 +48,9 @@ type Options struct {
 	StatusRefresh time.Duration
 	// MaxConcurrentReconciles bounds parallel probes of one kind.
 	MaxConcurrentReconciles int
+	// ArgoCD keeps the Argo CD cluster Secrets of GitOps-mode data planes;
+	// nil when Argo CD is not installed on the hub.
+	ArgoCD *planes.ArgoCDClusters
 }
 
 // Reconciler reconciles one plane kind.
@@ -83,7 +88,8 @@ func SetupWithManager(mgr ctrl.Manager, registry *planes.Registry, o Options) er
 func (r *Reconciler) setup(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named(r.planeType+"plane").
-		For(r.newObject(), builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, deleting{}))).
+		// Labels matter too: Argo CD's cluster Secret carries them.
+		For(r.newObject(), builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, deleting{}))).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.planesOfSecret)).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Complete(r)
@@ -146,6 +152,16 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, obj object) (ctrl.Resu
 	if changed {
 		ctrl.LoggerFrom(ctx).Info("connected to plane", "server", plane.Config.Host)
 	}
+	if dp, ok := obj.(*platformv1alpha1.DataPlane); ok && r.ArgoCD != nil {
+		if err := r.ArgoCD.Sync(ctx, dp, plane); err != nil {
+			var invalid *gitops.ConfigError
+			if errors.As(err, &invalid) {
+				common.MarkStalled(obj, platformv1alpha1.ReasonKubeconfigInvalid, invalid.Message)
+				return ctrl.Result{}, nil
+			}
+			return ctrl.Result{}, fmt.Errorf("writing the plane's Argo CD cluster Secret: %w", err)
+		}
+	}
 	res := planes.Probe(ctx, plane)
 	reachable := applyProbe(obj, secretName, res, time.Now(), r.StatusRefresh)
 	r.Registry.SetReachable(key, reachable, reasonOf(res))
@@ -167,6 +183,11 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, obj object) (ctrl.Resu
 		if users != "" {
 			common.MarkProgressing(obj, platformv1alpha1.ReasonDeleting, "waiting for workloads to leave the plane: "+users)
 			return ctrl.Result{RequeueAfter: 5 * time.Second}, nil
+		}
+	}
+	if r.ArgoCD != nil && r.planeType == platformv1alpha1.PlaneTypeData {
+		if err := r.ArgoCD.Remove(ctx, obj.GetName()); err != nil {
+			return ctrl.Result{}, err
 		}
 	}
 	r.Registry.Remove(key)

@@ -20,7 +20,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -28,6 +27,7 @@ import (
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
+	"github.com/aileron-dev/aileron/internal/delivery/gitops"
 	"github.com/aileron-dev/aileron/internal/planes"
 	"github.com/aileron-dev/aileron/internal/resolve"
 )
@@ -47,6 +47,9 @@ const (
 type Reconciler struct {
 	client.Client
 	Registry *planes.Registry
+	// GitOps resolves repositories and writes to them; nil when Argo CD is
+	// not installed on the hub.
+	GitOps *gitops.Service
 	// ResyncPeriod is how often a delivered render is applied again even
 	// when it has not changed, restoring objects edited or deleted on a
 	// plane by hand.
@@ -72,21 +75,11 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&platformv1alpha1.ReleaseBinding{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, common.CreatedOrDeleted()))).
 		Watches(&platformv1alpha1.Environment{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfEnvironment)).
 		Watches(&platformv1alpha1.DataPlane{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfPlane),
-			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, reachabilityChanged()))).
+			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, common.ReachabilityChanged()))).
 		Watches(&platformv1alpha1.Component{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfCallers),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Complete(r)
-}
-
-func reachabilityChanged() predicate.Predicate {
-	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-		o, okOld := e.ObjectOld.(*platformv1alpha1.DataPlane)
-		n, okNew := e.ObjectNew.(*platformv1alpha1.DataPlane)
-		return okOld && okNew &&
-			meta.IsStatusConditionTrue(o.Status.Conditions, platformv1alpha1.ConditionReachable) !=
-				meta.IsStatusConditionTrue(n.Status.Conditions, platformv1alpha1.ConditionReachable)
-	}}
 }
 
 func (r *Reconciler) bindingsOfEnvironment(ctx context.Context, o client.Object) []reconcile.Request {
@@ -208,7 +201,7 @@ func (r *Reconciler) summarize(b *platformv1alpha1.ReleaseBinding, targets []str
 		want = platformv1alpha1.HealthSuspended
 	}
 	var waiting, unreachable []string
-	firstMessage := ""
+	firstMessage, repository := "", ""
 	delivered := true
 	for _, st := range b.Status.Planes {
 		if st.Release != b.Spec.Release {
@@ -220,6 +213,9 @@ func (r *Reconciler) summarize(b *platformv1alpha1.ReleaseBinding, targets []str
 		if firstMessage == "" {
 			firstMessage = st.Plane + ": " + st.Message
 		}
+		if isRepositoryProblem(st.Message) && repository == "" {
+			repository = st.Plane + ": " + st.Message
+		}
 		if st.Health == platformv1alpha1.HealthUnreachable {
 			unreachable = append(unreachable, st.Plane)
 		} else {
@@ -227,6 +223,9 @@ func (r *Reconciler) summarize(b *platformv1alpha1.ReleaseBinding, targets []str
 		}
 	}
 	switch {
+	case repository != "":
+		common.MarkProgressing(b, platformv1alpha1.ReasonRepositoryUnavailable, repository)
+		return ctrl.Result{RequeueAfter: unreachableRequeue}
 	case len(unreachable) > 0:
 		common.MarkProgressing(b, platformv1alpha1.ReasonPlaneUnreachable, fmt.Sprintf("waiting for unreachable plane(s) %s; %s",
 			strings.Join(unreachable, ", "), firstMessage))

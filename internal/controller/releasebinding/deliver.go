@@ -60,7 +60,17 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 		return fail(platformv1alpha1.HealthUnknown, "reading DataPlane %s: %v", plane, err)
 	}
 	if dp.Spec.Delivery == platformv1alpha1.DeliveryGitOps {
-		return fail(platformv1alpha1.HealthUnknown, "the plane is in GitOps delivery mode, which this version of Aileron does not deliver to yet")
+		return r.deliverGitOps(ctx, in, dp, st)
+	}
+	fromGitOps := st.Delivery == platformv1alpha1.DeliveryGitOps
+	if fromGitOps {
+		waiting, err := r.argoCDStillOwns(ctx, in, plane)
+		if err != nil {
+			return fail(platformv1alpha1.HealthUnknown, "%v", err)
+		}
+		if waiting != "" {
+			return fail(platformv1alpha1.HealthProgressing, "%s", waiting)
+		}
 	}
 	conn, err := r.Registry.Get(planes.Key{Type: platformv1alpha1.PlaneTypeData, Name: plane})
 	if err != nil {
@@ -85,7 +95,7 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 	key := appliedKey(b, plane)
 	last, _ := r.applied.Load(key)
 	rec, _ := last.(appliedRecord)
-	if rec.hash != hash || time.Since(rec.at) >= r.ResyncPeriod {
+	if rec.hash != hash || time.Since(rec.at) >= r.ResyncPeriod || fromGitOps {
 		if err := direct.Apply(ctx, conn.Client, all); err != nil {
 			// Whatever part was applied must stay known, to be pruned later.
 			st.Inventory = union(prev.Inventory, inventory)
@@ -98,6 +108,16 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 		return fail(platformv1alpha1.HealthDegraded, "removing objects the release no longer has: %v", err)
 	}
 	st.Inventory, st.Release, st.URLs = inventory, in.release.Name, render.URLs(rin)
+	if fromGitOps {
+		pending, err := r.finishTakeOver(ctx, in, plane, conn, all)
+		if err != nil {
+			return fail(platformv1alpha1.HealthProgressing, "taking the plane over from Argo CD: %v", err)
+		}
+		if pending != "" {
+			return fail(platformv1alpha1.HealthProgressing, "%s", pending)
+		}
+	}
+	st.Delivery, st.Revision = platformv1alpha1.DeliveryDirect, ""
 	health, msg, err := direct.ReadHealth(ctx, conn.Client, objs)
 	if err != nil {
 		return fail(platformv1alpha1.HealthUnknown, "reading the workload's health: %v", err)
@@ -110,6 +130,19 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 // namespace when no other binding uses the cell there. It reports whether
 // the plane is clean, or why not.
 func (r *Reconciler) cleanPlane(ctx context.Context, b *platformv1alpha1.ReleaseBinding, st platformv1alpha1.PlaneDeliveryStatus) (bool, string) {
+	if st.Delivery == platformv1alpha1.DeliveryGitOps {
+		// Argo CD prunes what the commit removes; the cell itself goes
+		// with its Application (the gitops controller).
+		if err := r.removeFromGit(ctx, b, st.Plane, "the component left the plane"); err != nil {
+			return false, repositoryProblem + err.Error()
+		}
+		if len(st.Inventory) == 0 {
+			r.applied.Delete(appliedKey(b, st.Plane))
+			return true, ""
+		}
+		// A handover from direct delivery was under way: what Aileron
+		// applied itself is removed too.
+	}
 	conn, err := r.Registry.Get(planes.Key{Type: platformv1alpha1.PlaneTypeData, Name: st.Plane})
 	if err != nil {
 		return false, err.Error()
@@ -117,7 +150,7 @@ func (r *Reconciler) cleanPlane(ctx context.Context, b *platformv1alpha1.Release
 	if err := direct.Prune(ctx, conn.Client, st.Inventory); err != nil {
 		return false, err.Error()
 	}
-	if st.Namespace != "" {
+	if st.Namespace != "" && st.Delivery != platformv1alpha1.DeliveryGitOps {
 		shared, err := r.cellShared(ctx, b, st)
 		if err != nil {
 			return false, err.Error()

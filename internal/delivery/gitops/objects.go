@@ -83,7 +83,7 @@ type tlsClientConfig struct {
 // use (an exec plugin, a token file) are an error that says so.
 func ClusterSecret(namespace string, dp *platformv1alpha1.DataPlane, cfg *rest.Config) (*corev1.Secret, error) {
 	if cfg.ExecProvider != nil || cfg.AuthProvider != nil || cfg.BearerTokenFile != "" {
-		return nil, fmt.Errorf("the kubeconfig of plane %s authenticates with an exec plugin, an auth provider or a token file, which Argo CD cannot use: give it a client certificate or a bearer token", dp.Name)
+		return nil, &ConfigError{Message: fmt.Sprintf("the kubeconfig of plane %s authenticates with an exec plugin, an auth provider or a token file, which Argo CD cannot use in GitOps delivery: give it a client certificate or a bearer token", dp.Name)}
 	}
 	conf := clusterConfig{
 		Username: cfg.Username, Password: cfg.Password, BearerToken: cfg.BearerToken,
@@ -93,7 +93,7 @@ func ClusterSecret(namespace string, dp *platformv1alpha1.DataPlane, cfg *rest.C
 		},
 	}
 	if len(conf.TLSClientConfig.CAData) == 0 && cfg.CAFile != "" || len(conf.TLSClientConfig.CertData) == 0 && cfg.CertFile != "" {
-		return nil, fmt.Errorf("the kubeconfig of plane %s refers to certificate files, which Argo CD cannot read: embed them (certificate-authority-data, client-certificate-data)", dp.Name)
+		return nil, &ConfigError{Message: fmt.Sprintf("the kubeconfig of plane %s refers to certificate files, which Argo CD cannot read: embed them (certificate-authority-data, client-certificate-data)", dp.Name)}
 	}
 	raw, err := json.Marshal(conf)
 	if err != nil {

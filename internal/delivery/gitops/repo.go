@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -40,7 +41,9 @@ const maxPushAttempts = 8
 // disk: objects are kept in memory, fetched from the remote as needed.
 type Repo struct {
 	url, branch string
-	auth        transport.AuthMethod
+	// display is url without credentials, for messages.
+	display string
+	auth    transport.AuthMethod
 
 	mu       sync.Mutex
 	pending  []*request
@@ -78,11 +81,24 @@ func NewRepo(url, branch string, creds Credentials) (*Repo, error) {
 	if _, err := repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{url}}); err != nil {
 		return nil, err
 	}
-	return &Repo{url: url, branch: branch, auth: auth, repo: repo}, nil
+	return &Repo{url: url, display: Redact(url), branch: branch, auth: auth, repo: repo}, nil
 }
 
-// URL is the repository's URL.
-func (r *Repo) URL() string { return r.url }
+// URL is the repository's URL, without any credentials it embeds.
+func (r *Repo) URL() string { return r.display }
+
+// Redact removes the password of a URL's user information, so that a URL
+// can appear in a status or a log.
+func Redact(raw string) string {
+	u, err := neturl.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = neturl.UserPassword(u.User.Username(), "redacted")
+	}
+	return u.String()
+}
 
 // Commit applies change and pushes it, grouped with whatever other changes
 // are waiting. It returns the commit that holds the change: a new one, or
@@ -174,7 +190,7 @@ func (r *Repo) commitBatch(batch []*request) (plumbing.Hash, error) {
 			return commit, nil
 		}
 		if !isRejected(err) || attempt == maxPushAttempts {
-			return plumbing.ZeroHash, fmt.Errorf("pushing to %s: %w", r.url, err)
+			return plumbing.ZeroHash, fmt.Errorf("pushing to %s: %w", r.display, err)
 		}
 		// Someone else moved the branch: rebuild on their head.
 		if err := r.fetch(); err != nil {
@@ -239,11 +255,11 @@ func (r *Repo) fetch() error {
 		r.head, r.fetched = plumbing.ZeroHash, true
 		return nil
 	case err != nil && !errors.Is(err, git.NoErrAlreadyUpToDate):
-		return fmt.Errorf("fetching %s from %s: %w", r.branch, r.url, err)
+		return fmt.Errorf("fetching %s from %s: %w", r.branch, r.display, err)
 	}
 	ref, err := r.repo.Reference(remoteRef, true)
 	if err != nil {
-		return fmt.Errorf("reading %s after fetching %s: %w", r.branch, r.url, err)
+		return fmt.Errorf("reading %s after fetching %s: %w", r.branch, r.display, err)
 	}
 	r.head, r.fetched = ref.Hash(), true
 	return nil

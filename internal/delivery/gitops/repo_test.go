@@ -3,10 +3,6 @@ package gitops_test
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/http/cgi"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -17,6 +13,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 
 	"github.com/aileron-dev/aileron/internal/delivery/gitops"
+	"github.com/aileron-dev/aileron/test/gitserver"
 )
 
 // bareRepo creates an empty bare repository on disk.
@@ -205,34 +202,13 @@ func TestContains(t *testing.T) {
 	}
 }
 
-// gitHTTPServer serves dir's repositories over smart HTTP with Git's own
-// http-backend, behind basic authentication.
-func gitHTTPServer(t *testing.T, root, user, password string) *httptest.Server {
-	t.Helper()
-	backend := "/usr/lib/git-core/git-http-backend"
-	if _, err := os.Stat(backend); err != nil {
-		t.Fatalf("git's http-backend is needed (Debian package git): %v", err)
-	}
-	h := &cgi.Handler{Path: backend, Env: []string{
-		"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1",
-		"GIT_CONFIG_COUNT=1", "GIT_CONFIG_KEY_0=http.receivepack", "GIT_CONFIG_VALUE_0=true",
-	}}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		u, p, ok := req.BasicAuth()
-		if !ok || u != user || p != password {
-			w.Header().Set("WWW-Authenticate", `Basic realm="git"`)
-			http.Error(w, "authentication required", http.StatusUnauthorized)
-			return
-		}
-		h.ServeHTTP(w, req)
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
-
 func TestCredentials(t *testing.T) {
 	dir := bareRepo(t)
-	srv := gitHTTPServer(t, filepath.Dir(dir), "aileron", "s3cret")
+	srv, err := gitserver.Start(filepath.Dir(dir), "aileron", "s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
 	url := srv.URL + "/platform.git"
 	change := gitops.Change{Files: map[string][]byte{"a.yaml": []byte("a")}, Message: "a"}
 

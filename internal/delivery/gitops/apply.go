@@ -1,0 +1,44 @@
+package gitops
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/aileron-dev/aileron/internal/render"
+)
+
+// Apply server-side applies a typed hub object as Aileron, taking every
+// field it sets. Typed structs carry empty metadata and status that would
+// otherwise be applied as fields of their own; they are dropped.
+func Apply(ctx context.Context, c client.Client, obj runtime.Object) error {
+	u, err := ToUnstructured(obj)
+	if err != nil {
+		return err
+	}
+	if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(u), client.FieldOwner(render.FieldManager), client.ForceOwnership); err != nil {
+		return fmt.Errorf("applying %s %s/%s: %w", u.GetKind(), u.GetNamespace(), u.GetName(), err)
+	}
+	return nil
+}
+
+// ToUnstructured converts a typed object to what is sent to the API: no
+// status, no null or empty metadata.
+func ToUnstructured(obj runtime.Object) (*unstructured.Unstructured, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil, err
+	}
+	delete(m, "status")
+	if md, ok := m["metadata"].(map[string]any); ok {
+		for k, v := range md {
+			if v == nil {
+				delete(md, k)
+			}
+		}
+	}
+	return &unstructured.Unstructured{Object: m}, nil
+}

@@ -1,0 +1,152 @@
+package gitops_test
+
+import (
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/rest"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/yaml"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/delivery/gitops"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+var (
+	repository = gitops.Repository{URL: "https://git.acme.example/platform.git", Branch: "main", Path: "clusters"}
+	cell       = gitops.Cell{Organization: "acme", Project: "shop", Environment: "production"}
+	plane      = &platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: "eu-1", Labels: map[string]string{platformv1alpha1.LabelRegion: "eu"}}}
+	planeCfg   = &rest.Config{Host: "https://eu-1.example:6443", TLSClientConfig: rest.TLSClientConfig{CAData: []byte("ca"), CertData: []byte("cert"), KeyData: []byte("key")}}
+)
+
+// rendered is every kind of hub object GitOps delivery writes.
+func rendered(t *testing.T) map[string]client.Object {
+	t.Helper()
+	secret, err := gitops.ClusterSecret("argocd", plane, planeCfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]client.Object{
+		"appproject":        gitops.AppProject("argocd", "acme", repository, []gitops.Destination{{Server: "https://na-1.example:6443", Namespace: cell.Namespace()}, {Server: planeCfg.Host, Namespace: cell.Namespace()}}),
+		"applicationset":    gitops.ApplicationSet("argocd", cell, repository, []string{"na-1", "eu-1"}),
+		"cluster-secret":    secret,
+		"repository-secret": gitops.RepositorySecret("argocd", "acme", repository, gitops.Credentials{Password: "token"}),
+	}
+}
+
+// TestGolden pins the rendered Argo CD objects: a change to them is a
+// change to every GitOps fleet, and shows in review.
+func TestGolden(t *testing.T) {
+	for name, obj := range rendered(t) {
+		u, err := gitops.ToUnstructured(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := yaml.Marshal(u.Object)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join("testdata", name+".yaml")
+		if *update {
+			if err := os.WriteFile(path, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%v (run 'go test ./internal/delivery/gitops -update' to create it)", err)
+		}
+		if string(want) != string(got) {
+			t.Errorf("%s differs from %s (run with -update if intended):\n%s", name, path, got)
+		}
+	}
+}
+
+func TestClusterSecretRefusesWhatArgoCDCannotUse(t *testing.T) {
+	for name, cfg := range map[string]*rest.Config{
+		"exec plugin": {Host: "https://x", ExecProvider: &clientcmdapi.ExecConfig{Command: "aws"}},
+		"token file":  {Host: "https://x", BearerTokenFile: "/var/run/token"},
+		"cert files":  {Host: "https://x", TLSClientConfig: rest.TLSClientConfig{CertFile: "/etc/cert.pem", KeyFile: "/etc/key.pem"}},
+	} {
+		if _, err := gitops.ClusterSecret("argocd", plane, cfg); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+// TestRoundTripThroughUpstreamCRDs creates every rendered object in an API
+// server that serves Argo CD's real CRDs (../shared/crds/argocd) and reads
+// it back: a field the schema does not know would be pruned, and show as a
+// difference.
+func TestRoundTripThroughUpstreamCRDs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts an API server")
+	}
+	shared := os.Getenv("AILERON_SHARED_DIR")
+	if shared == "" {
+		shared = filepath.Join("..", "..", "..", "..", "shared")
+	}
+	env := &envtest.Environment{CRDDirectoryPaths: []string{filepath.Join(shared, "crds", "argocd")}, ErrorIfCRDPathMissing: true}
+	cfg, err := env.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer env.Stop() //nolint:errcheck // best effort
+	ctx := context.Background()
+	c, err := client.New(cfg, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "argocd"}}); err != nil {
+		t.Fatal(err)
+	}
+	for name, obj := range rendered(t) {
+		sent, err := gitops.ToUnstructured(obj)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Create(ctx, sent.DeepCopy()); err != nil {
+			t.Errorf("%s refused by the upstream schema: %v", name, err)
+			continue
+		}
+		back := &unstructured.Unstructured{}
+		back.SetGroupVersionKind(sent.GroupVersionKind())
+		if err := c.Get(ctx, client.ObjectKeyFromObject(sent), back); err != nil {
+			t.Fatal(err)
+		}
+		for _, field := range []string{"spec", "data", "type"} {
+			want, _, _ := unstructured.NestedFieldNoCopy(sent.Object, field)
+			got, _, _ := unstructured.NestedFieldNoCopy(back.Object, field)
+			if want == nil {
+				continue
+			}
+			if !reflect.DeepEqual(normalize(want), normalize(got)) {
+				t.Errorf("%s: %s changed in the round trip (a field was pruned or defaulted):\nsent %v\ngot  %v", name, field, want, got)
+			}
+		}
+		if !reflect.DeepEqual(sent.GetLabels(), back.GetLabels()) {
+			t.Errorf("%s: labels changed: %v → %v", name, sent.GetLabels(), back.GetLabels())
+		}
+	}
+}
+
+// normalize makes JSON numbers comparable (int64 sent, int64 or float64
+// back).
+func normalize(v any) any {
+	b, _ := yaml.Marshal(v)
+	var out any
+	_ = yaml.Unmarshal(b, &out)
+	return out
+}

@@ -1,0 +1,119 @@
+package gitops
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sync"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+)
+
+// Settings are the platform-wide GitOps settings: the manager's flags.
+type Settings struct {
+	// OperatorNamespace holds the repositories' credentials Secrets.
+	OperatorNamespace string
+	// ArgoCDNamespace is where Argo CD runs and reads its objects.
+	ArgoCDNamespace string
+	// Default is the repository of organizations that name none; nil for
+	// no default.
+	Default *platformv1alpha1.GitRepository
+}
+
+// Service resolves organizations' repositories and keeps one writer per
+// repository, branch and credentials, shared by every controller.
+type Service struct {
+	Settings
+
+	mu    sync.Mutex
+	repos map[string]*Repo
+}
+
+// NewService returns a service with the given settings.
+func NewService(s Settings) *Service {
+	return &Service{Settings: s, repos: map[string]*Repo{}}
+}
+
+// Target is an organization's repository, ready to write to.
+type Target struct {
+	Repository  Repository
+	Credentials Credentials
+	Repo        *Repo
+}
+
+// ConfigError is a problem only a person can fix: no repository
+// configured, a missing or malformed credentials Secret.
+type ConfigError struct{ Message string }
+
+func (e *ConfigError) Error() string { return e.Message }
+
+// For resolves org's repository: its own spec.gitOps, or the platform's
+// default.
+func (s *Service) For(ctx context.Context, c client.Reader, org *platformv1alpha1.Organization) (*Target, error) {
+	spec, where := s.Default, "the manager's --gitops-repository-url"
+	if org.Spec.GitOps != nil {
+		spec, where = &org.Spec.GitOps.Repository, "organization "+org.Name+"'s spec.gitOps.repository"
+	}
+	if spec == nil || spec.URL == "" {
+		return nil, &ConfigError{Message: fmt.Sprintf("no Git repository for organization %s: set its spec.gitOps.repository, or the manager's --gitops-repository-url", org.Name)}
+	}
+	repo := Repository{URL: spec.URL, Branch: spec.Branch, Path: spec.Path}
+	if repo.Branch == "" {
+		repo.Branch = "main"
+	}
+	var creds Credentials
+	if spec.SecretRef != nil {
+		secret := &corev1.Secret{}
+		key := client.ObjectKey{Namespace: s.OperatorNamespace, Name: spec.SecretRef.Name}
+		if err := c.Get(ctx, key, secret); err != nil {
+			if apierrors.IsNotFound(err) {
+				return nil, &ConfigError{Message: fmt.Sprintf("the credentials Secret %s named by %s was not found", key, where)}
+			}
+			return nil, err
+		}
+		var err error
+		if creds, err = CredentialsFromSecret(secret.Data); err != nil {
+			return nil, &ConfigError{Message: fmt.Sprintf("Secret %s: %v", key, err)}
+		}
+	}
+	r, err := s.repo(repo, creds)
+	if err != nil {
+		return nil, &ConfigError{Message: fmt.Sprintf("the credentials for %s: %v", repo.URL, err)}
+	}
+	return &Target{Repository: repo, Credentials: creds, Repo: r}, nil
+}
+
+func (s *Service) repo(repo Repository, creds Credentials) (*Repo, error) {
+	h := sha256.New()
+	for _, part := range [][]byte{[]byte(repo.URL), []byte(repo.Branch), []byte(creds.Username), []byte(creds.Password), creds.SSHPrivateKey, creds.SSHKnownHosts} {
+		h.Write(part)
+		h.Write([]byte{0})
+	}
+	key := hex.EncodeToString(h.Sum(nil))
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.repos[key]; ok {
+		return r, nil
+	}
+	r, err := NewRepo(repo.URL, repo.Branch, creds)
+	if err != nil {
+		return nil, err
+	}
+	s.repos[key] = r
+	return r, nil
+}
+
+// UsesSecret tells whether org's repository credentials are the Secret
+// named name in the operator's namespace.
+func (s *Service) UsesSecret(org *platformv1alpha1.Organization, name string) bool {
+	spec := s.Default
+	if org.Spec.GitOps != nil {
+		spec = &org.Spec.GitOps.Repository
+	}
+	return spec != nil && spec.SecretRef != nil && spec.SecretRef.Name == name
+}

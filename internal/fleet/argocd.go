@@ -1,0 +1,150 @@
+package fleet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// EnvArgoCDDir names the directory with the argocd binary and its crds/.
+const EnvArgoCDDir = "AILERON_ARGOCD_DIR"
+
+// ArgoCDNamespace is where the fleet's Argo CD runs on the hub.
+const ArgoCDNamespace = "argocd"
+
+// ArgoCDOptions tune the fleet's Argo CD.
+type ArgoCDOptions struct {
+	// Dir holds the argocd binary and crds/; $AILERON_ARGOCD_DIR if empty.
+	Dir string
+	// Resync is how often the application controller compares every
+	// Application with Git (Argo CD's default is 3 minutes; tests want
+	// seconds).
+	Resync time.Duration
+}
+
+// StartArgoCD runs a real Argo CD against the hub: its CRDs, its
+// configuration in the argocd namespace, Redis, and three roles of the one
+// argocd binary as processes: the repo server, the application controller
+// and the ApplicationSet controller. They stop with the fleet.
+func (f *Fleet) StartArgoCD(ctx context.Context, opts ArgoCDOptions) error {
+	dir := opts.Dir
+	if dir == "" {
+		dir = os.Getenv(EnvArgoCDDir)
+	}
+	bin := filepath.Join(dir, "argocd")
+	if _, err := os.Stat(bin); dir == "" || err != nil {
+		return fmt.Errorf("the argocd binary was not found in %q: run 'make tools' and set %s (the Makefile does)", dir, EnvArgoCDDir)
+	}
+	redis, err := exec.LookPath("redis-server")
+	if err != nil {
+		return errors.New("redis-server was not found: run 'make tools', which installs Debian's redis-server")
+	}
+	if opts.Resync == 0 {
+		opts.Resync = 10 * time.Second
+	}
+	hub := f.Hub
+	if err := hub.InstallCRDs(filepath.Join(dir, "crds")); err != nil {
+		return err
+	}
+	c, err := client.New(hub.Config, client.Options{})
+	if err != nil {
+		return err
+	}
+	if err := argoCDConfig(ctx, c); err != nil {
+		return err
+	}
+	ports := make([]int, 7)
+	for i := range ports {
+		if ports[i], err = freePort(); err != nil {
+			return err
+		}
+	}
+	redisAddr := "127.0.0.1:" + strconv.Itoa(ports[0])
+	repoServer := "127.0.0.1:" + strconv.Itoa(ports[1])
+	logDir := filepath.Join(f.dir, "argocd")
+	if err := os.MkdirAll(logDir, 0o755); err != nil {
+		return err
+	}
+	procs := []*process{
+		{name: "redis", path: redis, logPath: filepath.Join(logDir, "redis.log"),
+			args: []string{"--port", strconv.Itoa(ports[0]), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}},
+		{name: "argocd-repo-server", path: bin, logPath: filepath.Join(logDir, "repo-server.log"),
+			// git asks the argocd binary for credentials (GIT_ASKPASS=argocd).
+			env: []string{"ARGOCD_BINARY_NAME=argocd-repo-server", "ARGOCD_GPG_ENABLED=false", "PATH=" + dir + ":" + os.Getenv("PATH")},
+			args: []string{"--port", strconv.Itoa(ports[1]), "--metrics-port", strconv.Itoa(ports[2]),
+				"--redis", redisAddr, "--disable-tls", "--loglevel", "warn",
+				// A branch's head is looked up again after Resync, not 3 minutes.
+				"--revision-cache-expiration", opts.Resync.String()}},
+		{name: "argocd-application-controller", path: bin, logPath: filepath.Join(logDir, "application-controller.log"),
+			env: []string{"ARGOCD_BINARY_NAME=argocd-application-controller"},
+			args: []string{"--kubeconfig", hub.KubeconfigPath, "--namespace", ArgoCDNamespace,
+				"--repo-server", repoServer, "--repo-server-plaintext", "--redis", redisAddr,
+				"--metrics-port", strconv.Itoa(ports[3]), "--app-resync", strconv.Itoa(int(opts.Resync.Seconds())),
+				"--self-heal-timeout-seconds", "2", "--loglevel", "warn",
+				// Diff on the API server (a dry-run apply): Argo CD v2.14's
+				// built-in schemas predate fields the fleet's Kubernetes
+				// reports (Deployment status.terminatingReplicas), which
+				// its local structured-merge diff refuses.
+				"--server-side-diff-enabled"}},
+		{name: "argocd-applicationset-controller", path: bin, logPath: filepath.Join(logDir, "applicationset-controller.log"),
+			env: []string{"ARGOCD_BINARY_NAME=argocd-applicationset-controller", "KUBECONFIG=" + hub.KubeconfigPath},
+			args: []string{"--namespace", ArgoCDNamespace, "--argocd-repo-server", repoServer,
+				"--metrics-addr", "127.0.0.1:" + strconv.Itoa(ports[4]), "--probe-addr", "127.0.0.1:" + strconv.Itoa(ports[5]),
+				"--loglevel", "warn"}},
+	}
+	for i, p := range procs {
+		if err := p.start(); err != nil {
+			return err
+		}
+		f.extrasMu.Lock()
+		f.extras = append(f.extras, p)
+		f.extrasMu.Unlock()
+		if i <= 1 {
+			// Redis and the repo server must listen before their clients start.
+			addr := []string{redisAddr, repoServer}[i]
+			if err := waitFor(ctx, f.timeout, p, func(context.Context) error {
+				conn, err := net.DialTimeout("tcp", addr, time.Second)
+				if err == nil {
+					_ = conn.Close()
+				}
+				return err
+			}); err != nil {
+				return fmt.Errorf("%s did not start: %w", p.name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// argoCDConfig creates Argo CD's namespace and the configuration it reads.
+// Resources are tracked by annotation, Argo CD's recommended method, so
+// tracking never touches the labels Aileron renders.
+func argoCDConfig(ctx context.Context, c client.Client) error {
+	partOf := map[string]string{"app.kubernetes.io/part-of": "argocd"}
+	objs := []client.Object{
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ArgoCDNamespace}},
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "argocd-cm", Namespace: ArgoCDNamespace, Labels: partOf},
+			Data: map[string]string{"application.resourceTrackingMethod": "annotation", "timeout.reconciliation": "10s"}},
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "argocd-rbac-cm", Namespace: ArgoCDNamespace, Labels: partOf}},
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "argocd-cmd-params-cm", Namespace: ArgoCDNamespace, Labels: partOf}},
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "argocd-secret", Namespace: ArgoCDNamespace, Labels: partOf},
+			Data: map[string][]byte{"server.secretkey": []byte("fleet-argocd-server-key")}},
+	}
+	for _, o := range objs {
+		if err := c.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("creating Argo CD's %T %s: %w", o, o.GetName(), err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,407 @@
+package gitops
+
+import (
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/delivery/gitops/argocd"
+	"github.com/aileron-dev/aileron/internal/fleet"
+	"github.com/aileron-dev/aileron/internal/render"
+	"github.com/aileron-dev/aileron/test/testbed"
+)
+
+var _ = Describe("GitOps delivery", Ordered, func() {
+	devNS := render.CellNamespace(org, "shop", "development")
+	prodNS := render.CellNamespace(org, "shop", "production")
+	// Where api runs: plane → cell namespaces.
+	apiRuns := map[string][]string{"eu-1": {devNS, prodNS}, "na-1": {prodNS}}
+
+	It("commits a component, and Argo CD runs it on both production planes", func() {
+		Expect(fleet.CreateManifests(ctx, hub, "testdata/01-organization.yaml")).To(Succeed())
+		Eventually(func() error { return hub.Get(ctx, client.ObjectKey{Name: org}, &corev1.Namespace{}) }).Should(Succeed())
+		Expect(fleet.CreateManifests(ctx, hub, "testdata/02-platform.yaml")).To(Succeed())
+		for _, p := range []string{"eu-1", "na-1"} {
+			Eventually(func(g Gomega) {
+				s := &corev1.Secret{}
+				g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: fleet.ArgoCDNamespace, Name: "aileron-plane-" + p}, s)).To(Succeed())
+				g.Expect(s.Labels).To(HaveKeyWithValue(argocd.LabelSecretType, "cluster"))
+				g.Expect(s.Labels).To(HaveKey(platformv1alpha1.LabelRegion), "the plane's labels are the cluster's")
+			}).Should(Succeed())
+		}
+		t0 := time.Now()
+		Expect(hub.Create(ctx, api("registry.globex.example/shop/api:1"))).To(Succeed())
+		Eventually(func() string { return file("globex/shop/development/eu-1/api.yaml") }).Should(ContainSubstring("api:1"))
+		AddReportEntry("commit latency, component created → commit pushed", time.Since(t0).Round(time.Millisecond).String())
+
+		release := latestRelease("api")
+		Expect(hub.Create(ctx, binding("api", "production", release))).To(Succeed())
+		expectBindingReady("api-development", release)
+		expectBindingReady("api-production", release)
+		AddReportEntry("component created → Ready on 3 Applications (2 planes)", time.Since(t0).Round(time.Second).String())
+		expectRunning(apiRuns, "api:1")
+
+		Expect(file("globex/shop/production/na-1/_cell.yaml")).To(ContainSubstring("kind: Namespace"))
+		Expect(applications()).To(ConsistOf("globex-shop-development-eu-1", "globex-shop-production-eu-1", "globex-shop-production-na-1"))
+		project := &argocd.AppProject{}
+		Expect(hub.Get(ctx, client.ObjectKey{Namespace: fleet.ArgoCDNamespace, Name: "aileron-globex"}, project)).To(Succeed())
+		Expect(project.Spec.SourceRepos).To(ConsistOf("file://" + repoDir))
+		for _, d := range project.Spec.Destinations {
+			Expect(d.Namespace).To(HavePrefix("globex-"), "the AppProject reaches only the organization's cells")
+		}
+	})
+
+	It("commits an edit, and Argo CD syncs it to both planes", func() {
+		t0 := time.Now()
+		patchImage("api", "registry.globex.example/shop/api:2")
+		Eventually(func() string { return file("globex/shop/development/eu-1/api.yaml") }).Should(ContainSubstring("api:2"))
+		AddReportEntry("commit latency, component edited → commit pushed", time.Since(t0).Round(time.Millisecond).String())
+		release := latestRelease("api")
+		moveBinding("api-production", release)
+		expectBindingReady("api-development", release)
+		expectBindingReady("api-production", release)
+		expectRunning(apiRuns, "api:2")
+		Expect(commitMessages()).To(ContainElement(ContainSubstring("globex/shop/production: api at release " + release + " on plane na-1")))
+		AddReportEntry("component edited → synced on both planes", time.Since(t0).Round(time.Second).String())
+	})
+
+	It("hands a plane over to direct delivery and back, without restarting the workload", func() {
+		key := client.ObjectKey{Namespace: prodNS, Name: "api"}
+		before := &appsv1.Deployment{}
+		Expect(spokes["na-1"].Get(ctx, key, before)).To(Succeed())
+		var gaps atomic.Int32
+		watching := watchAvailable(spokes["na-1"], key, &gaps)
+		defer watching()
+
+		setDelivery("na-1", platformv1alpha1.DeliveryDirect)
+		Eventually(func(g Gomega) {
+			st := planeStatus(g, "api-production", "na-1")
+			g.Expect(st.Delivery).To(Equal(platformv1alpha1.DeliveryDirect))
+			g.Expect(st.Health).To(Equal(platformv1alpha1.HealthHealthy), st.Message)
+			g.Expect(applications()).NotTo(ContainElement("globex-shop-production-na-1"))
+			g.Expect(file("globex/shop/production/na-1/api.yaml")).To(BeEmpty())
+			g.Expect(managers(g, "na-1", key)).NotTo(ContainElement(argocd.FieldManager))
+		}).Should(Succeed())
+		d := &appsv1.Deployment{}
+		Expect(spokes["na-1"].Get(ctx, key, d)).To(Succeed())
+		Expect(d.UID).To(Equal(before.UID), "the Deployment was recreated")
+		Expect(d.Annotations).NotTo(HaveKey(argocd.TrackingAnnotation))
+		Expect(managers(Default, "na-1", key)).To(ContainElement(render.FieldManager))
+
+		setDelivery("na-1", platformv1alpha1.DeliveryGitOps)
+		Eventually(func(g Gomega) {
+			st := planeStatus(g, "api-production", "na-1")
+			g.Expect(st.Delivery).To(Equal(platformv1alpha1.DeliveryGitOps))
+			g.Expect(st.Health).To(Equal(platformv1alpha1.HealthHealthy), st.Message)
+			g.Expect(st.Inventory).To(BeEmpty(), "the direct inventory is released to Argo CD")
+			g.Expect(managers(g, "na-1", key)).To(ContainElement(argocd.FieldManager))
+			g.Expect(managers(g, "na-1", key)).NotTo(ContainElement(render.FieldManager))
+		}).Should(Succeed())
+		Expect(spokes["na-1"].Get(ctx, key, d)).To(Succeed())
+		Expect(d.UID).To(Equal(before.UID), "the Deployment was recreated")
+		Expect(gaps.Load()).To(BeZero(), "the Deployment was missing or unavailable during the handover")
+	})
+
+	It("waits on a repository that refuses the credentials, and commits once they are fixed", func() {
+		Expect(hub.Create(ctx, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Namespace: testbed.OperatorNamespace, Name: "globex-git"},
+			Data:       map[string][]byte{"username": []byte("aileron"), "password": []byte("wrong")},
+		})).To(Succeed())
+		patchOrg(fmt.Sprintf(`{"spec":{"gitOps":{"repository":{"url":%q,"secretRef":{"name":"globex-git"}}}}}`, gitHTTP.URL+"/platform.git"))
+		patchImage("api", "registry.globex.example/shop/api:3")
+		b := &platformv1alpha1.ReleaseBinding{}
+		Eventually(func(g Gomega) {
+			g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: "api-development"}, b)).To(Succeed())
+			c := meta.FindStatusCondition(b.Status.Conditions, platformv1alpha1.ConditionReady)
+			g.Expect(c).NotTo(BeNil())
+			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(c.Reason).To(Equal(platformv1alpha1.ReasonRepositoryUnavailable))
+			g.Expect(c.Message).To(ContainSubstring("authentication required"))
+			g.Expect(c.Message).NotTo(ContainSubstring("wrong"))
+		}).Should(Succeed())
+		Expect(file("globex/shop/development/eu-1/api.yaml")).To(ContainSubstring("api:2"), "nothing was committed")
+
+		t0 := time.Now()
+		Expect(hub.Patch(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: testbed.OperatorNamespace, Name: "globex-git"}},
+			client.RawPatch(types.MergePatchType, []byte(`{"stringData":{"password":"s3cret"}}`)))).To(Succeed())
+		release := latestRelease("api")
+		expectBindingReady("api-development", release)
+		Expect(file("globex/shop/development/eu-1/api.yaml")).To(ContainSubstring("api:3"))
+		expectRunning(map[string][]string{"eu-1": {devNS}}, "api:3")
+		AddReportEntry("credentials fixed → committed over HTTPS and synced by Argo CD", time.Since(t0).Round(time.Second).String())
+		// Argo CD pulls the same repository over HTTP now, with the
+		// credentials Aileron registered.
+		repo := &corev1.Secret{}
+		Expect(hub.Get(ctx, client.ObjectKey{Namespace: fleet.ArgoCDNamespace, Name: "aileron-repo-globex"}, repo)).To(Succeed())
+		Expect(string(repo.Data["url"])).To(Equal(gitHTTP.URL + "/platform.git"))
+	})
+
+	It("generates one Application per cell and plane, whatever the number of components", func() {
+		Expect(hub.Create(ctx, &platformv1alpha1.Project{
+			ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "crm"},
+			Spec:       platformv1alpha1.ProjectSpec{DeploymentPipelineRef: platformv1alpha1.LocalObjectReference{Name: "standard"}},
+		})).To(Succeed())
+		const perProject = 10
+		for _, project := range []string{"shop", "crm"} {
+			for i := range perProject - boolInt(project == "shop") {
+				Expect(hub.Create(ctx, worker(fmt.Sprintf("%s-w%d", project, i), project))).To(Succeed())
+			}
+		}
+		for _, project := range []string{"shop", "crm"} {
+			for i := range perProject - boolInt(project == "shop") {
+				name := fmt.Sprintf("%s-w%d", project, i)
+				Expect(hub.Create(ctx, binding(name, "production", latestRelease(name)))).To(Succeed())
+			}
+		}
+		// 2 projects × (development on 1 plane + production on 2 planes).
+		want := 2 * (1 + 2)
+		Eventually(applications).Should(HaveLen(want))
+		Consistently(applications, 5*time.Second).Should(HaveLen(want))
+		for _, project := range []string{"shop", "crm"} {
+			for i := range perProject - boolInt(project == "shop") {
+				name := fmt.Sprintf("%s-w%d", project, i)
+				expectBindingReady(name+"-production", "")
+			}
+		}
+		AddReportEntry("Applications for 2 projects × 2 environments (3 plane slots) with 20 components", fmt.Sprint(len(applications())))
+	})
+
+	It("removes a deleted component's files, and Argo CD prunes it from both planes", func() {
+		Expect(hub.Delete(ctx, &platformv1alpha1.Component{ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "api"}})).To(Succeed())
+		Eventually(func(g Gomega) {
+			for plane, nss := range apiRuns {
+				for _, ns := range nss {
+					err := spokes[plane].Get(ctx, client.ObjectKey{Namespace: ns, Name: "api"}, &appsv1.Deployment{})
+					g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "api still runs on %s in %s", plane, ns)
+				}
+			}
+		}).Should(Succeed())
+		for _, p := range []string{"globex/shop/development/eu-1/api.yaml", "globex/shop/production/eu-1/api.yaml", "globex/shop/production/na-1/api.yaml"} {
+			Expect(file(p)).To(BeEmpty(), "%s is still in Git", p)
+		}
+	})
+
+	It("removes a cell from Argo CD and the planes once its last component is gone", func() {
+		for i := range 10 {
+			_ = hub.Delete(ctx, &platformv1alpha1.Component{ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: fmt.Sprintf("crm-w%d", i)}})
+		}
+		crmProd := render.CellNamespace(org, "crm", "production")
+		Eventually(func(g Gomega) {
+			g.Expect(applications()).NotTo(ContainElement(HavePrefix("globex-crm-")))
+			for _, plane := range []string{"eu-1", "na-1"} {
+				err := spokes[plane].Get(ctx, client.ObjectKey{Name: crmProd}, &corev1.Namespace{})
+				g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "the crm cell is still on %s", plane)
+			}
+			g.Expect(file("globex/crm/production/na-1/_cell.yaml")).To(BeEmpty())
+		}).Should(Succeed())
+		Expect(applications()).To(ContainElement("globex-shop-production-na-1"), "the other cells stay")
+	})
+})
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func api(image string) *platformv1alpha1.Component {
+	return &platformv1alpha1.Component{
+		ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "api"},
+		Spec: platformv1alpha1.ComponentSpec{
+			ProjectRef: platformv1alpha1.LocalObjectReference{Name: "shop"}, Type: platformv1alpha1.ComponentService,
+			Image: image, AutoDeploy: true,
+			Endpoints: []platformv1alpha1.Endpoint{{Name: "http", Port: 8080, Protocol: platformv1alpha1.ProtocolHTTP, Visibility: platformv1alpha1.VisibilityProject}},
+		},
+	}
+}
+
+func worker(name, project string) *platformv1alpha1.Component {
+	return &platformv1alpha1.Component{
+		ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: name},
+		Spec: platformv1alpha1.ComponentSpec{
+			ProjectRef: platformv1alpha1.LocalObjectReference{Name: project}, Type: platformv1alpha1.ComponentWorker,
+			Image: "registry.globex.example/" + project + "/" + name + ":1", AutoDeploy: true,
+		},
+	}
+}
+
+func binding(component, env, release string) *platformv1alpha1.ReleaseBinding {
+	return &platformv1alpha1.ReleaseBinding{
+		ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: component + "-" + env},
+		Spec: platformv1alpha1.ReleaseBindingSpec{
+			ComponentRef:   platformv1alpha1.LocalObjectReference{Name: component},
+			EnvironmentRef: platformv1alpha1.LocalObjectReference{Name: env},
+			Release:        release,
+		},
+	}
+}
+
+func latestRelease(component string) string {
+	c := &platformv1alpha1.Component{}
+	var release string
+	EventuallyWithOffset(1, func(g Gomega) {
+		g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: component}, c)).To(Succeed())
+		g.Expect(c.Status.LatestRelease).NotTo(BeEmpty())
+		g.Expect(c.Status.ObservedGeneration).To(Equal(c.Generation))
+		release = c.Status.LatestRelease
+	}).Should(Succeed())
+	return release
+}
+
+func patchImage(component, image string) {
+	ExpectWithOffset(1, hub.Patch(ctx, &platformv1alpha1.Component{ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: component}},
+		client.RawPatch(types.MergePatchType, []byte(fmt.Sprintf(`{"spec":{"image":%q}}`, image))))).To(Succeed())
+}
+
+func moveBinding(name, release string) {
+	ExpectWithOffset(1, hub.Patch(ctx, &platformv1alpha1.ReleaseBinding{ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: name}},
+		client.RawPatch(types.MergePatchType, []byte(fmt.Sprintf(`{"spec":{"release":%q}}`, release))))).To(Succeed())
+}
+
+func setDelivery(plane string, mode platformv1alpha1.DeliveryMode) {
+	ExpectWithOffset(1, hub.Patch(ctx, &platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: plane}},
+		client.RawPatch(types.MergePatchType, []byte(fmt.Sprintf(`{"spec":{"delivery":%q}}`, mode))))).To(Succeed())
+}
+
+func patchOrg(patch string) {
+	ExpectWithOffset(1, hub.Patch(ctx, &platformv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: org}},
+		client.RawPatch(types.MergePatchType, []byte(patch)))).To(Succeed())
+}
+
+// expectBindingReady waits until the binding is Ready at release (any
+// release when empty).
+func expectBindingReady(name, release string) {
+	EventuallyWithOffset(1, func(g Gomega) {
+		b := &platformv1alpha1.ReleaseBinding{}
+		g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: name}, b)).To(Succeed())
+		c := meta.FindStatusCondition(b.Status.Conditions, platformv1alpha1.ConditionReady)
+		g.Expect(c).NotTo(BeNil(), "%s has no Ready condition", name)
+		g.Expect(c.Status).To(Equal(metav1.ConditionTrue), "%s: %s", name, c.Message)
+		if release != "" {
+			g.Expect(b.Status.Release).To(Equal(release))
+		}
+	}).Should(Succeed())
+}
+
+func planeStatus(g Gomega, binding, plane string) platformv1alpha1.PlaneDeliveryStatus {
+	b := &platformv1alpha1.ReleaseBinding{}
+	g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: binding}, b)).To(Succeed())
+	for _, st := range b.Status.Planes {
+		if st.Plane == plane {
+			return st
+		}
+	}
+	g.Expect(plane).To(BeEmpty(), "binding %s reports nothing for plane %s", binding, plane)
+	return platformv1alpha1.PlaneDeliveryStatus{}
+}
+
+// expectRunning waits until api's Deployment is Available with image on
+// every plane and namespace of where.
+func expectRunning(where map[string][]string, image string) {
+	EventuallyWithOffset(1, func(g Gomega) {
+		for plane, nss := range where {
+			for _, ns := range nss {
+				d := &appsv1.Deployment{}
+				g.Expect(spokes[plane].Get(ctx, client.ObjectKey{Namespace: ns, Name: "api"}, d)).To(Succeed(), "api on %s in %s", plane, ns)
+				g.Expect(d.Spec.Template.Spec.Containers[0].Image).To(HaveSuffix(image))
+				g.Expect(d.Status.ObservedGeneration).To(Equal(d.Generation))
+				g.Expect(d.Status.AvailableReplicas).To(BeNumerically(">=", 1), "api on %s in %s", plane, ns)
+			}
+		}
+	}).Should(Succeed())
+}
+
+// watchAvailable counts the polls at which the Deployment is missing or
+// has no available replica, until the returned function is called.
+func watchAvailable(c client.Client, key client.ObjectKey, gaps *atomic.Int32) func() {
+	done := make(chan struct{})
+	go func() {
+		defer GinkgoRecover()
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(200 * time.Millisecond):
+			}
+			d := &appsv1.Deployment{}
+			if err := c.Get(ctx, key, d); apierrors.IsNotFound(err) || err == nil && d.Status.AvailableReplicas < 1 {
+				gaps.Add(1)
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+func managers(g Gomega, plane string, key client.ObjectKey) []string {
+	d := &appsv1.Deployment{}
+	g.Expect(spokes[plane].Get(ctx, key, d)).To(Succeed())
+	var out []string
+	for _, e := range d.ManagedFields {
+		if e.Operation == metav1.ManagedFieldsOperationApply || e.Manager == argocd.FieldManager {
+			out = append(out, e.Manager)
+		}
+	}
+	return out
+}
+
+func applications() []string {
+	list := &argocd.ApplicationList{}
+	ExpectWithOffset(1, hub.List(ctx, list, client.InNamespace(fleet.ArgoCDNamespace), client.MatchingLabels{platformv1alpha1.LabelOrganization: org})).To(Succeed())
+	var out []string
+	for _, a := range list.Items {
+		if a.DeletionTimestamp.IsZero() {
+			out = append(out, a.Name)
+		}
+	}
+	return out
+}
+
+// file returns a file of the repository's main branch, empty if absent.
+func file(path string) string {
+	repo, err := git.PlainOpen(repoDir)
+	ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	ref, err := repo.Reference(plumbing.NewBranchReferenceName("main"), true)
+	if err != nil {
+		return ""
+	}
+	c, err := repo.CommitObject(ref.Hash())
+	ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	f, err := c.File(path)
+	if err != nil {
+		return ""
+	}
+	s, err := f.Contents()
+	ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	return s
+}
+
+func commitMessages() []string {
+	repo, err := git.PlainOpen(repoDir)
+	ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	ref, err := repo.Reference(plumbing.NewBranchReferenceName("main"), true)
+	ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	log, err := repo.Log(&git.LogOptions{From: ref.Hash()})
+	ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	var out []string
+	_ = log.ForEach(func(c *object.Commit) error {
+		out = append(out, strings.TrimSpace(c.Message))
+		return nil
+	})
+	return out
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/aileron-dev/aileron/internal/fleet"
 	"github.com/aileron-dev/aileron/internal/netpol"
 	"github.com/aileron-dev/aileron/internal/render"
+	"github.com/aileron-dev/aileron/test/testbed"
 )
 
 const org = "acme"
@@ -361,14 +362,7 @@ var _ = Describe("The sample platform", Ordered, func() {
 })
 
 func binding(component, env, release string) *platformv1alpha1.ReleaseBinding {
-	return &platformv1alpha1.ReleaseBinding{
-		ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: component + "-" + env},
-		Spec: platformv1alpha1.ReleaseBindingSpec{
-			ComponentRef:   platformv1alpha1.LocalObjectReference{Name: component},
-			EnvironmentRef: platformv1alpha1.LocalObjectReference{Name: env},
-			Release:        release,
-		},
-	}
+	return testbed.Binding(org, component, env, release)
 }
 
 func component(name, project string, deps []platformv1alpha1.Dependency) *platformv1alpha1.Component {

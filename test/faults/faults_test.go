@@ -179,14 +179,7 @@ func component(name string) *platformv1alpha1.Component {
 }
 
 func binding(component, env, release string) *platformv1alpha1.ReleaseBinding {
-	return &platformv1alpha1.ReleaseBinding{
-		ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: component + "-" + env},
-		Spec: platformv1alpha1.ReleaseBindingSpec{
-			ComponentRef:   platformv1alpha1.LocalObjectReference{Name: component},
-			EnvironmentRef: platformv1alpha1.LocalObjectReference{Name: env},
-			Release:        release,
-		},
-	}
+	return testbed.Binding(org, component, env, release)
 }
 
 // aileronLists are the hub kinds that carry conditions and finalizers.

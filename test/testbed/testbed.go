@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/fleet"
 	"github.com/aileron-dev/aileron/internal/manager"
 )
@@ -141,4 +142,17 @@ func TestOptions() manager.Options {
 	opts.PlaneProbeInterval = 2 * time.Second
 	opts.Restartable = true
 	return opts
+}
+
+// Binding is the ReleaseBinding <component>-<env> of organization org at
+// release, as a person (or the promotion flow) creates it.
+func Binding(org, component, env, release string) *platformv1alpha1.ReleaseBinding {
+	return &platformv1alpha1.ReleaseBinding{
+		ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: component + "-" + env},
+		Spec: platformv1alpha1.ReleaseBindingSpec{
+			ComponentRef:   platformv1alpha1.LocalObjectReference{Name: component},
+			EnvironmentRef: platformv1alpha1.LocalObjectReference{Name: env},
+			Release:        release,
+		},
+	}
 }

@@ -242,14 +242,7 @@ func worker(name, project string) *platformv1alpha1.Component {
 }
 
 func binding(component, env, release string) *platformv1alpha1.ReleaseBinding {
-	return &platformv1alpha1.ReleaseBinding{
-		ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: component + "-" + env},
-		Spec: platformv1alpha1.ReleaseBindingSpec{
-			ComponentRef:   platformv1alpha1.LocalObjectReference{Name: component},
-			EnvironmentRef: platformv1alpha1.LocalObjectReference{Name: env},
-			Release:        release,
-		},
-	}
+	return testbed.Binding(org, component, env, release)
 }
 
 func latestRelease(component string) string {

@@ -3,9 +3,12 @@ package render
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
+	"github.com/robfig/cron/v3"
 	appsv1 "k8s.io/api/apps/v1"
 	autoscalingv2 "k8s.io/api/autoscaling/v2"
 	batchv1 "k8s.io/api/batch/v1"
@@ -38,10 +41,29 @@ const runAsUser = 65532
 // configuration does, so that its pods restart with it.
 const ConfigHashAnnotation = "platform.aileron.dev/config-hash"
 
+// ValidateSpec reports what a data plane's API server would refuse in a
+// component that the hub's schema cannot express: a schedule outside the
+// cron ranges Kubernetes accepts ("0 0 0 0 0" has the right shape, but no
+// day 0).
+func ValidateSpec(spec platformv1alpha1.ComponentSpec) error {
+	if spec.Type == platformv1alpha1.ComponentScheduledTask {
+		if _, err := cron.ParseStandard(spec.Schedule); err != nil || strings.Contains(spec.Schedule, "TZ") {
+			if err == nil {
+				err = errors.New("time zones are not allowed in the schedule (the CronJob runs in UTC)")
+			}
+			return fmt.Errorf("schedule %q is not a valid cron schedule: %v", spec.Schedule, err)
+		}
+	}
+	return nil
+}
+
 // Component renders one component's objects in its cell on one plane.
 func Component(in Input) (Objects, error) {
 	if in.Image == "" {
 		return nil, fmt.Errorf("release %s has no image", in.Release)
+	}
+	if err := ValidateSpec(in.Spec); err != nil {
+		return nil, err
 	}
 	ns := in.Namespace()
 	meta := func(name string) metav1.ObjectMeta {

@@ -1,18 +1,27 @@
 package render
 
 import (
+	"context"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 )
 
+// apiImage is the CRD's pattern for a Component's image.
+var apiImage = regexp.MustCompile(`^[!-~]+$`)
+
 // FuzzComponent renders arbitrary components and checks what a spoke's API
 // server would refuse: names that are not DNS labels or subdomains, label
 // values that are too long, objects outside their cell. It must never panic.
+// With control-plane binaries at hand (make test, make test-faults), every
+// render is also submitted to a real API server, whose Pod Security
+// admission enforces "restricted" on the cell: see admitted.
 func FuzzComponent(f *testing.F) {
 	for _, in := range goldenInputs() {
 		spec, err := json.Marshal(in.Spec)
@@ -22,6 +31,7 @@ func FuzzComponent(f *testing.F) {
 		f.Add(in.Organization, in.Project, in.Environment, in.Component, in.Image, string(spec))
 	}
 	f.Fuzz(func(t *testing.T, org, project, env, component, image, specJSON string) {
+		c := spokeClient(t)
 		// The API admits only DNS labels of bounded length for these names
 		// (CEL rules on each kind); the renderer may assume as much.
 		for _, n := range []struct {
@@ -32,8 +42,17 @@ func FuzzComponent(f *testing.F) {
 				t.Skip()
 			}
 		}
+		// The API admits printable ASCII images only (a Pattern on the CRD).
+		if !apiImage.MatchString(image) {
+			t.Skip()
+		}
 		var spec platformv1alpha1.ComponentSpec
 		if json.Unmarshal([]byte(specJSON), &spec) != nil {
+			t.Skip()
+		}
+		spec.ProjectRef.Name, spec.Image = project, image
+		if c != nil && !acceptedByHub(c, org, component, spec) {
+			// Only what the hub's API admits ever reaches the renderer.
 			t.Skip()
 		}
 		in := Input{Organization: org, Project: project, Environment: env, Component: component,
@@ -59,6 +78,13 @@ func FuzzComponent(f *testing.F) {
 				if errs := validation.IsValidLabelValue(v); len(errs) > 0 {
 					t.Errorf("%s %s label %s=%q: %s", o.GetKind(), o.GetName(), k, v, strings.Join(errs, "; "))
 				}
+			}
+		}
+		if c != nil && !t.Failed() {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			if err := admitted(ctx, c, in, objs); err != nil {
+				t.Error(err)
 			}
 		}
 	})

@@ -25,6 +25,7 @@ import (
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
 	"github.com/aileron-dev/aileron/internal/pipeline"
+	"github.com/aileron-dev/aileron/internal/render"
 	"github.com/aileron-dev/aileron/internal/resolve"
 )
 
@@ -111,6 +112,10 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, c *platformv1alpha1.Co
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, err
+	}
+	if err := render.ValidateSpec(c.Spec); err != nil {
+		common.MarkStalled(c, platformv1alpha1.ReasonInvalidSpec, err.Error()+": fix spec.schedule")
+		return ctrl.Result{}, nil
 	}
 	if c.Spec.Image == "" {
 		common.MarkProgressing(c, ReasonAwaitingBuild, "the component builds from source and no image has been built yet")

@@ -51,7 +51,7 @@ func ValidateSpec(spec platformv1alpha1.ComponentSpec) error {
 			if err == nil {
 				err = errors.New("time zones are not allowed in the schedule (the CronJob runs in UTC)")
 			}
-			return fmt.Errorf("schedule %q is not a valid cron schedule: %v", spec.Schedule, err)
+			return fmt.Errorf("schedule %q is not a valid cron schedule: %w", spec.Schedule, err)
 		}
 	}
 	return nil

@@ -74,6 +74,30 @@ func (c *Cluster) StartAPIServer(ctx context.Context) error {
 	return c.waitReady(ctx)
 }
 
+// KillControlPlane ends the cluster's API server and, on a cluster with
+// Workloads, its controller manager, scheduler and kwok at once: the loss
+// of the host they run on.
+func (c *Cluster) KillControlPlane() {
+	for i := len(c.workloads) - 1; i >= 0; i-- {
+		c.workloads[i].kill()
+	}
+	c.apiserver.kill()
+}
+
+// StartControlPlane starts what KillControlPlane ended, with the same data,
+// and waits until the API server is ready.
+func (c *Cluster) StartControlPlane(ctx context.Context) error {
+	if err := c.StartAPIServer(ctx); err != nil {
+		return err
+	}
+	for _, p := range c.workloads {
+		if err := p.start(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (c *Cluster) stop() {
 	for i := len(c.workloads) - 1; i >= 0; i-- {
 		c.workloads[i].stop(10 * time.Second)

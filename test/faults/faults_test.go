@@ -3,6 +3,7 @@ package faults
 import (
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"time"
 
@@ -63,6 +64,9 @@ var _ = Describe("Faults", Ordered, func() {
 		Expect(conflicts.Load()).To(BeNumerically(">", 5), "the suite must really have injected conflicts")
 		GinkgoWriter.Printf("converged with %d injected conflicts\n", conflicts.Load())
 	})
+
+	recoverySpecs()
+	badInputSpecs()
 
 	It("changes nothing, on the hub or any plane, once converged", func() {
 		window := stabilityWindow()
@@ -126,8 +130,21 @@ var _ = Describe("Faults", Ordered, func() {
 	})
 
 	It("grants the manager no wildcard, and no Secret outside its own namespace", func() {
-		objs, err := fleet.ReadManifests(testbed.Repo("config", "rbac", "role.yaml"))
+		objs, err := fleet.ReadManifests(testbed.Repo("config", "rbac", "role.yaml"), testbed.Repo("config", "argocd", "rbac.yaml"))
 		Expect(err).NotTo(HaveOccurred())
+		// In Argo CD's namespace the manager writes the cluster and
+		// repository Secrets it renders, and can read none.
+		for _, o := range objs {
+			if o.GetNamespace() != "argocd" {
+				continue
+			}
+			rules, _, _ := unstructuredRules(o.Object)
+			for _, r := range rules {
+				if slices.Contains(r.Resources, "secrets") {
+					Expect(r.Verbs).NotTo(ContainElement(BeElementOf("get", "list", "watch")), "the manager reads Secrets in Argo CD's namespace")
+				}
+			}
+		}
 		for _, o := range objs {
 			rules, _, _ := unstructuredRules(o.Object)
 			for _, r := range rules {
@@ -159,6 +176,9 @@ var _ = Describe("Faults", Ordered, func() {
 			Expect(sar.Status.Allowed).To(Equal(tc.allowed), "%s secrets in %q", tc.verb, tc.namespace)
 		}
 	})
+
+	failoverSpecs()
+	secrecySpecs()
 })
 
 func component(name string) *platformv1alpha1.Component {

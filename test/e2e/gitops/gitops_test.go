@@ -66,6 +66,36 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 		}
 	})
 
+	It("fences the organization's AppProject: no other repository, no other tenant's cell", func() {
+		server := f.Spoke("eu-1").Config.Host
+		for name, spec := range map[string]argocd.ApplicationSpec{
+			"rogue-destination": {
+				Project:     "aileron-globex",
+				Source:      &argocd.ApplicationSource{RepoURL: "file://" + repoDir, Path: "globex/shop/production/eu-1", TargetRevision: "main"},
+				Destination: argocd.ApplicationDestination{Server: server, Namespace: render.CellNamespace("initech", "shop", "production")},
+			},
+			"rogue-source": {
+				Project:     "aileron-globex",
+				Source:      &argocd.ApplicationSource{RepoURL: "https://git.initech.example/platform.git", Path: "initech", TargetRevision: "main"},
+				Destination: argocd.ApplicationDestination{Server: server, Namespace: prodNS},
+			},
+		} {
+			app := &argocd.Application{ObjectMeta: metav1.ObjectMeta{Namespace: fleet.ArgoCDNamespace, Name: name}, Spec: spec}
+			Expect(hub.Create(ctx, app)).To(Succeed())
+			Eventually(func(g Gomega) {
+				g.Expect(hub.Get(ctx, client.ObjectKeyFromObject(app), app)).To(Succeed())
+				var msgs []string
+				for _, c := range app.Status.Conditions {
+					if c.Type == "InvalidSpecError" {
+						msgs = append(msgs, c.Message)
+					}
+				}
+				g.Expect(msgs).To(ContainElement(ContainSubstring("aileron-globex")), "Argo CD must refuse %s", name)
+			}).Should(Succeed())
+			Expect(hub.Delete(ctx, app)).To(Succeed())
+		}
+	})
+
 	It("commits an edit, and Argo CD syncs it to both planes", func() {
 		t0 := time.Now()
 		patchImage("api", "registry.globex.example/shop/api:2")

@@ -67,6 +67,27 @@ type DataPlaneSpec struct {
 	// and metric agents ship to.
 	// +optional
 	ObservabilityPlaneRef *LocalObjectReference `json:"observabilityPlaneRef,omitempty"`
+
+	// organizations granted this plane: only their environments may run on
+	// it. Empty grants it to every organization.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=256
+	// +kubebuilder:validation:items:MaxLength=30
+	Organizations []string `json:"organizations,omitempty"`
+}
+
+// Grants tells whether the plane may run organization's workloads.
+func (dp *DataPlane) Grants(organization string) bool {
+	if len(dp.Spec.Organizations) == 0 {
+		return true
+	}
+	for _, o := range dp.Spec.Organizations {
+		if o == organization {
+			return true
+		}
+	}
+	return false
 }
 
 // DataPlaneStatus is the observed state of a DataPlane.

@@ -14,6 +14,7 @@ import (
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/fleet"
+	"github.com/aileron-dev/aileron/test/testbed"
 )
 
 // expectAnnotation holds the fragment a bad object's Ready message must
@@ -56,7 +57,23 @@ func badInputSpecs() {
 				g.Expect(ready["message"]).To(ContainSubstring(fragment), "%s %s", o.GetKind(), o.GetName())
 			}).Should(Succeed())
 		}
-		Expect(bad).To(BeNumerically(">=", 10))
+		// A binding of evil's own component to acme's environment.
+		valid := &platformv1alpha1.Component{}
+		Eventually(func(g Gomega) {
+			g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: "evil", Name: "valid"}, valid)).To(Succeed())
+			g.Expect(valid.Status.LatestRelease).NotTo(BeEmpty())
+		}).Should(Succeed())
+		cross := testbed.Binding("evil", "valid", "production", valid.Status.LatestRelease)
+		Expect(hub.Create(ctx, cross)).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(hub.Get(ctx, client.ObjectKeyFromObject(cross), cross)).To(Succeed())
+			c := meta.FindStatusCondition(cross.Status.Conditions, platformv1alpha1.ConditionReady)
+			g.Expect(c).NotTo(BeNil())
+			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(c.Message).To(ContainSubstring("Environment production does not exist in organization evil"))
+		}).Should(Succeed())
+		bad++
+		Expect(bad).To(BeNumerically(">=", 12))
 		// Nothing of the bad input reached a plane.
 		for name, spoke := range bed.Spokes {
 			list := &unstructured.UnstructuredList{}

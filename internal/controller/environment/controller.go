@@ -84,8 +84,9 @@ func (r *Reconciler) resolve(ctx context.Context, env *platformv1alpha1.Environm
 }
 
 // SelectPlanes resolves an environment's planes among planes: the one it
-// references, or those its selector matches, never one being deleted. It
-// returns their sorted names, or a message saying why there are none.
+// references, or those its selector matches, never one being deleted or not
+// granted to the environment's organization. It returns their sorted names,
+// or a message saying why there are none.
 func SelectPlanes(env *platformv1alpha1.Environment, planes []platformv1alpha1.DataPlane) ([]string, string) {
 	var names []string
 	if ref := env.Spec.DataPlaneRef; ref != nil {
@@ -96,6 +97,9 @@ func SelectPlanes(env *platformv1alpha1.Environment, planes []platformv1alpha1.D
 			if !dp.DeletionTimestamp.IsZero() {
 				return nil, fmt.Sprintf("DataPlane %s is being deleted: change spec.dataPlaneRef", ref.Name)
 			}
+			if !dp.Grants(env.Namespace) {
+				return nil, fmt.Sprintf("DataPlane %s is not granted to organization %s (its spec.organizations): ask the platform team, or change spec.dataPlaneRef", ref.Name, env.Namespace)
+			}
 			return []string{dp.Name}, ""
 		}
 		return nil, fmt.Sprintf("DataPlane %s does not exist: register it, or change spec.dataPlaneRef", ref.Name)
@@ -105,12 +109,12 @@ func SelectPlanes(env *platformv1alpha1.Environment, planes []platformv1alpha1.D
 		return nil, fmt.Sprintf("spec.dataPlaneSelector is not a valid label selector: %v", err)
 	}
 	for _, dp := range planes {
-		if dp.DeletionTimestamp.IsZero() && selector.Matches(labels.Set(dp.Labels)) {
+		if dp.DeletionTimestamp.IsZero() && selector.Matches(labels.Set(dp.Labels)) && dp.Grants(env.Namespace) {
 			names = append(names, dp.Name)
 		}
 	}
 	if len(names) == 0 {
-		return nil, fmt.Sprintf("no DataPlane matches spec.dataPlaneSelector (%s): label a plane to match, or change the selector", selector)
+		return nil, fmt.Sprintf("no DataPlane granted to organization %s matches spec.dataPlaneSelector (%s): label a plane to match, or change the selector", env.Namespace, selector)
 	}
 	sort.Strings(names)
 	return names, ""

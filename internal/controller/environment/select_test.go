@@ -18,14 +18,16 @@ func TestSelectPlanes(t *testing.T) {
 		}
 		return dp
 	}
-	planes := []platformv1alpha1.DataPlane{plane("na-1", "na", false), plane("eu-1", "eu", false), plane("eu-2", "eu", true), plane("asia-1", "asia", false)}
+	granted := plane("eu-3", "eu", false)
+	granted.Spec.Organizations = []string{"globex"}
+	planes := []platformv1alpha1.DataPlane{plane("na-1", "na", false), plane("eu-1", "eu", false), plane("eu-2", "eu", true), plane("asia-1", "asia", false), granted}
 	bySelector := func(regions ...string) *platformv1alpha1.Environment {
-		return &platformv1alpha1.Environment{Spec: platformv1alpha1.EnvironmentSpec{DataPlaneSelector: &metav1.LabelSelector{
+		return &platformv1alpha1.Environment{ObjectMeta: metav1.ObjectMeta{Namespace: "acme"}, Spec: platformv1alpha1.EnvironmentSpec{DataPlaneSelector: &metav1.LabelSelector{
 			MatchExpressions: []metav1.LabelSelectorRequirement{{Key: platformv1alpha1.LabelRegion, Operator: metav1.LabelSelectorOpIn, Values: regions}},
 		}}}
 	}
 	byRef := func(name string) *platformv1alpha1.Environment {
-		return &platformv1alpha1.Environment{Spec: platformv1alpha1.EnvironmentSpec{DataPlaneRef: &platformv1alpha1.LocalObjectReference{Name: name}}}
+		return &platformv1alpha1.Environment{ObjectMeta: metav1.ObjectMeta{Namespace: "acme"}, Spec: platformv1alpha1.EnvironmentSpec{DataPlaneRef: &platformv1alpha1.LocalObjectReference{Name: name}}}
 	}
 	for _, tc := range []struct {
 		name    string
@@ -37,7 +39,8 @@ func TestSelectPlanes(t *testing.T) {
 		{"missing reference", byRef("eu-9"), "", "DataPlane eu-9 does not exist"},
 		{"reference to a plane being deleted", byRef("eu-2"), "", "DataPlane eu-2 is being deleted"},
 		{"selector, sorted, without planes being deleted", bySelector("eu", "na"), "eu-1,na-1", ""},
-		{"selector matching nothing", bySelector("mars"), "", "no DataPlane matches spec.dataPlaneSelector"},
+		{"selector matching nothing", bySelector("mars"), "", "no DataPlane granted to organization acme matches spec.dataPlaneSelector"},
+		{"reference to a plane granted to another organization", byRef("eu-3"), "", "DataPlane eu-3 is not granted to organization acme"},
 	} {
 		got, problem := SelectPlanes(tc.env, planes)
 		if strings.Join(got, ",") != tc.want || (tc.problem == "") != (problem == "") || !strings.Contains(problem, tc.problem) {

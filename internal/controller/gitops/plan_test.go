@@ -68,6 +68,11 @@ func TestCompute(t *testing.T) {
 				if !p.Hold[e] {
 					t.Errorf("environment %s not held", e)
 				}
+				// A held environment's Applications are never deleted,
+				// whatever the plan says of its cells.
+				if cell := (delivery.Cell{Organization: "acme", Project: "shop", Environment: e}); !p.Wanted(cell, "na-1") || !p.Wanted(cell, "somewhere") {
+					t.Errorf("an Application of held environment %s is not wanted", e)
+				}
 			}
 			if len(p.Hold) != len(tc.hold) {
 				t.Errorf("held %v, want %v", p.Hold, tc.hold)

@@ -87,18 +87,9 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 // organizationsOfSecret maps a credentials Secret to the organizations
 // whose repository it opens: rotated credentials reach Argo CD at once.
 func (r *Reconciler) organizationsOfSecret(ctx context.Context, o client.Object) []reconcile.Request {
-	if o.GetNamespace() != r.GitOps.OperatorNamespace {
-		return nil
-	}
-	orgs := &platformv1alpha1.OrganizationList{}
-	if err := r.List(ctx, orgs); err != nil {
-		return nil
-	}
 	var reqs []reconcile.Request
-	for i := range orgs.Items {
-		if r.GitOps.UsesSecret(&orgs.Items[i], o.GetName()) {
-			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKey{Name: orgs.Items[i].Name}})
-		}
+	for _, org := range r.GitOps.OrganizationsUsing(ctx, r.Client, o) {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKey{Name: org}})
 	}
 	return reqs
 }

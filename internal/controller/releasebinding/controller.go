@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -71,7 +72,12 @@ type appliedRecord struct {
 // Environment (planes resolved), the DataPlanes (reachability, gateway),
 // and the Components it depends on (their endpoints).
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr)
+	if r.GitOps != nil {
+		// Fixed repository credentials are used at once.
+		b = b.Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfCredentials))
+	}
+	return b.
 		For(&platformv1alpha1.ReleaseBinding{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, common.CreatedOrDeleted()))).
 		Watches(&platformv1alpha1.Environment{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfEnvironment)).
 		Watches(&platformv1alpha1.DataPlane{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfPlane),
@@ -97,6 +103,16 @@ func (r *Reconciler) bindingsOfPlane(ctx context.Context, o client.Object) []rec
 	}
 	for _, env := range envs.Items {
 		reqs = append(reqs, r.bindingsOfEnvironment(ctx, &env)...)
+	}
+	return reqs
+}
+
+// bindingsOfCredentials maps a repository credentials Secret to the
+// bindings of the organizations that use it.
+func (r *Reconciler) bindingsOfCredentials(ctx context.Context, o client.Object) []reconcile.Request {
+	var reqs []reconcile.Request
+	for _, org := range r.GitOps.OrganizationsUsing(ctx, r.Client, o) {
+		reqs = append(reqs, common.RequestsFor(ctx, r.Client, &platformv1alpha1.ReleaseBindingList{}, client.InNamespace(org))...)
 	}
 	return reqs
 }

@@ -108,9 +108,28 @@ func (s *Service) repo(repo Repository, creds Credentials) (*Repo, error) {
 	return r, nil
 }
 
-// UsesSecret tells whether org's repository credentials are the Secret
+// OrganizationsUsing names the organizations whose repository credentials
+// are secret: those to look at again when it changes.
+func (s *Service) OrganizationsUsing(ctx context.Context, c client.Reader, secret client.Object) []string {
+	if secret.GetNamespace() != s.OperatorNamespace {
+		return nil
+	}
+	orgs := &platformv1alpha1.OrganizationList{}
+	if err := c.List(ctx, orgs); err != nil {
+		return nil
+	}
+	var out []string
+	for i := range orgs.Items {
+		if s.usesSecret(&orgs.Items[i], secret.GetName()) {
+			out = append(out, orgs.Items[i].Name)
+		}
+	}
+	return out
+}
+
+// usesSecret tells whether org's repository credentials are the Secret
 // named name in the operator's namespace.
-func (s *Service) UsesSecret(org *platformv1alpha1.Organization, name string) bool {
+func (s *Service) usesSecret(org *platformv1alpha1.Organization, name string) bool {
 	spec := s.Default
 	if org.Spec.GitOps != nil {
 		spec = &org.Spec.GitOps.Repository

@@ -2,9 +2,6 @@ package planes
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"sync"
 
 	corev1 "k8s.io/api/core/v1"
@@ -40,12 +37,10 @@ func (a *ArgoCDClusters) Sync(ctx context.Context, dp *platformv1alpha1.DataPlan
 	if err != nil {
 		return err
 	}
-	raw, err := json.Marshal(secret)
+	hash, err := gitops.ContentHash(secret)
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(raw)
-	hash := hex.EncodeToString(sum[:])
 	if a.last(dp.Name) == hash {
 		return nil
 	}

@@ -16,7 +16,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
@@ -146,9 +145,7 @@ var _ = Describe("The sample platform", Ordered, func() {
 		key := client.ObjectKey{Namespace: operatorNamespace, Name: "asia-1-kubeconfig"}
 		Expect(hub.Get(ctx, key, secret)).To(Succeed())
 		good := secret.Data["kubeconfig"]
-		bad := rest.CopyConfig(f.Spoke("asia-1").Config)
-		bad.CertData, bad.KeyData, bad.BearerToken = nil, nil, "a-token-nobody-issued"
-		badKubeconfig, err := fleet.Kubeconfig("asia-1", bad)
+		badKubeconfig, err := testbed.RefusedKubeconfig(f.Spoke("asia-1"))
 		Expect(err).NotTo(HaveOccurred())
 
 		secret.Data["kubeconfig"] = badKubeconfig

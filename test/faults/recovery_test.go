@@ -16,12 +16,10 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-	"github.com/aileron-dev/aileron/internal/fleet"
 	"github.com/aileron-dev/aileron/internal/render"
 	"github.com/aileron-dev/aileron/test/testbed"
 )
@@ -188,9 +186,7 @@ func recoverySpecs() {
 		key := client.ObjectKey{Namespace: testbed.OperatorNamespace, Name: "eu-1-kubeconfig"}
 		Expect(hub.Get(ctx, key, secret)).To(Succeed())
 		good := secret.Data["kubeconfig"]
-		bad := rest.CopyConfig(bed.Fleet.Spoke("eu-1").Config)
-		bad.CertData, bad.KeyData, bad.BearerToken = nil, nil, "a-revoked-token"
-		badKubeconfig, err := fleet.Kubeconfig("eu-1", bad)
+		badKubeconfig, err := testbed.RefusedKubeconfig(bed.Fleet.Spoke("eu-1"))
 		Expect(err).NotTo(HaveOccurred())
 		secret.Data["kubeconfig"] = badKubeconfig
 		Expect(hub.Update(ctx, secret)).To(Succeed())

@@ -14,6 +14,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
@@ -155,4 +156,13 @@ func Binding(org, component, env, release string) *platformv1alpha1.ReleaseBindi
 			Release:        release,
 		},
 	}
+}
+
+// RefusedKubeconfig reaches c with a bearer token nobody issued: a
+// kubeconfig whose credentials the cluster refuses (401), as after a
+// rotation.
+func RefusedKubeconfig(c *fleet.Cluster) ([]byte, error) {
+	bad := rest.CopyConfig(c.Config)
+	bad.CertData, bad.KeyData, bad.BearerToken = nil, nil, "a-token-nobody-issued"
+	return fleet.Kubeconfig(c.Name, bad)
 }

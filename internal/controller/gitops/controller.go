@@ -9,9 +9,6 @@ package gitops
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -208,12 +205,10 @@ func (r *Reconciler) input(ctx context.Context, org string) (Input, error) {
 
 // apply server-side applies obj unless it is what was last applied.
 func (r *Reconciler) apply(ctx context.Context, obj client.Object) error {
-	raw, err := json.Marshal(obj)
+	hash, err := delivery.ContentHash(obj)
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(raw)
-	hash := hex.EncodeToString(sum[:])
 	key := fmt.Sprintf("%T/%s/%s", obj, obj.GetNamespace(), obj.GetName())
 	if last, ok := r.applied.Load(key); ok && last == hash {
 		return nil

@@ -2,6 +2,9 @@ package gitops
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -23,6 +26,16 @@ func Apply(ctx context.Context, c client.Client, obj runtime.Object) error {
 		return fmt.Errorf("applying %s %s/%s: %w", u.GetKind(), u.GetNamespace(), u.GetName(), err)
 	}
 	return nil
+}
+
+// ContentHash digests an object's JSON: equal hashes, nothing to write.
+func ContentHash(obj any) (string, error) {
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(raw)
+	return hex.EncodeToString(sum[:]), nil
 }
 
 // ToUnstructured converts a typed object to what is sent to the API: no

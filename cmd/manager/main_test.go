@@ -92,6 +92,7 @@ func TestInvalidFlagsRefused(t *testing.T) {
 	}{
 		{[]string{"--max-concurrent-reconciles=0"}, "--max-concurrent-reconciles must be at least 1"},
 		{[]string{"--namespace="}, "--namespace must not be empty"},
+		{[]string{"--kube-api-qps=0"}, "--kube-api-qps and --kube-api-burst must be positive"},
 		{[]string{"--leader-elect", "--leader-elect-lease-duration=1s"}, "lease duration > renew deadline > retry period"},
 		{[]string{"--no-such-flag"}, "flag provided but not defined"},
 	} {

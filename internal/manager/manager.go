@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -69,6 +70,15 @@ type Options struct {
 	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
 	// MaxConcurrentReconciles bounds each controller's parallel reconciles.
 	MaxConcurrentReconciles int
+	// KubeAPIQPS and KubeAPIBurst bound the requests per second the
+	// manager sends the hub. client-go's own default (5 per second) would
+	// make a platform of thousands of components wait on the client, not
+	// on the API server.
+	KubeAPIQPS   float32
+	KubeAPIBurst int
+	// PprofBindAddress serves Go's profiles (/debug/pprof); empty disables
+	// them. Meant for localhost, when measuring the manager.
+	PprofBindAddress string
 	// PlaneProbeInterval is how often each plane is probed.
 	PlaneProbeInterval time.Duration
 	// PlaneStatusRefresh bounds how stale a healthy plane's lastProbeTime
@@ -116,6 +126,8 @@ func DefaultOptions() Options {
 		RenewDeadline:           10 * time.Second,
 		RetryPeriod:             2 * time.Second,
 		MaxConcurrentReconciles: 4,
+		KubeAPIQPS:              50,
+		KubeAPIBurst:            100,
 		PlaneProbeInterval:      10 * time.Second,
 		PlaneStatusRefresh:      5 * time.Minute,
 		ResyncPeriod:            5 * time.Minute,
@@ -137,6 +149,13 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.RenewDeadline, "leader-elect-renew-deadline", o.RenewDeadline, "How long the leader keeps trying to renew before it steps down.")
 	fs.DurationVar(&o.RetryPeriod, "leader-elect-retry-period", o.RetryPeriod, "How often candidates try to acquire or renew the lease.")
 	fs.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", o.MaxConcurrentReconciles, "Reconciles each controller may run at once.")
+	fs.Func("kube-api-qps", fmt.Sprintf("Requests per second the manager may send the hub (default %g).", o.KubeAPIQPS), func(v string) error {
+		f, err := strconv.ParseFloat(v, 32)
+		o.KubeAPIQPS = float32(f)
+		return err
+	})
+	fs.IntVar(&o.KubeAPIBurst, "kube-api-burst", o.KubeAPIBurst, "Requests the manager may send the hub in a burst above --kube-api-qps.")
+	fs.StringVar(&o.PprofBindAddress, "pprof-bind-address", o.PprofBindAddress, "Address serving Go's profiles at /debug/pprof (localhost only); empty disables them.")
 	fs.DurationVar(&o.PlaneProbeInterval, "plane-probe-interval", o.PlaneProbeInterval, "How often each plane's API server is probed.")
 	fs.DurationVar(&o.PlaneStatusRefresh, "plane-status-refresh", o.PlaneStatusRefresh, "How stale a healthy plane's lastProbeTime may get before it is rewritten.")
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod, "How often delivered objects are applied again, restoring changes made on planes by hand.")
@@ -154,6 +173,9 @@ func (o Options) Validate() error {
 	var errs []error
 	if o.Namespace == "" {
 		errs = append(errs, errors.New("--namespace must not be empty"))
+	}
+	if o.KubeAPIQPS <= 0 || o.KubeAPIBurst < 1 {
+		errs = append(errs, fmt.Errorf("--kube-api-qps and --kube-api-burst must be positive, not %g and %d", o.KubeAPIQPS, o.KubeAPIBurst))
 	}
 	if o.MaxConcurrentReconciles < 1 {
 		errs = append(errs, fmt.Errorf("--max-concurrent-reconciles must be at least 1, not %d", o.MaxConcurrentReconciles))
@@ -199,6 +221,7 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	cfg.QPS, cfg.Burst = o.KubeAPIQPS, o.KubeAPIBurst
 	mgr, err := New(cfg, o)
 	if err != nil {
 		return err
@@ -230,6 +253,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Scheme:                  Scheme(),
 		Metrics:                 metrics,
 		HealthProbeBindAddress:  o.HealthProbeBindAddress,
+		PprofBindAddress:        o.PprofBindAddress,
 		LeaderElection:          o.LeaderElect,
 		LeaderElectionID:        LeaderElectionID,
 		LeaderElectionNamespace: o.Namespace,
@@ -251,6 +275,9 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 			// Least privilege: plane credentials live in the operator's
 			// namespace, and no other Secret is ever cached or read.
 			ByObject: byObject,
+			// Nothing reads the hub's managedFields; dropping them
+			// keeps a large platform's cache a fraction of the size.
+			DefaultTransform: cache.TransformStripManagedFields(),
 		},
 	})
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	componentctrl "github.com/aileron-dev/aileron/internal/controller/component"
 	"github.com/aileron-dev/aileron/internal/fleet"
 	"github.com/aileron-dev/aileron/internal/netpol"
 	"github.com/aileron-dev/aileron/internal/render"
@@ -270,6 +271,22 @@ var _ = Describe("The sample platform", Ordered, func() {
 		for _, p := range []*platformv1alpha1.DataPlane{broken, missing, wrongKey} {
 			Expect(hub.Delete(ctx, p)).To(Succeed())
 		}
+	})
+
+	It("delivers a binding applied before its release exists, once the release is made", func() {
+		early := component("early", "shop", nil)
+		release, err := componentctrl.NewRelease(early, early.Spec.Image)
+		Expect(err).NotTo(HaveOccurred())
+		b := binding("early", "staging", release.Name)
+		Expect(hub.Create(ctx, b)).To(Succeed())
+		expectNotReady(b, "Release "+release.Name+" does not exist")
+		Expect(hub.Create(ctx, early)).To(Succeed())
+		expectReady(b)
+		Expect(hub.Delete(ctx, b)).To(Succeed())
+		Expect(hub.Delete(ctx, early)).To(Succeed())
+		Eventually(func() bool {
+			return apierrors.IsNotFound(hub.Get(ctx, client.ObjectKeyFromObject(early), &platformv1alpha1.Component{}))
+		}).Should(BeTrue())
 	})
 
 	It("keeps delivering to the other planes while one is down, and converges when it returns", func() {

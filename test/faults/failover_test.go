@@ -50,8 +50,7 @@ func failoverSpecs() {
 		build.Dir = testbed.Repo()
 		out, err := build.CombinedOutput()
 		Expect(err).NotTo(HaveOccurred(), string(out))
-		cfg, err := bed.Fleet.UserConfig(bed.Fleet.Hub, testbed.ManagerUser,
-			"system:serviceaccounts", "system:serviceaccounts:"+testbed.OperatorNamespace, "system:authenticated")
+		cfg, err := bed.ManagerConfig()
 		Expect(err).NotTo(HaveOccurred())
 		kubeconfig, err := fleet.Kubeconfig("hub", cfg)
 		Expect(err).NotTo(HaveOccurred())

@@ -41,19 +41,32 @@ func Repo(parts ...string) string {
 	return filepath.Join(append([]string{filepath.Dir(file), "..", ".."}, parts...)...)
 }
 
+// Options shape a test bed.
+type Options struct {
+	// APIOnly runs API servers alone: no controller manager, scheduler or
+	// kwok, so workloads never become available and deleted namespaces
+	// never go. Benchmarks use it to measure the API, not the kubelet.
+	APIOnly bool
+}
+
 // Start starts a fleet of a hub and data planes (all running workloads),
 // installs the API and RBAC, and stores a kubeconfig Secret per plane, named
 // <plane>-kubeconfig, plus builder- and observer-kubeconfig pointing at the
 // hub for the samples' build and observability planes.
-func Start(ctx context.Context, planes ...string) (_ *Bed, err error) {
+func Start(ctx context.Context, planes ...string) (*Bed, error) {
+	return StartWith(ctx, Options{}, planes...)
+}
+
+// StartWith is Start with options.
+func StartWith(ctx context.Context, opts Options, planes ...string) (_ *Bed, err error) {
 	spokes := make([]fleet.ClusterOptions, 0, len(planes))
 	for _, p := range planes {
-		spokes = append(spokes, fleet.ClusterOptions{Name: p, Workloads: true})
+		spokes = append(spokes, fleet.ClusterOptions{Name: p, Workloads: !opts.APIOnly})
 	}
 	// The hub runs a controller manager too, as a real one does: deleting
 	// an organization deletes its namespace, which only the namespace
 	// controller can finish.
-	f, err := fleet.Start(ctx, fleet.Options{Hub: fleet.ClusterOptions{Workloads: true}, Spokes: spokes})
+	f, err := fleet.Start(ctx, fleet.Options{Hub: fleet.ClusterOptions{Workloads: !opts.APIOnly}, Spokes: spokes})
 	if err != nil {
 		return nil, err
 	}
@@ -112,11 +125,16 @@ func (b *Bed) KubeconfigSecret(ctx context.Context, name string, kubeconfig []by
 	})
 }
 
+// ManagerConfig reaches the hub as the manager's service account.
+func (b *Bed) ManagerConfig() (*rest.Config, error) {
+	return b.Fleet.UserConfig(b.Fleet.Hub, ManagerUser,
+		"system:serviceaccounts", "system:serviceaccounts:"+OperatorNamespace, "system:authenticated")
+}
+
 // StartManager runs the manager as its service account until the
 // returned stop function is called; stop waits until it has stopped.
 func (b *Bed) StartManager(ctx context.Context, opts manager.Options) (stop func(), err error) {
-	cfg, err := b.Fleet.UserConfig(b.Fleet.Hub, ManagerUser,
-		"system:serviceaccounts", "system:serviceaccounts:"+OperatorNamespace, "system:authenticated")
+	cfg, err := b.ManagerConfig()
 	if err != nil {
 		return nil, err
 	}

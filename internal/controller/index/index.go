@@ -30,6 +30,8 @@ const (
 	ReleaseComponent = "spec.componentRef.name"
 	// BindingComponent indexes ReleaseBindings by their Component.
 	BindingComponent = "spec.componentRef.name"
+	// BindingRelease indexes ReleaseBindings by the Release they ask for.
+	BindingRelease = "spec.release"
 	// BindingEnvironment indexes ReleaseBindings by their Environment.
 	BindingEnvironment = "spec.environmentRef.name"
 	// BindingPlane indexes ReleaseBindings by each DataPlane they have
@@ -77,6 +79,9 @@ func Register(ctx context.Context, mgr ctrl.Manager) error {
 		}},
 		{&platformv1alpha1.ReleaseBinding{}, BindingComponent, func(o client.Object) []string {
 			return []string{o.(*platformv1alpha1.ReleaseBinding).Spec.ComponentRef.Name}
+		}},
+		{&platformv1alpha1.ReleaseBinding{}, BindingRelease, func(o client.Object) []string {
+			return []string{o.(*platformv1alpha1.ReleaseBinding).Spec.Release}
 		}},
 		{&platformv1alpha1.ReleaseBinding{}, BindingEnvironment, func(o client.Object) []string {
 			return []string{o.(*platformv1alpha1.ReleaseBinding).Spec.EnvironmentRef.Name}

@@ -80,6 +80,11 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return b.
 		For(&platformv1alpha1.ReleaseBinding{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, common.CreatedOrDeleted()))).
 		Watches(&platformv1alpha1.Environment{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfEnvironment)).
+		// A binding may name a release before it exists (applied from Git
+		// alongside the component): it is delivered once the release is
+		// made. Releases are immutable, so only creation matters.
+		Watches(&platformv1alpha1.Release{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfRelease),
+			builder.WithPredicates(common.CreatedOrDeleted())).
 		Watches(&platformv1alpha1.DataPlane{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfPlane),
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, common.ReachabilityChanged()))).
 		Watches(&platformv1alpha1.Component{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfCallers),
@@ -91,6 +96,11 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 func (r *Reconciler) bindingsOfEnvironment(ctx context.Context, o client.Object) []reconcile.Request {
 	return common.RequestsFor(ctx, r.Client, &platformv1alpha1.ReleaseBindingList{},
 		client.InNamespace(o.GetNamespace()), client.MatchingFields{index.BindingEnvironment: o.GetName()})
+}
+
+func (r *Reconciler) bindingsOfRelease(ctx context.Context, o client.Object) []reconcile.Request {
+	return common.RequestsFor(ctx, r.Client, &platformv1alpha1.ReleaseBindingList{},
+		client.InNamespace(o.GetNamespace()), client.MatchingFields{index.BindingRelease: o.GetName()})
 }
 
 // bindingsOfPlane maps a DataPlane to the bindings delivering to it: those

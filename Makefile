@@ -92,6 +92,10 @@ test-faults: tools ## The resilience and security suite (test/faults), and 20 s 
 	go test $(GO_TEST_FLAGS) ./test/faults/...
 	go test -run='^$$' -fuzz=FuzzComponent -fuzztime=20s ./internal/render
 
+.PHONY: bench
+bench: $(KUBE_ASSETS)/.built ## Measure convergence, memory and writes on a hub and three API-only spokes (see BENCHMARKS.md; BENCH_FLAGS=-components=…).
+	go run ./test/bench $(BENCH_FLAGS)
+
 .PHONY: test-unit
 test-unit: ## Only the tests that need no API server.
 	go test $(GO_TEST_FLAGS) -short ./...

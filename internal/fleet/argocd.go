@@ -31,6 +31,10 @@ type ArgoCDOptions struct {
 	// Application with Git (Argo CD's default is 3 minutes; tests want
 	// seconds).
 	Resync time.Duration
+	// ApplicationSetsOnly leaves the application controller out: the
+	// ApplicationSet controller generates Applications, nothing syncs
+	// them. Benchmarks use it to count what is generated.
+	ApplicationSetsOnly bool
 }
 
 // StartArgoCD runs a real Argo CD against the hub: its CRDs, its
@@ -102,6 +106,9 @@ func (f *Fleet) StartArgoCD(ctx context.Context, opts ArgoCDOptions) error {
 			args: []string{"--namespace", ArgoCDNamespace, "--argocd-repo-server", repoServer,
 				"--metrics-addr", "127.0.0.1:" + strconv.Itoa(ports[4]), "--probe-addr", "127.0.0.1:" + strconv.Itoa(ports[5]),
 				"--loglevel", "warn"}},
+	}
+	if opts.ApplicationSetsOnly {
+		procs = append(procs[:2], procs[3:]...)
 	}
 	for i, p := range procs {
 		if err := p.start(); err != nil {

@@ -71,9 +71,11 @@ type Options struct {
 	// MaxConcurrentReconciles bounds each controller's parallel reconciles.
 	MaxConcurrentReconciles int
 	// KubeAPIQPS and KubeAPIBurst bound the requests per second the
-	// manager sends the hub. client-go's own default (5 per second) would
-	// make a platform of thousands of components wait on the client, not
-	// on the API server.
+	// manager sends the hub, per kind (controller-runtime gives each kind
+	// its own client). client-go's own default (5 per second) would make a
+	// platform of thousands of components wait on the client, not on the
+	// API server; the API server's priority and fairness is what protects
+	// it.
 	KubeAPIQPS   float32
 	KubeAPIBurst int
 	// PprofBindAddress serves Go's profiles (/debug/pprof); empty disables
@@ -126,8 +128,8 @@ func DefaultOptions() Options {
 		RenewDeadline:           10 * time.Second,
 		RetryPeriod:             2 * time.Second,
 		MaxConcurrentReconciles: 4,
-		KubeAPIQPS:              50,
-		KubeAPIBurst:            100,
+		KubeAPIQPS:              200,
+		KubeAPIBurst:            300,
 		PlaneProbeInterval:      10 * time.Second,
 		PlaneStatusRefresh:      5 * time.Minute,
 		ResyncPeriod:            5 * time.Minute,
@@ -149,7 +151,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.RenewDeadline, "leader-elect-renew-deadline", o.RenewDeadline, "How long the leader keeps trying to renew before it steps down.")
 	fs.DurationVar(&o.RetryPeriod, "leader-elect-retry-period", o.RetryPeriod, "How often candidates try to acquire or renew the lease.")
 	fs.IntVar(&o.MaxConcurrentReconciles, "max-concurrent-reconciles", o.MaxConcurrentReconciles, "Reconciles each controller may run at once.")
-	fs.Func("kube-api-qps", fmt.Sprintf("Requests per second the manager may send the hub (default %g).", o.KubeAPIQPS), func(v string) error {
+	fs.Func("kube-api-qps", fmt.Sprintf("Requests per second the manager may send the hub, per kind (default %g).", o.KubeAPIQPS), func(v string) error {
 		f, err := strconv.ParseFloat(v, 32)
 		o.KubeAPIQPS = float32(f)
 		return err

@@ -52,7 +52,14 @@ type Plane struct {
 	Config *rest.Config
 
 	kubeconfigHash string
+	// stops end what watchers started for this connection.
+	stops []func()
 }
+
+// A Watcher starts work that lives as long as a plane's connection, such as
+// a watch of the plane's objects. It returns the function that stops it,
+// called when the connection is replaced (new credentials) or removed.
+type Watcher func(p *Plane) (stop func())
 
 // Registry holds the connected planes. It is safe for concurrent use.
 type Registry struct {
@@ -61,6 +68,26 @@ type Registry struct {
 	mu          sync.RWMutex
 	planes      map[Key]*Plane
 	unreachable map[Key]string
+	watchers    []Watcher
+}
+
+// AddWatcher runs w for every plane connected from now on, and for those
+// connected already.
+func (r *Registry) AddWatcher(w Watcher) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.watchers = append(r.watchers, w)
+	for _, p := range r.planes {
+		p.stops = append(p.stops, w(p))
+	}
+}
+
+func (p *Plane) stop() {
+	for _, s := range p.stops {
+		if s != nil {
+			s()
+		}
+	}
 }
 
 // NewRegistry returns an empty registry whose clients use scheme.
@@ -93,8 +120,14 @@ func (r *Registry) Connect(key Key, kubeconfig []byte) (p *Plane, changed bool, 
 	}
 	p = &Plane{Key: key, Client: c, Clientset: cs, Config: cfg, kubeconfigHash: hash}
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	if old := r.planes[key]; old != nil {
+		old.stop()
+	}
+	for _, w := range r.watchers {
+		p.stops = append(p.stops, w(p))
+	}
 	r.planes[key] = p
-	r.mu.Unlock()
 	return p, true, nil
 }
 
@@ -122,6 +155,9 @@ func RESTConfig(kubeconfig []byte) (*rest.Config, error) {
 func (r *Registry) Remove(key Key) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if p := r.planes[key]; p != nil {
+		p.stop()
+	}
 	delete(r.planes, key)
 	delete(r.unreachable, key)
 }

@@ -144,6 +144,38 @@ func TestDeterministic(t *testing.T) {
 	}
 }
 
+// TestHashTellsRendersApart checks that any change of content changes the
+// hash: delivery skips a render whose hash it has applied already.
+func TestHashTellsRendersApart(t *testing.T) {
+	seen := map[string]string{}
+	for name, in := range goldenInputs() {
+		for variant, change := range map[string]func(*Input){
+			"as is":   func(*Input) {},
+			"image":   func(in *Input) { in.Image += "-next" },
+			"release": func(in *Input) { in.Release += "x" },
+			"env value": func(in *Input) {
+				in.Spec.Container.Env = append(in.Spec.Container.Env, platformv1alpha1.EnvVar{Name: "X", Value: ptr.To("1")})
+			},
+		} {
+			changed := in
+			changed.Spec = *in.Spec.DeepCopy()
+			change(&changed)
+			objs, err := Component(changed)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, err := objs.Hash()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if other, dup := seen[h]; dup {
+				t.Errorf("%s/%s hashes like %s", name, variant, other)
+			}
+			seen[h] = name + "/" + variant
+		}
+	}
+}
+
 func TestEveryObjectCarriesTheLabels(t *testing.T) {
 	for name, in := range goldenInputs() {
 		objs, err := Component(in)

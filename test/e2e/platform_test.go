@@ -221,7 +221,7 @@ var _ = Describe("The sample platform", Ordered, func() {
 		}
 	})
 
-	It("restores an object deleted on a plane by hand within the resync period", func() {
+	It("restores a Deployment deleted on a plane by hand at once, before the resync", func() {
 		c := spokes["eu-1"]
 		key := client.ObjectKey{Namespace: "acme-shop-production", Name: "api"}
 		d := &appsv1.Deployment{}
@@ -231,6 +231,20 @@ var _ = Describe("The sample platform", Ordered, func() {
 		Eventually(func(g Gomega) {
 			g.Expect(c.Get(ctx, key, d)).To(Succeed())
 			g.Expect(d.UID).NotTo(Equal(uid))
+		}).WithTimeout(resync/2).Should(Succeed(), "the plane's watch reports the deletion; the resync must not be needed")
+	})
+
+	It("restores an object changed on a plane by hand at the resync", func() {
+		c := spokes["eu-1"]
+		cm := &corev1.ConfigMap{}
+		key := client.ObjectKey{Namespace: "acme-shop-production", Name: "api-env"}
+		Expect(c.Get(ctx, key, cm)).To(Succeed())
+		Expect(cm.Data).To(HaveKeyWithValue("LOG_LEVEL", "info"))
+		cm.Data["LOG_LEVEL"] = "debug"
+		Expect(c.Update(ctx, cm, client.FieldOwner("kubectl-edit"))).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(c.Get(ctx, key, cm)).To(Succeed())
+			g.Expect(cm.Data).To(HaveKeyWithValue("LOG_LEVEL", "info"))
 		}).WithTimeout(resync + 30*time.Second).Should(Succeed())
 	})
 

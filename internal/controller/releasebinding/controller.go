@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/controller/common"
@@ -61,6 +62,8 @@ type Reconciler struct {
 	// when: an unchanged render is not applied again before ResyncPeriod.
 	// It is lost on restart, which costs one no-op apply per binding.
 	applied sync.Map
+	// workloads watches the Deployments delivered to each data plane.
+	workloads *workloads
 }
 
 type appliedRecord struct {
@@ -72,6 +75,8 @@ type appliedRecord struct {
 // Environment (planes resolved), the DataPlanes (reachability, gateway),
 // and the Components it depends on (their endpoints).
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	r.workloads = newWorkloads(r.bindingsOfComponentIn, func(key string) { r.applied.Delete(key) })
+	r.Registry.AddWatcher(r.workloads.watch)
 	b := ctrl.NewControllerManagedBy(mgr)
 	if r.GitOps != nil {
 		// Fixed repository credentials are used at once.
@@ -89,6 +94,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, common.ReachabilityChanged()))).
 		Watches(&platformv1alpha1.Component{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfCallers),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		WatchesRawSource(source.Channel(r.workloads.events, &handler.EnqueueRequestForObject{})).
 		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
 		Complete(r)
 }
@@ -96,6 +102,22 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 func (r *Reconciler) bindingsOfEnvironment(ctx context.Context, o client.Object) []reconcile.Request {
 	return common.RequestsFor(ctx, r.Client, &platformv1alpha1.ReleaseBindingList{},
 		client.InNamespace(o.GetNamespace()), client.MatchingFields{index.BindingEnvironment: o.GetName()})
+}
+
+// bindingsOfComponentIn lists the bindings of a component to an
+// environment: those a workload on a plane belongs to.
+func (r *Reconciler) bindingsOfComponentIn(org, component, env string) []*platformv1alpha1.ReleaseBinding {
+	list := &platformv1alpha1.ReleaseBindingList{}
+	if err := r.List(context.Background(), list, client.InNamespace(org), client.MatchingFields{index.BindingComponent: component}); err != nil {
+		return nil
+	}
+	var out []*platformv1alpha1.ReleaseBinding
+	for i := range list.Items {
+		if list.Items[i].Spec.EnvironmentRef.Name == env {
+			out = append(out, &list.Items[i])
+		}
+	}
+	return out
 }
 
 func (r *Reconciler) bindingsOfRelease(ctx context.Context, o client.Object) []reconcile.Request {
@@ -229,12 +251,18 @@ func (r *Reconciler) summarize(b *platformv1alpha1.ReleaseBinding, targets []str
 	var waiting, unreachable []string
 	firstMessage, repository := "", ""
 	delivered := true
+	// rollingOut stays true while every plane that is not there yet has the
+	// release applied and only waits for its Direct workload to roll out.
+	rollingOut := true
 	for _, st := range b.Status.Planes {
 		if st.Release != b.Spec.Release {
 			delivered = false
 		}
 		if st.Health == want && st.Release == b.Spec.Release {
 			continue
+		}
+		if st.Health != platformv1alpha1.HealthProgressing || st.Release != b.Spec.Release || st.Delivery != platformv1alpha1.DeliveryDirect {
+			rollingOut = false
 		}
 		if firstMessage == "" {
 			firstMessage = st.Plane + ": " + st.Message
@@ -258,6 +286,10 @@ func (r *Reconciler) summarize(b *platformv1alpha1.ReleaseBinding, targets []str
 		return ctrl.Result{RequeueAfter: unreachableRequeue}
 	case len(waiting) > 0:
 		common.MarkProgressing(b, platformv1alpha1.ReasonWaitingForWorkload, firstMessage)
+		if rollingOut && r.workloads.watching(waiting) {
+			// The plane's watch brings the workload's next change.
+			return ctrl.Result{RequeueAfter: r.ResyncPeriod}
+		}
 		return ctrl.Result{RequeueAfter: progressingRequeue}
 	}
 	if delivered {

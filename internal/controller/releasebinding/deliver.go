@@ -44,6 +44,12 @@ func appliedKey(b *platformv1alpha1.ReleaseBinding, plane string) string {
 	return b.Namespace + "/" + b.Name + "@" + plane
 }
 
+// cellAppliedKey is the applied record of a cell on a plane; a space keeps
+// it apart from every binding's key.
+func cellAppliedKey(plane, namespace string) string {
+	return "cell " + namespace + "@" + plane
+}
+
 // deliver renders the binding for one plane, applies what changed, prunes
 // what the render dropped, and reads the workload's health back. It never
 // fails: what goes wrong is the plane's status.
@@ -95,13 +101,10 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 	key := appliedKey(b, plane)
 	last, _ := r.applied.Load(key)
 	rec, _ := last.(appliedRecord)
-	if rec.hash != hash || time.Since(rec.at) >= r.ResyncPeriod || fromGitOps {
-		if err := direct.Apply(ctx, conn.Client, all); err != nil {
-			// Whatever part was applied must stay known, to be pruned later.
-			st.Inventory = union(prev.Inventory, inventory)
-			return fail(platformv1alpha1.HealthDegraded, "%v", err)
-		}
-		r.applied.Store(key, appliedRecord{hash: hash, at: time.Now()})
+	if err := r.applyChanged(ctx, conn.Client, key, plane, cell, objs, rec, hash, fromGitOps); err != nil {
+		// Whatever part was applied must stay known, to be pruned later.
+		st.Inventory = union(prev.Inventory, inventory)
+		return fail(platformv1alpha1.HealthDegraded, "%v", err)
 	}
 	if err := direct.Prune(ctx, conn.Client, direct.Stale(prev.Inventory, inventory)); err != nil {
 		st.Inventory = union(prev.Inventory, inventory)
@@ -118,12 +121,55 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 		}
 	}
 	st.Delivery, st.Revision = platformv1alpha1.DeliveryDirect, ""
-	health, msg, err := direct.ReadHealth(ctx, conn.Client, objs)
+	health, msg, err := direct.ReadHealth(ctx, r.workloads.reader(plane, conn.Client), objs)
 	if err != nil {
 		return fail(platformv1alpha1.HealthUnknown, "reading the workload's health: %v", err)
 	}
 	st.Health, st.Message = health, msg
 	return st
+}
+
+// applyChanged applies a binding's render to a plane when it changed since
+// it was last applied (or a handover needs it), and at every ResyncPeriod
+// only what drifted on the plane since: an idle platform writes nothing.
+// A cell is shared by every component of a project in an environment: it
+// is applied once, not once per component.
+func (r *Reconciler) applyChanged(ctx context.Context, c client.Client, key, plane string, cell, objs render.Objects,
+	rec appliedRecord, hash string, forced bool) error {
+	changed := rec.hash != hash || forced
+	if !changed && time.Since(rec.at) < r.ResyncPeriod {
+		return nil
+	}
+	// Render puts the cell's Namespace first.
+	cellKey := cellAppliedKey(plane, cell[0].GetName())
+	cellHash, err := cell.Hash()
+	if err != nil {
+		return fmt.Errorf("rendering: %w", err)
+	}
+	apply := objs
+	last, _ := r.applied.Load(cellKey)
+	crec, _ := last.(appliedRecord)
+	withCell := crec.hash != cellHash || time.Since(crec.at) >= r.ResyncPeriod || forced
+	if withCell {
+		apply = append(append(render.Objects{}, cell...), objs...)
+	}
+	if !changed {
+		if apply, err = direct.Drifted(ctx, c, apply); err != nil {
+			return fmt.Errorf("checking the plane for drift: %w", err)
+		}
+	}
+	if err := direct.Apply(ctx, c, apply); err != nil {
+		// The cell may be what is missing (its namespace deleted by hand,
+		// or still terminating): the next attempt applies it.
+		r.applied.Delete(cellKey)
+		return err
+	}
+	now := time.Now()
+	if withCell {
+		r.applied.Store(cellKey, appliedRecord{hash: cellHash, at: now})
+	}
+	r.applied.Store(key, appliedRecord{hash: hash, at: now})
+	return nil
 }
 
 // cleanPlane removes what the binding delivered to a plane, and the cell's
@@ -163,6 +209,7 @@ func (r *Reconciler) cleanPlane(ctx context.Context, b *platformv1alpha1.Release
 			case err != nil:
 				return false, err.Error()
 			case ns.Labels[platformv1alpha1.LabelManagedBy] == platformv1alpha1.ManagedByValue && ns.DeletionTimestamp.IsZero():
+				r.applied.Delete(cellAppliedKey(st.Plane, st.Namespace))
 				if err := conn.Client.Delete(ctx, ns); client.IgnoreNotFound(err) != nil {
 					return false, err.Error()
 				}

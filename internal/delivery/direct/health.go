@@ -15,7 +15,7 @@ import (
 
 // ReadHealth reads back the workload among objs (its Deployment or
 // CronJob) and judges it.
-func ReadHealth(ctx context.Context, c client.Client, objs render.Objects) (platformv1alpha1.PlaneHealth, string, error) {
+func ReadHealth(ctx context.Context, c client.Reader, objs render.Objects) (platformv1alpha1.PlaneHealth, string, error) {
 	for _, o := range objs {
 		key := client.ObjectKey{Namespace: o.GetNamespace(), Name: o.GetName()}
 		switch o.GetKind() {

@@ -93,7 +93,7 @@ test-faults: tools ## The resilience and security suite (test/faults), and 20 s 
 	go test -run='^$$' -fuzz=FuzzComponent -fuzztime=20s ./internal/render
 
 .PHONY: bench
-bench: $(KUBE_ASSETS)/.built ## Measure convergence, memory and writes on a hub and three API-only spokes (see BENCHMARKS.md; BENCH_FLAGS=-components=…).
+bench: $(KUBE_ASSETS)/.built $(ARGOCD_DIR)/.built redis ## Measure convergence, memory and writes on a hub and three API-only spokes (see BENCHMARKS.md; BENCH_FLAGS=-components=…).
 	go run ./test/bench $(BENCH_FLAGS)
 
 .PHONY: test-unit

@@ -26,6 +26,9 @@ type gitopsResult struct {
 	// one per component and plane.
 	Applications         int `json:"applications"`
 	ComponentsTimesPlane int `json:"componentsTimesPlanes"`
+	// The manager's peaks by the end, with both platforms.
+	PeakRSS  int64 `json:"peakRSSBytes"`
+	PeakHeap int64 `json:"peakHeapInuseBytes"`
 }
 
 // gitopsPhase creates the platform again as organization gitops, whose

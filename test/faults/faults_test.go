@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
@@ -75,9 +76,10 @@ var _ = Describe("Faults", Ordered, func() {
 		time.Sleep(window)
 		after := snapshot()
 		var changed []string
-		for id, rv := range after {
-			if before[id] != rv {
+		for id, a := range after {
+			if b := before[id]; b.rv != a.rv {
 				changed = append(changed, id)
+				GinkgoWriter.Printf("%s changed\nbefore: %s\nafter:  %s\n", id, b.body, a.body)
 			}
 		}
 		sort.Strings(changed)
@@ -239,15 +241,21 @@ func expectAllReady() {
 // snapshot records the resourceVersion of every object Aileron owns or
 // writes: its API on the hub, the organization's namespace and role
 // bindings, and everything it delivered to the planes.
-func snapshot() map[string]string {
-	out := map[string]string{}
+// version is an object's resourceVersion, with its content (less
+// managedFields) to show what changed.
+type version struct{ rv, body string }
+
+func snapshot() map[string]version {
+	out := map[string]version{}
 	add := func(where string, c client.Client, list client.ObjectList, opts ...client.ListOption) {
 		Expect(c.List(ctx, list, opts...)).To(Succeed())
 		items, err := meta.ExtractList(list)
 		Expect(err).NotTo(HaveOccurred())
 		for _, item := range items {
 			o := item.(client.Object)
-			out[fmt.Sprintf("%s %T %s/%s", where, o, o.GetNamespace(), o.GetName())] = o.GetResourceVersion()
+			o.SetManagedFields(nil)
+			body, _ := json.Marshal(o)
+			out[fmt.Sprintf("%s %T %s/%s", where, o, o.GetNamespace(), o.GetName())] = version{rv: o.GetResourceVersion(), body: string(body)}
 		}
 	}
 	for _, l := range aileronLists() {

@@ -91,6 +91,10 @@ var _ = BeforeSuite(func() {
 func startManager() {
 	opts := testbed.TestOptions()
 	opts.WrapClient = injectConflicts
+	// A healthy plane's lastProbeTime is rewritten once per refresh (5 min
+	// by default): a designed heartbeat, kept out of the stability window,
+	// which looks for every other write.
+	opts.PlaneStatusRefresh = time.Hour
 	stop, err := bed.StartManager(ctx, opts)
 	Expect(err).NotTo(HaveOccurred())
 	stopManager = stop

@@ -178,8 +178,10 @@ func (r *Reconciler) input(ctx context.Context, org string) (Input, error) {
 	for _, p := range projects.Items {
 		in.Projects = append(in.Projects, p.Name)
 	}
+	// Only read, never changed: thousands of bindings are not copied out
+	// of the cache for each reconcile.
 	bindings := &platformv1alpha1.ReleaseBindingList{}
-	if err := r.List(ctx, bindings, client.InNamespace(org)); err != nil {
+	if err := r.List(ctx, bindings, client.InNamespace(org), client.UnsafeDisableDeepCopy); err != nil {
 		return in, err
 	}
 	for _, b := range bindings.Items {

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	ctrl "sigs.k8s.io/controller-runtime"
+	ctrlmanager "sigs.k8s.io/controller-runtime/pkg/manager"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 
@@ -31,6 +32,14 @@ func setupControllers(mgr ctrl.Manager, o Options, argoCD bool) error {
 		return err
 	}
 	registry := planes.NewRegistry(mgr.GetScheme())
+	// The planes' watches end with the manager.
+	if err := mgr.Add(ctrlmanager.RunnableFunc(func(ctx context.Context) error {
+		<-ctx.Done()
+		registry.Close()
+		return nil
+	})); err != nil {
+		return err
+	}
 	c, n := mgr.GetClient(), o.MaxConcurrentReconciles
 	var service *gitops.Service
 	var clusters *planes.ArgoCDClusters

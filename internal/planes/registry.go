@@ -151,6 +151,17 @@ func RESTConfig(kubeconfig []byte) (*rest.Config, error) {
 	return cfg, nil
 }
 
+// Close stops what watchers started for every plane, when the manager
+// that owns the registry stops; the registry is not used afterwards.
+func (r *Registry) Close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range r.planes {
+		p.stop()
+	}
+	r.planes = map[Key]*Plane{}
+}
+
 // Remove forgets a plane.
 func (r *Registry) Remove(key Key) {
 	r.mu.Lock()

@@ -58,6 +58,16 @@ func (p *Patcher) Patch(ctx context.Context, obj client.Object) error {
 	if patch, err := mergePatch(p.statBefore, statusJSON); err != nil {
 		return err
 	} else if patch != nil {
+		// The status patch holds only what differs from the copy read at
+		// the start. Read from a cache that had not caught up with the last
+		// write, that copy would make the patch silently drop changes (a
+		// condition the copy already had is not sent, though the object
+		// has since lost it): so it is fenced too, by the resourceVersion
+		// after the patch above, and a stale read makes the reconcile run
+		// again on a fresh copy.
+		if patch, err = withResourceVersion(patch, obj.GetResourceVersion()); err != nil {
+			return err
+		}
 		if err := p.c.Status().Patch(ctx, obj, client.RawPatch(types.MergePatchType, patch)); err != nil && !apierrors.IsNotFound(err) {
 			errs = append(errs, err)
 		}

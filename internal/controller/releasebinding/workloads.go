@@ -56,26 +56,26 @@ func (w *workloads) watch(p *planes.Plane) func() {
 		informers.WithTransform(slimDeployment))
 	inf := factory.Apps().V1().Deployments().Informer()
 	plane := p.Key.Name
+	ctx, cancel := context.WithCancel(context.Background())
 	_, _ = inf.AddEventHandler(toolscache.ResourceEventHandlerDetailedFuncs{
 		AddFunc: func(obj any, initial bool) {
 			if !initial {
-				w.notify(plane, obj, false)
+				w.notify(ctx, plane, obj, false)
 			}
 		},
 		UpdateFunc: func(old, obj any) {
 			o, n := old.(*workload), obj.(*workload)
 			if o.Generation != n.Generation || !equality.Semantic.DeepEqual(o.status, n.status) {
-				w.notify(plane, obj, false)
+				w.notify(ctx, plane, obj, false)
 			}
 		},
 		DeleteFunc: func(obj any) {
 			if t, ok := obj.(toolscache.DeletedFinalStateUnknown); ok {
 				obj = t.Obj
 			}
-			w.notify(plane, obj, true)
+			w.notify(ctx, plane, obj, true)
 		},
 	})
-	ctx, cancel := context.WithCancel(context.Background())
 	factory.Start(ctx.Done())
 	w.mu.Lock()
 	w.stores[plane] = &planeWorkloads{deployments: inf}
@@ -91,8 +91,10 @@ func (w *workloads) watch(p *planes.Plane) func() {
 	}
 }
 
-// notify enqueues the bindings a Deployment belongs to.
-func (w *workloads) notify(plane string, obj any, deleted bool) {
+// notify enqueues the bindings a Deployment belongs to. It gives up when
+// the watch is stopped, so that stopping never waits on a controller that
+// no longer reads the events.
+func (w *workloads) notify(ctx context.Context, plane string, obj any, deleted bool) {
 	d, ok := obj.(*workload)
 	if !ok {
 		return
@@ -106,7 +108,11 @@ func (w *workloads) notify(plane string, obj any, deleted bool) {
 		if deleted {
 			w.forget(appliedKey(b, plane))
 		}
-		w.events <- event.GenericEvent{Object: b}
+		select {
+		case w.events <- event.GenericEvent{Object: b}:
+		case <-ctx.Done():
+			return
+		}
 	}
 }
 

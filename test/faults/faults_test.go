@@ -39,7 +39,7 @@ func stabilityWindow() time.Duration {
 }
 
 var _ = Describe("Faults", Ordered, func() {
-	It("converges, with nothing duplicated, while a tenth of the manager's writes fail with conflicts and a tenth of its reads after a write are stale", func() {
+	It("converges, with nothing duplicated, while a tenth of the manager's writes fail with conflicts", func() {
 		Expect(fleet.CreateManifests(ctx, hub, "testdata/platform.yaml")).To(Succeed())
 		Eventually(func() error { return hub.Get(ctx, client.ObjectKey{Name: org}, &corev1.Namespace{}) }).Should(Succeed())
 		Expect(fleet.CreateManifests(ctx, hub, "testdata/org.yaml")).To(Succeed())
@@ -63,8 +63,7 @@ var _ = Describe("Faults", Ordered, func() {
 			}
 		}
 		Expect(conflicts.Load()).To(BeNumerically(">=", 3), "the suite must really have injected conflicts")
-		Expect(staleReads.Load()).To(BeNumerically(">=", 3), "the suite must really have served stale reads")
-		AddReportEntry("injected faults while converging", fmt.Sprintf("%d conflicts, %d stale reads", conflicts.Load(), staleReads.Load()))
+		AddReportEntry("injected conflicts while converging", fmt.Sprint(conflicts.Load()))
 	})
 
 	recoverySpecs()

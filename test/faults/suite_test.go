@@ -8,7 +8,6 @@ package faults
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -37,8 +36,6 @@ var (
 	stopManager func()
 	// conflicts counts the 409s injected into the manager's writes.
 	conflicts atomic.Int64
-	// staleReads counts the stale copies served.
-	staleReads atomic.Int64
 	// managerLog holds every line the in-process manager logged.
 	managerLog syncBuffer
 )
@@ -62,13 +59,8 @@ func (b *syncBuffer) String() string {
 }
 
 // conflictShare of the manager's writes fail with 409 Conflict, as they
-// do when another writer got there first; staleShare of its reads of an
-// object it just wrote return the copy from before the write, as a cache
-// that has not caught up does. The suite runs under both.
-const (
-	conflictShare = 0.1
-	staleShare    = 0.1
-)
+// do when another writer got there first; the suite runs under it.
+const conflictShare = 0.1
 
 func TestFaults(t *testing.T) {
 	if testing.Short() {
@@ -109,52 +101,15 @@ func startManager() {
 }
 
 func injectConflicts(c client.Client) client.Client {
-	return &conflicting{Client: c, rng: rand.New(rand.NewPCG(1, 2)), //nolint:gosec // a reproducible fault pattern, not security
-		seen: map[string]client.Object{}, written: map[string]bool{}}
+	return &conflicting{Client: c, rng: rand.New(rand.NewPCG(1, 2))} //nolint:gosec // a reproducible fault pattern, not security
 }
 
 // conflicting fails a share of writes with 409 Conflict before they reach
-// the API server, and serves a share of reads from a cache that has not
-// caught up with the manager's own last write of the object: the copy read
-// before that write.
+// the API server.
 type conflicting struct {
 	client.Client
 	mu  sync.Mutex
 	rng *rand.Rand
-	// seen is the last copy of each object a read returned; written marks
-	// the objects written since.
-	seen    map[string]client.Object
-	written map[string]bool
-}
-
-func objectID(obj client.Object, key client.ObjectKey) string {
-	return fmt.Sprintf("%T %s", obj, key)
-}
-
-func (c *conflicting) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-	if err := c.Client.Get(ctx, key, obj, opts...); err != nil {
-		return err
-	}
-	id := objectID(obj, key)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if old, ok := c.seen[id]; ok && c.written[id] && c.rng.Float64() < staleShare {
-		delete(c.written, id)
-		raw, err := json.Marshal(old)
-		if err != nil {
-			return err
-		}
-		staleReads.Add(1)
-		return json.Unmarshal(raw, obj)
-	}
-	c.seen[id] = obj.DeepCopyObject().(client.Object)
-	return nil
-}
-
-func (c *conflicting) wrote(obj client.Object) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.written[objectID(obj, client.ObjectKeyFromObject(obj))] = true
 }
 
 func (c *conflicting) fail(obj client.Object) error {
@@ -172,22 +127,14 @@ func (c *conflicting) Create(ctx context.Context, obj client.Object, opts ...cli
 	if err := c.fail(obj); err != nil {
 		return err
 	}
-	err := c.Client.Create(ctx, obj, opts...)
-	if err == nil {
-		c.wrote(obj)
-	}
-	return err
+	return c.Client.Create(ctx, obj, opts...)
 }
 
 func (c *conflicting) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
 	if err := c.fail(obj); err != nil {
 		return err
 	}
-	err := c.Client.Patch(ctx, obj, patch, opts...)
-	if err == nil {
-		c.wrote(obj)
-	}
-	return err
+	return c.Client.Patch(ctx, obj, patch, opts...)
 }
 
 func (c *conflicting) Status() client.SubResourceWriter {
@@ -203,9 +150,5 @@ func (s *conflictingStatus) Patch(ctx context.Context, obj client.Object, patch 
 	if err := s.c.fail(obj); err != nil {
 		return err
 	}
-	err := s.SubResourceWriter.Patch(ctx, obj, patch, opts...)
-	if err == nil {
-		s.c.wrote(obj)
-	}
-	return err
+	return s.SubResourceWriter.Patch(ctx, obj, patch, opts...)
 }

@@ -172,7 +172,6 @@ func run(ctx context.Context, p params) (*results, error) {
 		}
 		// Both platforms are in the manager's caches now.
 		_, g.PeakRSS, _, g.PeakHeap = mem.now()
-		res.GitOps = &g
 	}
 	return res, nil
 }

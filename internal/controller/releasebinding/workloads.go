@@ -161,7 +161,8 @@ func (c cachedDeployments) Get(ctx context.Context, key client.ObjectKey, obj cl
 		// so that the binding's first status is already the right one.
 		return c.Reader.Get(ctx, key, obj, opts...)
 	}
-	item.(*workload).deployment().DeepCopyInto(d)
+	// deployment() copies already: the cached record stays untouched.
+	*d = *item.(*workload).deployment()
 	return nil
 }
 

@@ -21,6 +21,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	toolscache "k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/tools/clientcmd"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -107,6 +108,10 @@ type Options struct {
 	// WrapClient, when set, wraps the client every controller uses. It has
 	// no flag: fault tests use it to inject conflicts and stale reads.
 	WrapClient func(client.Client) client.Client
+	// CacheTransform, when set, runs on every object entering the cache
+	// after managedFields are stripped. It has no flag: fault tests use it
+	// to make the cache lag behind the API server.
+	CacheTransform toolscache.TransformFunc
 	// Restartable lets a process build a second manager after stopping
 	// the first: controller-runtime otherwise refuses the repeated
 	// controller names. It has no flag: tests restart managers.
@@ -279,7 +284,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 			ByObject: byObject,
 			// Nothing reads the hub's managedFields; dropping them
 			// keeps a large platform's cache a fraction of the size.
-			DefaultTransform: cache.TransformStripManagedFields(),
+			DefaultTransform: chainTransforms(cache.TransformStripManagedFields(), o.CacheTransform),
 		},
 	})
 	if err != nil {
@@ -344,4 +349,18 @@ func argoCDInstalled(cfg *rest.Config) (bool, error) {
 		found[r.Kind] = true
 	}
 	return found["Application"] && found["ApplicationSet"] && found["AppProject"], nil
+}
+
+// chainTransforms runs first, then next when it is set.
+func chainTransforms(first, next toolscache.TransformFunc) toolscache.TransformFunc {
+	if next == nil {
+		return first
+	}
+	return func(obj any) (any, error) {
+		obj, err := first(obj)
+		if err != nil {
+			return nil, err
+		}
+		return next(obj)
+	}
 }

@@ -39,7 +39,7 @@ func stabilityWindow() time.Duration {
 }
 
 var _ = Describe("Faults", Ordered, func() {
-	It("converges, with nothing duplicated, while a tenth of the manager's writes fail with conflicts", func() {
+	It("converges, with nothing duplicated, while a tenth of the manager's writes fail with conflicts and its cache lags", func() {
 		Expect(fleet.CreateManifests(ctx, hub, "testdata/platform.yaml")).To(Succeed())
 		Eventually(func() error { return hub.Get(ctx, client.ObjectKey{Name: org}, &corev1.Namespace{}) }).Should(Succeed())
 		Expect(fleet.CreateManifests(ctx, hub, "testdata/org.yaml")).To(Succeed())
@@ -63,7 +63,9 @@ var _ = Describe("Faults", Ordered, func() {
 			}
 		}
 		Expect(conflicts.Load()).To(BeNumerically(">=", 3), "the suite must really have injected conflicts")
-		AddReportEntry("injected conflicts while converging", fmt.Sprint(conflicts.Load()))
+		Expect(lagged.Load()).To(BeNumerically(">=", 3), "the suite must really have made the cache lag")
+		AddReportEntry("injected faults while converging", fmt.Sprintf("%d conflicts injected, %d cache arrivals delayed, %d writes from a stale copy refused",
+			conflicts.Load(), lagged.Load(), refusedStale.Load()))
 	})
 
 	recoverySpecs()

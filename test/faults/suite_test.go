@@ -36,6 +36,10 @@ var (
 	stopManager func()
 	// conflicts counts the 409s injected into the manager's writes.
 	conflicts atomic.Int64
+	// lagged counts the objects whose arrival in the manager's cache was
+	// delayed; refusedStale the writes the API server refused because they
+	// were computed from a copy older than the object.
+	lagged, refusedStale atomic.Int64
 	// managerLog holds every line the in-process manager logged.
 	managerLog syncBuffer
 )
@@ -59,8 +63,13 @@ func (b *syncBuffer) String() string {
 }
 
 // conflictShare of the manager's writes fail with 409 Conflict, as they
-// do when another writer got there first; the suite runs under it.
-const conflictShare = 0.1
+// do when another writer got there first; lagShare of the objects entering
+// its cache arrive 50–300 ms late, and everything behind them too, as when
+// a cache falls behind. The suite runs under both.
+const (
+	conflictShare = 0.1
+	lagShare      = 0.1
+)
 
 func TestFaults(t *testing.T) {
 	if testing.Short() {
@@ -91,6 +100,7 @@ var _ = BeforeSuite(func() {
 func startManager() {
 	opts := testbed.TestOptions()
 	opts.WrapClient = injectConflicts
+	opts.CacheTransform = lagCache(rand.New(rand.NewPCG(3, 4))) //nolint:gosec // a reproducible fault pattern, not security
 	// A healthy plane's lastProbeTime is rewritten once per refresh (5 min
 	// by default): a designed heartbeat, kept out of the stability window,
 	// which looks for every other write.
@@ -105,11 +115,39 @@ func injectConflicts(c client.Client) client.Client {
 }
 
 // conflicting fails a share of writes with 409 Conflict before they reach
-// the API server.
+// the API server, and counts the conflicts the API server returns itself.
 type conflicting struct {
 	client.Client
 	mu  sync.Mutex
 	rng *rand.Rand
+}
+
+// lagCache delays a share of the objects entering the manager's cache,
+// and with them everything behind them in the same watch stream: the cache
+// lags behind the API server, so a reconcile that runs right after the
+// manager's own write reads the copy from before it, as happens under load.
+func lagCache(rng *rand.Rand) func(obj any) (any, error) {
+	var mu sync.Mutex
+	return func(obj any) (any, error) {
+		mu.Lock()
+		lag := rng.Float64() < lagShare
+		delay := time.Duration(50+rng.IntN(250)) * time.Millisecond
+		mu.Unlock()
+		if lag {
+			lagged.Add(1)
+			time.Sleep(delay)
+		}
+		return obj, nil
+	}
+}
+
+// counted notes a write the API server refused with a conflict: computed
+// from a copy the cache had not yet caught up with.
+func counted(err error) error {
+	if apierrors.IsConflict(err) {
+		refusedStale.Add(1)
+	}
+	return err
 }
 
 func (c *conflicting) fail(obj client.Object) error {
@@ -127,14 +165,14 @@ func (c *conflicting) Create(ctx context.Context, obj client.Object, opts ...cli
 	if err := c.fail(obj); err != nil {
 		return err
 	}
-	return c.Client.Create(ctx, obj, opts...)
+	return counted(c.Client.Create(ctx, obj, opts...))
 }
 
 func (c *conflicting) Patch(ctx context.Context, obj client.Object, patch client.Patch, opts ...client.PatchOption) error {
 	if err := c.fail(obj); err != nil {
 		return err
 	}
-	return c.Client.Patch(ctx, obj, patch, opts...)
+	return counted(c.Client.Patch(ctx, obj, patch, opts...))
 }
 
 func (c *conflicting) Status() client.SubResourceWriter {
@@ -150,5 +188,5 @@ func (s *conflictingStatus) Patch(ctx context.Context, obj client.Object, patch 
 	if err := s.c.fail(obj); err != nil {
 		return err
 	}
-	return s.SubResourceWriter.Patch(ctx, obj, patch, opts...)
+	return counted(s.SubResourceWriter.Patch(ctx, obj, patch, opts...))
 }

@@ -8,8 +8,10 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 )
@@ -82,5 +84,71 @@ func TestPatchFromAStaleReadIsRefused(t *testing.T) {
 	}
 	if got.Status.ConsecutiveProbeFailures != 0 || !meta.IsStatusConditionTrue(got.Status.Conditions, platformv1alpha1.ConditionReachable) {
 		t.Fatalf("a fresh patch must land whole, got %d failures, conditions %v", got.Status.ConsecutiveProbeFailures, got.Status.Conditions)
+	}
+}
+
+// countHook bumps a DataPlane's failure counter on every reconcile.
+type countHook struct{}
+
+func (countHook) ReconcileNormal(_ context.Context, dp *platformv1alpha1.DataPlane) (ctrl.Result, error) {
+	dp.Status.ConsecutiveProbeFailures++
+	return ctrl.Result{}, nil
+}
+
+func (countHook) ReconcileDelete(context.Context, *platformv1alpha1.DataPlane) (ctrl.Result, error) {
+	return ctrl.Result{}, nil
+}
+
+// TestReconcileRetriesAConflictSoon checks that a reconcile which read a
+// stale copy neither reports an error (which would grow the object's
+// backoff) nor writes: it asks to run again after ConflictRetryDelay, and
+// that run, on a fresh copy, lands.
+func TestReconcileRetriesAConflictSoon(t *testing.T) {
+	ctx := context.Background()
+	scheme := runtime.NewScheme()
+	if err := platformv1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	dp := &platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: "eu-1", Finalizers: []string{platformv1alpha1.Finalizer}}}
+	base := fake.NewClientBuilder().WithScheme(scheme).WithStatusSubresource(&platformv1alpha1.DataPlane{}).WithObjects(dp).Build()
+	stale := &platformv1alpha1.DataPlane{}
+	if err := base.Get(ctx, client.ObjectKeyFromObject(dp), stale); err != nil {
+		t.Fatal(err)
+	}
+	current := stale.DeepCopy()
+	current.Status.ConsecutiveProbeFailures = 5
+	if err := base.Status().Update(ctx, current); err != nil {
+		t.Fatal(err)
+	}
+	serveStale := true
+	c := interceptor.NewClient(base, interceptor.Funcs{Get: func(ctx context.Context, cl client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+		if serveStale {
+			serveStale = false
+			stale.DeepCopyInto(obj.(*platformv1alpha1.DataPlane))
+			return nil
+		}
+		return cl.Get(ctx, key, obj, opts...)
+	}})
+	req := ctrl.Request{NamespacedName: client.ObjectKeyFromObject(dp)}
+
+	res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, countHook{})
+	if err != nil || res.RequeueAfter != ConflictRetryDelay {
+		t.Fatalf("a reconcile from a stale copy must ask to run again after %v without an error, got %+v, %v", ConflictRetryDelay, res, err)
+	}
+	got := &platformv1alpha1.DataPlane{}
+	if err := base.Get(ctx, req.NamespacedName, got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Status.ConsecutiveProbeFailures != 5 {
+		t.Fatalf("the stale reconcile must write nothing, the counter is %d", got.Status.ConsecutiveProbeFailures)
+	}
+	if res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, countHook{}); err != nil || res.RequeueAfter != 0 {
+		t.Fatalf("the retry on a fresh copy must succeed, got %+v, %v", res, err)
+	}
+	if err := base.Get(ctx, req.NamespacedName, got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Status.ConsecutiveProbeFailures != 6 {
+		t.Fatalf("the retry must count from the fresh copy: want 6, got %d", got.Status.ConsecutiveProbeFailures)
 	}
 }

@@ -64,6 +64,13 @@ func Reconcile[T Object](ctx context.Context, c client.Client, req ctrl.Request,
 			obj.SetObservedGeneration(obj.GetGeneration())
 		}
 		retErr = errors.Join(retErr, patcher.Patch(ctx, obj))
+		if OnlyConflicts(retErr) {
+			// Lost an optimistic-concurrency race: run again soon on a
+			// fresh copy, without growing the object's backoff.
+			log.V(1).Info("write conflicted, retrying", "error", retErr.Error())
+			retResult, retErr = ctrl.Result{RequeueAfter: ConflictRetryDelay}, nil
+			return
+		}
 		if retErr != nil {
 			// An error is retried with backoff; a requeue time besides it
 			// would be ignored anyway.

@@ -11,7 +11,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -40,7 +39,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		For(&platformv1alpha1.Project{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&platformv1alpha1.DeploymentPipeline{}, handler.EnqueueRequestsFromMapFunc(r.projectsOfPipeline),
 			builder.WithPredicates(common.ReadyChanged())).
-		WithOptions(controller.Options{MaxConcurrentReconciles: r.MaxConcurrentReconciles}).
+		WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).
 		Complete(r)
 }
 

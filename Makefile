@@ -34,7 +34,7 @@ export AILERON_ARGOCD_DIR := $(ARGOCD_DIR)
 export AILERON_SHARED_DIR ?= $(abspath $(CURDIR)/../shared)
 
 # Files written by `make generate manifests`, never by hand.
-GENERATED := api/v1alpha1/zz_generated.deepcopy.go internal/delivery/gitops/argocd/zz_generated.deepcopy.go config/crd/bases config/rbac/role.yaml
+GENERATED := api/v1alpha1/zz_generated.deepcopy.go internal/delivery/gitops/argocd/zz_generated.deepcopy.go config/crd/bases config/rbac/role.yaml internal/stack/sveltos/zz_generated.deepcopy.go
 
 GO_TEST_FLAGS ?= -count=1 -timeout=30m
 
@@ -52,7 +52,7 @@ help: ## Show this help.
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate deepcopy functions for the API.
-	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/... paths=./internal/delivery/gitops/argocd/...
+	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/... paths=./internal/delivery/gitops/argocd/... paths=./internal/stack/sveltos/...
 
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate CRDs and RBAC from markers.

@@ -63,3 +63,6 @@ func (c *Component) SetObservedGeneration(g int64)          { c.Status.ObservedG
 func (r *Release) SetObservedGeneration(g int64)            { r.Status.ObservedGeneration = g }
 func (b *ReleaseBinding) SetObservedGeneration(g int64)     { b.Status.ObservedGeneration = g }
 func (p *Promotion) SetObservedGeneration(g int64)          { p.Status.ObservedGeneration = g }
+
+func (s *PlaneStack) GetConditions() *[]metav1.Condition { return &s.Status.Conditions }
+func (s *PlaneStack) SetObservedGeneration(g int64)      { s.Status.ObservedGeneration = g }

@@ -50,6 +50,18 @@ const (
 	// ReasonRepositoryUnavailable: the GitOps repository cannot be reached,
 	// refuses the credentials, or is not configured.
 	ReasonRepositoryUnavailable = "RepositoryUnavailable"
+	// ReasonAddonsProvisioned: every add-on profile selecting the plane
+	// reports its charts and manifests deployed.
+	ReasonAddonsProvisioned = "AddonsProvisioned"
+	// ReasonAddonsProvisioning: an add-on profile selecting the plane has
+	// not reported, or reports work in progress.
+	ReasonAddonsProvisioning = "AddonsProvisioning"
+	// ReasonAddonsFailed: an add-on profile failed on the plane; the
+	// message names it and carries Sveltos' failure message.
+	ReasonAddonsFailed = "AddonsFailed"
+	// ReasonDependencyCycle: items of a stack depend on each other in a
+	// circle, so none could ever be deployed.
+	ReasonDependencyCycle = "DependencyCycle"
 )
 
 // Labels Aileron puts on what it creates, on the hub and on the planes, so

@@ -18,16 +18,20 @@ import (
 	"github.com/aileron-dev/aileron/internal/controller/project"
 	"github.com/aileron-dev/aileron/internal/controller/promotion"
 	"github.com/aileron-dev/aileron/internal/controller/releasebinding"
+	stackcontroller "github.com/aileron-dev/aileron/internal/controller/stack"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops"
 	"github.com/aileron-dev/aileron/internal/planes"
+	"github.com/aileron-dev/aileron/internal/stack"
 )
 
 // setupControllers registers the field indexes and every controller, all
 // sharing one plane registry.
 //
 // GitOps delivery is wired only when Argo CD is installed on the hub; a
-// plane in GitOps mode otherwise reports that it waits for Argo CD.
-func setupControllers(mgr ctrl.Manager, o Options, argoCD bool) error {
+// plane in GitOps mode otherwise reports that it waits for Argo CD. Stacks
+// render ClusterProfiles only when Sveltos is installed, ApplicationSets
+// only when Argo CD is.
+func setupControllers(mgr ctrl.Manager, o Options, argoCD, svelt bool) error {
 	if err := index.Register(context.Background(), mgr); err != nil {
 		return err
 	}
@@ -60,11 +64,28 @@ func setupControllers(mgr ctrl.Manager, o Options, argoCD bool) error {
 	} else {
 		mgr.GetLogger().Info("Argo CD is not installed on the hub: GitOps delivery is off until it is and the manager restarts")
 	}
+	stacks := &stackcontroller.Reconciler{Client: c, Namespace: o.Namespace, Sveltos: svelt, MaxConcurrentReconciles: n}
+	if argoCD {
+		stacks.ArgoCDNamespace = o.ArgoCDNamespace
+	}
+	var sveltosClusters *planes.SveltosClusters
+	if svelt {
+		sveltosClusters = &planes.SveltosClusters{Client: c, Namespace: o.Namespace}
+	} else {
+		mgr.GetLogger().Info("Sveltos is not installed on the hub: stacks are delivered by Argo CD only until it is and the manager restarts")
+	}
 	if err := plane.SetupWithManager(mgr, registry, plane.Options{
 		Namespace: o.Namespace, ProbeInterval: o.PlaneProbeInterval, StatusRefresh: o.PlaneStatusRefresh, MaxConcurrentReconciles: n,
-		ArgoCD: clusters,
+		ArgoCD: clusters, Sveltos: sveltosClusters,
 	}); err != nil {
 		return err
+	}
+	if o.DefaultStacks && svelt {
+		if err := mgr.Add(ctrlmanager.RunnableFunc(func(ctx context.Context) error {
+			return stack.CreateDefaults(ctx, c)
+		})); err != nil {
+			return err
+		}
 	}
 	for _, s := range []interface{ SetupWithManager(ctrl.Manager) error }{
 		&organization.Reconciler{Client: c, MaxConcurrentReconciles: n},
@@ -74,6 +95,7 @@ func setupControllers(mgr ctrl.Manager, o Options, argoCD bool) error {
 		&component.Reconciler{Client: c, MaxConcurrentReconciles: n},
 		&releasebinding.Reconciler{Client: c, Registry: registry, GitOps: service, ResyncPeriod: o.ResyncPeriod, MaxConcurrentReconciles: n},
 		&promotion.Reconciler{Client: c, APIReader: mgr.GetAPIReader(), MaxConcurrentReconciles: n},
+		stacks,
 	} {
 		if err := s.SetupWithManager(mgr); err != nil {
 			return err

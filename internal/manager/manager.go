@@ -34,6 +34,7 @@ import (
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/dashboard"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops/argocd"
+	"github.com/aileron-dev/aileron/internal/stack/sveltos"
 )
 
 // The manager's own RBAC: leader election, and the reviews behind
@@ -93,6 +94,10 @@ type Options struct {
 	ResyncPeriod time.Duration
 	// DashboardBindAddress serves the read-only dashboard; empty disables it.
 	DashboardBindAddress string
+	// DefaultStacks creates the default PlaneStacks (one per plane type,
+	// delivered by Sveltos) when Sveltos is installed and they do not
+	// exist; an existing stack is never overwritten.
+	DefaultStacks bool
 	// DashboardAuth is "kubernetes" (each caller sees what their bearer
 	// token may list) or "none" (everything, for a dashboard on localhost).
 	DashboardAuth string
@@ -140,6 +145,7 @@ func DefaultOptions() Options {
 		ResyncPeriod:            5 * time.Minute,
 		DashboardAuth:           "kubernetes",
 		ArgoCDNamespace:         "argocd",
+		DefaultStacks:           true,
 		GitOpsRepository:        platformv1alpha1.GitRepository{Branch: "main"},
 	}
 }
@@ -168,6 +174,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod, "How often delivered objects are applied again, restoring changes made on planes by hand.")
 	fs.StringVar(&o.DashboardBindAddress, "dashboard-bind-address", o.DashboardBindAddress, "Address of the read-only dashboard; empty disables it.")
 	fs.StringVar(&o.DashboardAuth, "dashboard-auth", o.DashboardAuth, "kubernetes: each caller sees what their bearer token may list; none: everything (localhost only).")
+	fs.BoolVar(&o.DefaultStacks, "default-stacks", o.DefaultStacks, "Create the default PlaneStacks (data-plane, build-plane, observability-plane) when they do not exist; existing ones are never changed.")
 	fs.StringVar(&o.ArgoCDNamespace, "argocd-namespace", o.ArgoCDNamespace, "Argo CD's namespace on the hub, for GitOps delivery.")
 	fs.StringVar(&o.GitOpsRepository.URL, "gitops-repository-url", o.GitOpsRepository.URL, "Default Git repository of GitOps delivery, for organizations without spec.gitOps (https://, ssh:// or file://).")
 	fs.StringVar(&o.GitOpsRepository.Branch, "gitops-branch", o.GitOpsRepository.Branch, "Branch of the default GitOps repository.")
@@ -216,6 +223,7 @@ func Scheme() *runtime.Scheme {
 	utilruntime.Must(clientgoscheme.AddToScheme(s))
 	utilruntime.Must(platformv1alpha1.AddToScheme(s))
 	utilruntime.Must(argocd.AddToScheme(s))
+	utilruntime.Must(sveltos.AddToScheme(s))
 	return s
 }
 
@@ -247,8 +255,22 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	svelt, err := sveltosInstalled(cfg)
+	if err != nil {
+		return nil, err
+	}
 	byObject := map[client.Object]cache.ByObject{
 		&corev1.Secret{}: {Namespaces: map[string]cache.Config{o.Namespace: {}}},
+		// Only the stacks' manifests ConfigMaps are read, in the operator's
+		// namespace.
+		&corev1.ConfigMap{}: {Namespaces: map[string]cache.Config{o.Namespace: {}}},
+	}
+	if svelt {
+		// Planes' SveltosClusters, and Sveltos' reports on them, live in
+		// the operator's namespace.
+		for _, obj := range []client.Object{&sveltos.SveltosCluster{}, &sveltos.ClusterSummary{}} {
+			byObject[obj] = cache.ByObject{Namespaces: map[string]cache.Config{o.Namespace: {}}}
+		}
 	}
 	if argoCD {
 		// Argo CD's objects are read only in its namespace.
@@ -296,7 +318,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return nil, err
 	}
-	if err := setupControllers(mgr, o, argoCD); err != nil {
+	if err := setupControllers(mgr, o, argoCD, svelt); err != nil {
 		return nil, err
 	}
 	if o.DashboardBindAddress != "" {
@@ -349,6 +371,38 @@ func argoCDInstalled(cfg *rest.Config) (bool, error) {
 		found[r.Kind] = true
 	}
 	return found["Application"] && found["ApplicationSet"] && found["AppProject"], nil
+}
+
+// sveltosInstalled tells whether the hub serves the Sveltos kinds stacks
+// are delivered through: SveltosCluster, ClusterProfile and ClusterSummary.
+func sveltosInstalled(cfg *rest.Config) (bool, error) {
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return false, err
+	}
+	want := map[string][]string{
+		sveltos.LibGroupVersion.String():    {"SveltosCluster"},
+		sveltos.ConfigGroupVersion.String(): {"ClusterProfile", "ClusterSummary"},
+	}
+	for gv, kinds := range want {
+		res, err := dc.ServerResourcesForGroupVersion(gv)
+		if apierrors.IsNotFound(err) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("discovering Sveltos on the hub: %w", err)
+		}
+		found := map[string]bool{}
+		for _, r := range res.APIResources {
+			found[r.Kind] = true
+		}
+		for _, k := range kinds {
+			if !found[k] {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
 }
 
 // chainTransforms runs first, then next when it is set.

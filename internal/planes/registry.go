@@ -174,14 +174,26 @@ func (r *Registry) Remove(key Key) {
 }
 
 // SetReachable records the outcome of the plane's probes: reason is empty
-// when it answers, otherwise why it does not.
+// when it answers, otherwise why it does not. A plane that answers again
+// after being unreachable gets its watches started afresh: a watch that
+// lost its API server retries on a backoff of up to half a minute, and its
+// cache may have missed what happened meanwhile (the plane may even come
+// back from a backup), so a new one lists the plane at once.
 func (r *Registry) SetReachable(key Key, reachable bool, reason string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if reachable {
-		delete(r.unreachable, key)
-	} else {
+	if !reachable {
 		r.unreachable[key] = reason
+		return
+	}
+	_, wasDown := r.unreachable[key]
+	delete(r.unreachable, key)
+	if p := r.planes[key]; p != nil && wasDown {
+		p.stop()
+		p.stops = nil
+		for _, w := range r.watchers {
+			p.stops = append(p.stops, w(p))
+		}
 	}
 }
 

@@ -60,6 +60,18 @@ func TestWatchersFollowConnections(t *testing.T) {
 	if started != 2 || live() != 1 {
 		t.Fatalf("new credentials replace the watch: %d started, %d live", started, live())
 	}
+	r.SetReachable(eu, true, "")
+	if started != 2 {
+		t.Fatal("a plane that stays reachable keeps its watch")
+	}
+	r.SetReachable(eu, false, "connection refused")
+	if started != 2 || live() != 1 {
+		t.Fatalf("an unreachable plane keeps its watch, which retries: %d started, %d live", started, live())
+	}
+	r.SetReachable(eu, true, "")
+	if started != 3 || live() != 1 {
+		t.Fatalf("a plane back from unreachable gets a fresh watch: %d started, %d live", started, live())
+	}
 	na := Key{Type: "data", Name: "na-1"}
 	if _, _, err := r.Connect(na, kubeconfig(t, "https://na-1.example")); err != nil {
 		t.Fatal(err)

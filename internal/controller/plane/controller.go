@@ -7,7 +7,6 @@ package plane
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -27,8 +26,8 @@ import (
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
-	"github.com/aileron-dev/aileron/internal/delivery/gitops"
 	"github.com/aileron-dev/aileron/internal/planes"
+	"github.com/aileron-dev/aileron/internal/stack/sveltos"
 )
 
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=dataplanes;buildplanes;observabilityplanes,verbs=get;list;watch;patch
@@ -47,9 +46,13 @@ type Options struct {
 	StatusRefresh time.Duration
 	// MaxConcurrentReconciles bounds parallel probes of one kind.
 	MaxConcurrentReconciles int
-	// ArgoCD keeps the Argo CD cluster Secrets of GitOps-mode data planes;
-	// nil when Argo CD is not installed on the hub.
+	// ArgoCD keeps the Argo CD cluster Secrets of GitOps-mode data planes
+	// and of planes Argo CD stacks select; nil when Argo CD is not
+	// installed on the hub.
 	ArgoCD *planes.ArgoCDClusters
+	// Sveltos registers every plane with Sveltos, and AddonsReady follows
+	// its ClusterSummaries; nil when Sveltos is not installed on the hub.
+	Sveltos *planes.SveltosClusters
 }
 
 // Reconciler reconciles one plane kind.
@@ -85,13 +88,23 @@ func SetupWithManager(mgr ctrl.Manager, registry *planes.Registry, o Options) er
 }
 
 func (r *Reconciler) setup(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named(r.planeType+"plane").
-		// Labels matter too: Argo CD's cluster Secret carries them.
+		// Labels matter too: Argo CD's cluster Secret and the SveltosCluster
+		// carry them, and stacks select by them.
 		For(r.newObject(), builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, deleting{}))).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.planesOfSecret)).
-		WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).
-		Complete(r)
+		Watches(&platformv1alpha1.PlaneStack{}, handler.EnqueueRequestsFromMapFunc(r.allPlanes),
+			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, common.CreatedOrDeleted())))
+	if r.planeType != platformv1alpha1.PlaneTypeObservability {
+		// The agents' endpoints come from the observability plane.
+		b = b.Watches(&platformv1alpha1.ObservabilityPlane{}, handler.EnqueueRequestsFromMapFunc(r.allPlanes),
+			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, common.CreatedOrDeleted())))
+	}
+	if r.Sveltos != nil {
+		b = b.Watches(&sveltos.ClusterSummary{}, handler.EnqueueRequestsFromMapFunc(r.planesOfSummary))
+	}
+	return b.WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).Complete(r)
 }
 
 // deleting passes the update that marks an object for deletion.
@@ -151,15 +164,8 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, obj object) (ctrl.Resu
 	if changed {
 		ctrl.LoggerFrom(ctx).Info("connected to plane", "server", plane.Config.Host)
 	}
-	if dp, ok := obj.(*platformv1alpha1.DataPlane); ok && r.ArgoCD != nil {
-		if err := r.ArgoCD.Sync(ctx, dp, plane); err != nil {
-			var invalid *gitops.ConfigError
-			if errors.As(err, &invalid) {
-				common.MarkStalled(obj, platformv1alpha1.ReasonKubeconfigInvalid, invalid.Message)
-				return ctrl.Result{}, nil
-			}
-			return ctrl.Result{}, fmt.Errorf("writing the plane's Argo CD cluster Secret: %w", err)
-		}
+	if done, err := r.syncAddons(ctx, obj, plane, kubeconfig); !done {
+		return ctrl.Result{}, err
 	}
 	res := planes.Probe(ctx, plane)
 	reachable := applyProbe(obj, secretName, res, time.Now(), r.StatusRefresh)
@@ -184,10 +190,8 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, obj object) (ctrl.Resu
 			return ctrl.Result{RequeueAfter: 5 * time.Second}, nil
 		}
 	}
-	if r.ArgoCD != nil && r.planeType == platformv1alpha1.PlaneTypeData {
-		if err := r.ArgoCD.Remove(ctx, obj.GetName()); err != nil {
-			return ctrl.Result{}, err
-		}
+	if err := r.removeAddons(ctx, key); err != nil {
+		return ctrl.Result{}, err
 	}
 	r.Registry.Remove(key)
 	controllerutil.RemoveFinalizer(obj, platformv1alpha1.Finalizer)

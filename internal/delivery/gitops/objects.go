@@ -43,9 +43,27 @@ func AppProjectName(organization string) string {
 	return "aileron-" + organization
 }
 
-// ClusterSecretName names a plane's Argo CD cluster Secret.
+// ClusterSecretName names a data plane's Argo CD cluster Secret.
 func ClusterSecretName(plane string) string {
 	return "aileron-plane-" + plane
+}
+
+// ClusterSecretNameFor names the Argo CD cluster Secret of a plane of any
+// type; a data plane's keeps the name it always had.
+func ClusterSecretNameFor(planeType, plane string) string {
+	if planeType == platformv1alpha1.PlaneTypeData {
+		return ClusterSecretName(plane)
+	}
+	return "aileron-" + planeType + "plane-" + plane
+}
+
+// clusterName is a plane's cluster name in Argo CD: plane names are unique
+// per kind only, so build and observability planes carry their type.
+func clusterName(planeType, plane string) string {
+	if planeType == platformv1alpha1.PlaneTypeData {
+		return plane
+	}
+	return planeType + "-" + plane
 }
 
 // RepositorySecretName names an organization's Argo CD repository Secret.
@@ -77,13 +95,15 @@ type tlsClientConfig struct {
 	KeyData    []byte `json:"keyData,omitempty"`
 }
 
-// ClusterSecret is the Argo CD cluster Secret of a GitOps-mode plane: its
-// connection (from the plane's kubeconfig) and its labels, which the
-// ApplicationSets' cluster generators select on. Credentials Argo CD cannot
-// use (an exec plugin, a token file) are an error that says so.
-func ClusterSecret(namespace string, dp *platformv1alpha1.DataPlane, cfg *rest.Config) (*corev1.Secret, error) {
+// ClusterSecret is the Argo CD cluster Secret of a plane Argo CD delivers
+// to (workloads of a GitOps-mode data plane, or a stack): its connection
+// (from the plane's kubeconfig), its labels, which the ApplicationSets'
+// cluster generators select on, and annotations their templates read.
+// Credentials Argo CD cannot use (an exec plugin, a token file) are an
+// error that says so.
+func ClusterSecret(namespace string, dp platformv1alpha1.Plane, cfg *rest.Config, annotations map[string]string) (*corev1.Secret, error) {
 	if cfg.ExecProvider != nil || cfg.AuthProvider != nil || cfg.BearerTokenFile != "" {
-		return nil, &ConfigError{Message: fmt.Sprintf("the kubeconfig of plane %s authenticates with an exec plugin, an auth provider or a token file, which Argo CD cannot use in GitOps delivery: give it a client certificate or a bearer token", dp.Name)}
+		return nil, &ConfigError{Message: fmt.Sprintf("the kubeconfig of plane %s authenticates with an exec plugin, an auth provider or a token file, which Argo CD cannot use: give it a client certificate or a bearer token", dp.GetName())}
 	}
 	conf := clusterConfig{
 		Username: cfg.Username, Password: cfg.Password, BearerToken: cfg.BearerToken,
@@ -93,29 +113,30 @@ func ClusterSecret(namespace string, dp *platformv1alpha1.DataPlane, cfg *rest.C
 		},
 	}
 	if len(conf.TLSClientConfig.CAData) == 0 && cfg.CAFile != "" || len(conf.TLSClientConfig.CertData) == 0 && cfg.CertFile != "" {
-		return nil, &ConfigError{Message: fmt.Sprintf("the kubeconfig of plane %s refers to certificate files, which Argo CD cannot read: embed them (certificate-authority-data, client-certificate-data)", dp.Name)}
+		return nil, &ConfigError{Message: fmt.Sprintf("the kubeconfig of plane %s refers to certificate files, which Argo CD cannot read: embed them (certificate-authority-data, client-certificate-data)", dp.GetName())}
 	}
 	raw, err := json.Marshal(conf)
 	if err != nil {
 		return nil, err
 	}
 	labels := map[string]string{}
-	for k, v := range dp.Labels {
+	for k, v := range dp.GetLabels() {
 		labels[k] = v
 	}
 	for k, v := range managedLabels(map[string]string{
 		argocd.LabelSecretType:          argocd.SecretTypeCluster,
-		platformv1alpha1.LabelPlane:     dp.Name,
-		platformv1alpha1.LabelPlaneType: platformv1alpha1.PlaneTypeData,
+		platformv1alpha1.LabelPlane:     dp.GetName(),
+		platformv1alpha1.LabelPlaneType: dp.PlaneType(),
 	}) {
 		labels[k] = v
 	}
 	return &corev1.Secret{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-		ObjectMeta: metav1.ObjectMeta{Name: ClusterSecretName(dp.Name), Namespace: namespace, Labels: labels},
-		Type:       corev1.SecretTypeOpaque,
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: metav1.ObjectMeta{Name: ClusterSecretNameFor(dp.PlaneType(), dp.GetName()), Namespace: namespace,
+			Labels: labels, Annotations: annotations},
+		Type: corev1.SecretTypeOpaque,
 		Data: map[string][]byte{
-			"name":   []byte(dp.Name),
+			"name":   []byte(clusterName(dp.PlaneType(), dp.GetName())),
 			"server": []byte(cfg.Host),
 			"config": raw,
 		},

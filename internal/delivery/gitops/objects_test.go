@@ -5,12 +5,11 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"reflect"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/rest"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -18,6 +17,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/crdtest"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops"
 )
 
@@ -33,7 +33,7 @@ var (
 // rendered is every kind of hub object GitOps delivery writes.
 func rendered(t *testing.T) map[string]client.Object {
 	t.Helper()
-	secret, err := gitops.ClusterSecret("argocd", plane, planeCfg)
+	secret, err := gitops.ClusterSecret("argocd", plane, planeCfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestClusterSecretRefusesWhatArgoCDCannotUse(t *testing.T) {
 		"token file":  {Host: "https://x", BearerTokenFile: "/var/run/token"},
 		"cert files":  {Host: "https://x", TLSClientConfig: rest.TLSClientConfig{CertFile: "/etc/cert.pem", KeyFile: "/etc/key.pem"}},
 	} {
-		if _, err := gitops.ClusterSecret("argocd", plane, cfg); err == nil {
+		if _, err := gitops.ClusterSecret("argocd", plane, cfg, nil); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
@@ -94,11 +94,7 @@ func TestRoundTripThroughUpstreamCRDs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts an API server")
 	}
-	shared := os.Getenv("AILERON_SHARED_DIR")
-	if shared == "" {
-		shared = filepath.Join("..", "..", "..", "..", "shared")
-	}
-	env := &envtest.Environment{CRDDirectoryPaths: []string{filepath.Join(shared, "crds", "argocd")}, ErrorIfCRDPathMissing: true}
+	env := &envtest.Environment{CRDDirectoryPaths: []string{crdtest.SharedCRDs("argocd", 3)}, ErrorIfCRDPathMissing: true}
 	cfg, err := env.Start()
 	if err != nil {
 		t.Fatal(err)
@@ -112,41 +108,9 @@ func TestRoundTripThroughUpstreamCRDs(t *testing.T) {
 	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "argocd"}}); err != nil {
 		t.Fatal(err)
 	}
+	objs := map[string]runtime.Object{}
 	for name, obj := range rendered(t) {
-		sent, err := gitops.ToUnstructured(obj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.Create(ctx, sent.DeepCopy()); err != nil {
-			t.Errorf("%s refused by the upstream schema: %v", name, err)
-			continue
-		}
-		back := &unstructured.Unstructured{}
-		back.SetGroupVersionKind(sent.GroupVersionKind())
-		if err := c.Get(ctx, client.ObjectKeyFromObject(sent), back); err != nil {
-			t.Fatal(err)
-		}
-		for _, field := range []string{"spec", "data", "type"} {
-			want, _, _ := unstructured.NestedFieldNoCopy(sent.Object, field)
-			got, _, _ := unstructured.NestedFieldNoCopy(back.Object, field)
-			if want == nil {
-				continue
-			}
-			if !reflect.DeepEqual(normalize(want), normalize(got)) {
-				t.Errorf("%s: %s changed in the round trip (a field was pruned or defaulted):\nsent %v\ngot  %v", name, field, want, got)
-			}
-		}
-		if !reflect.DeepEqual(sent.GetLabels(), back.GetLabels()) {
-			t.Errorf("%s: labels changed: %v → %v", name, sent.GetLabels(), back.GetLabels())
-		}
+		objs[name] = obj
 	}
-}
-
-// normalize makes JSON numbers comparable (int64 sent, int64 or float64
-// back).
-func normalize(v any) any {
-	b, _ := yaml.Marshal(v)
-	var out any
-	_ = yaml.Unmarshal(b, &out)
-	return out
+	crdtest.RoundTrip(ctx, t, c, objs)
 }

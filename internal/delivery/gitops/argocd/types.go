@@ -76,18 +76,33 @@ type ApplicationList struct {
 
 // ApplicationSpec is what an Application syncs, where, and how.
 type ApplicationSpec struct {
-	Project     string                 `json:"project"`
-	Source      *ApplicationSource     `json:"source,omitempty"`
+	Project string             `json:"project"`
+	Source  *ApplicationSource `json:"source,omitempty"`
+	// Sources, instead of Source, bundles several sources (Helm charts of
+	// a plane's stack) into one Application.
+	Sources     []ApplicationSource    `json:"sources,omitempty"`
 	Destination ApplicationDestination `json:"destination"`
 	SyncPolicy  *SyncPolicy            `json:"syncPolicy,omitempty"`
 }
 
-// ApplicationSource is a directory of a Git repository.
+// ApplicationSource is a directory of a Git repository, or a Helm chart
+// of a chart repository.
 type ApplicationSource struct {
 	RepoURL        string                      `json:"repoURL"`
 	Path           string                      `json:"path,omitempty"`
+	Chart          string                      `json:"chart,omitempty"`
 	TargetRevision string                      `json:"targetRevision,omitempty"`
 	Directory      *ApplicationSourceDirectory `json:"directory,omitempty"`
+	Helm           *ApplicationSourceHelm      `json:"helm,omitempty"`
+}
+
+// ApplicationSourceHelm is how a chart is rendered.
+type ApplicationSourceHelm struct {
+	ReleaseName string `json:"releaseName,omitempty"`
+	// Namespace is the release's namespace, when it differs from the
+	// Application's destination.
+	Namespace string `json:"namespace,omitempty"`
+	Values    string `json:"values,omitempty"`
 }
 
 // ApplicationSourceDirectory configures a plain directory of manifests.

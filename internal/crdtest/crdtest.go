@@ -1,0 +1,128 @@
+// Package crdtest proves rendered third-party objects against the real
+// upstream CRDs: each is created in an API server that serves them and read
+// back, and every field that was sent must come back unchanged. A field the
+// schema does not know is pruned by the API server, so a misspelt field in
+// Aileron's own Go types fails the test instead of silently vanishing.
+package crdtest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	"github.com/aileron-dev/aileron/internal/delivery/gitops"
+)
+
+// SharedCRDs is the directory of an upstream project's CRDs in ../shared
+// (AILERON_SHARED_DIR when set), from a package directory depth levels
+// below the repository's root.
+func SharedCRDs(project string, depth int) string {
+	shared := os.Getenv("AILERON_SHARED_DIR")
+	if shared == "" {
+		parts := []string{}
+		for range depth + 1 {
+			parts = append(parts, "..")
+		}
+		shared = filepath.Join(append(parts, "shared")...)
+	}
+	return filepath.Join(shared, "crds", project)
+}
+
+// RoundTrip creates each object through c, reads it back, and fails t for
+// every object refused and every field sent that did not come back as it
+// was (pruned, or changed). Defaults the schema adds are not differences.
+func RoundTrip(ctx context.Context, t *testing.T, c client.Client, objs map[string]runtime.Object) {
+	t.Helper()
+	names := make([]string, 0, len(objs))
+	for name := range objs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		sent, err := gitops.ToUnstructured(objs[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Create(ctx, sent.DeepCopy()); err != nil {
+			t.Errorf("%s refused by the upstream schema: %v", name, err)
+			continue
+		}
+		back := &unstructured.Unstructured{}
+		back.SetGroupVersionKind(sent.GroupVersionKind())
+		if err := c.Get(ctx, client.ObjectKeyFromObject(sent), back); err != nil {
+			t.Fatal(err)
+		}
+		for field, want := range sent.Object {
+			if field == "metadata" {
+				continue
+			}
+			if diff := Missing(normalize(want), normalize(back.Object[field]), field); diff != "" {
+				t.Errorf("%s: the round trip lost what was sent (a field the schema does not know is pruned): %s", name, diff)
+			}
+		}
+		if !reflect.DeepEqual(sent.GetLabels(), back.GetLabels()) || !reflect.DeepEqual(sent.GetAnnotations(), back.GetAnnotations()) {
+			t.Errorf("%s: labels or annotations changed: %v %v → %v %v", name, sent.GetLabels(), sent.GetAnnotations(), back.GetLabels(), back.GetAnnotations())
+		}
+	}
+}
+
+// Missing describes the first part of want that got does not hold, at
+// path; "" when got holds all of want (and maybe more).
+func Missing(want, got any, path string) string {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return fmt.Sprintf("%s: sent an object, got %v", path, got)
+		}
+		keys := make([]string, 0, len(w))
+		for k := range w {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			gv, present := g[k]
+			if !present {
+				return fmt.Sprintf("%s.%s: sent %v, pruned", path, k, w[k])
+			}
+			if d := Missing(w[k], gv, path+"."+k); d != "" {
+				return d
+			}
+		}
+		return ""
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return fmt.Sprintf("%s: sent %v, got %v", path, want, got)
+		}
+		for i := range w {
+			if d := Missing(w[i], g[i], fmt.Sprintf("%s[%d]", path, i)); d != "" {
+				return d
+			}
+		}
+		return ""
+	default:
+		if !reflect.DeepEqual(want, got) {
+			return fmt.Sprintf("%s: sent %v, got %v", path, want, got)
+		}
+		return ""
+	}
+}
+
+// normalize makes JSON numbers comparable (int64 sent, int64 or float64
+// back).
+func normalize(v any) any {
+	b, _ := yaml.Marshal(v)
+	var out any
+	_ = yaml.Unmarshal(b, &out)
+	return out
+}

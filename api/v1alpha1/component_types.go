@@ -408,6 +408,17 @@ type ComponentEnvironmentStatus struct {
 	// +optional
 	// +listType=atomic
 	URLs []string `json:"urls,omitempty"`
+
+	// logsURL links to the component's logs in the environment: the
+	// queryURLTemplate of the logs of the ObservabilityPlane its data
+	// planes ship to (the first plane's, when they ship to several).
+	// +optional
+	LogsURL string `json:"logsURL,omitempty"`
+
+	// metricsURL links to the component's metrics in the environment, from
+	// the same ObservabilityPlane's metrics queryURLTemplate.
+	// +optional
+	MetricsURL string `json:"metricsURL,omitempty"`
 }
 
 // ComponentStatus is the observed state of a Component.

@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	"strings"
+
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -76,4 +78,15 @@ type ObservabilityPlaneList struct {
 
 func init() {
 	register(&ObservabilityPlane{}, &ObservabilityPlaneList{})
+}
+
+// QueryURL is t's queryURLTemplate for one component in one environment:
+// {organization}, {project}, {environment} and {component} replaced by its
+// values (names, which need no escaping). Empty when t has no template.
+func (t *TelemetryEndpoint) QueryURL(organization, project, environment, component string) string {
+	if t == nil || t.QueryURLTemplate == "" {
+		return ""
+	}
+	return strings.NewReplacer("{organization}", organization, "{project}", project,
+		"{environment}", environment, "{component}", component).Replace(t.QueryURLTemplate)
 }

@@ -34,6 +34,7 @@ import (
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=releases,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=projects;deploymentpipelines,verbs=get;list;watch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=dataplanes;observabilityplanes,verbs=get;list;watch
 
 // ReasonAwaitingBuild: the component builds from source and no image has
 // been built yet.
@@ -55,6 +56,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// made by promotion or by hand roll up too.
 		Watches(&platformv1alpha1.ReleaseBinding{}, handler.EnqueueRequestsFromMapFunc(componentOfBinding)).
 		Watches(&platformv1alpha1.Project{}, handler.EnqueueRequestsFromMapFunc(r.componentsOfProject), builder.WithPredicates(common.ReadyChanged())).
+		Watches(&platformv1alpha1.ObservabilityPlane{}, handler.EnqueueRequestsFromMapFunc(r.allComponents), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&platformv1alpha1.DataPlane{}, handler.EnqueueRequestsFromMapFunc(r.allComponents), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&platformv1alpha1.Component{}, handler.EnqueueRequestsFromMapFunc(r.callers),
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, common.CreatedOrDeleted()))).
 		WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).
@@ -139,8 +142,52 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, c *platformv1alpha1.Co
 	if err := r.List(ctx, bindings, client.InNamespace(c.Namespace), client.MatchingFields{index.BindingComponent: c.Name}); err != nil {
 		return ctrl.Result{}, err
 	}
-	summarize(c, bindings.Items)
+	observability, err := r.observabilityPlanes(ctx, bindings.Items)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	summarize(c, bindings.Items, observability)
 	return ctrl.Result{}, nil
+}
+
+// observabilityPlanes maps each data plane the bindings run on to the
+// ObservabilityPlane it names, when that exists.
+func (r *Reconciler) observabilityPlanes(ctx context.Context, bindings []platformv1alpha1.ReleaseBinding) (map[string]*platformv1alpha1.ObservabilityPlane, error) {
+	out := map[string]*platformv1alpha1.ObservabilityPlane{}
+	for _, b := range bindings {
+		for _, p := range b.Status.Planes {
+			if _, seen := out[p.Plane]; seen {
+				continue
+			}
+			out[p.Plane] = nil
+			dp := &platformv1alpha1.DataPlane{}
+			if err := r.Get(ctx, client.ObjectKey{Name: p.Plane}, dp); err != nil {
+				if apierrors.IsNotFound(err) {
+					continue
+				}
+				return nil, err
+			}
+			if dp.Spec.ObservabilityPlaneRef == nil {
+				continue
+			}
+			op := &platformv1alpha1.ObservabilityPlane{}
+			if err := r.Get(ctx, client.ObjectKey{Name: dp.Spec.ObservabilityPlaneRef.Name}, op); err != nil {
+				if apierrors.IsNotFound(err) {
+					continue
+				}
+				return nil, err
+			}
+			out[p.Plane] = op
+		}
+	}
+	return out, nil
+}
+
+// allComponents maps a change that may alter any component's links (an
+// observability plane's templates, the plane a data plane ships to) to
+// every component: rare changes, made by the platform team.
+func (r *Reconciler) allComponents(ctx context.Context, _ client.Object) []reconcile.Request {
+	return common.RequestsFor(ctx, r.Client, &platformv1alpha1.ComponentList{})
 }
 
 func (r *Reconciler) ensureRelease(ctx context.Context, c *platformv1alpha1.Component, image string) (*platformv1alpha1.Release, error) {

@@ -12,8 +12,10 @@ import (
 )
 
 // summarize fills a component's per-environment status from its bindings
-// and sets Ready: true when every binding is.
-func summarize(c *platformv1alpha1.Component, bindings []platformv1alpha1.ReleaseBinding) {
+// and sets Ready: true when every binding is. observability maps a data
+// plane to the ObservabilityPlane it ships to, for the logs and metrics
+// links.
+func summarize(c *platformv1alpha1.Component, bindings []platformv1alpha1.ReleaseBinding, observability map[string]*platformv1alpha1.ObservabilityPlane) {
 	envs := make([]platformv1alpha1.ComponentEnvironmentStatus, 0, len(bindings))
 	var notReady []string
 	for i := range bindings {
@@ -27,6 +29,14 @@ func summarize(c *platformv1alpha1.Component, bindings []platformv1alpha1.Releas
 			st.URLs = append(st.URLs, p.URLs...)
 		}
 		sort.Strings(st.URLs)
+		for _, p := range b.Status.Planes {
+			if op := observability[p.Plane]; op != nil {
+				env := b.Spec.EnvironmentRef.Name
+				st.LogsURL = op.Spec.Logs.QueryURL(c.Namespace, c.Spec.ProjectRef.Name, env, c.Name)
+				st.MetricsURL = op.Spec.Metrics.QueryURL(c.Namespace, c.Spec.ProjectRef.Name, env, c.Name)
+				break
+			}
+		}
 		envs = append(envs, st)
 		if !common.IsReady(b) {
 			msg := "not reconciled yet"

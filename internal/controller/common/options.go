@@ -42,7 +42,8 @@ func OnlyConflicts(err error) bool {
 	if err == nil {
 		return false
 	}
-	if _, ok := err.(apierrors.APIStatus); ok { //nolint:errorlint // the outermost API error is the one to classify
+	// The outermost API error is the one to classify.
+	if _, ok := err.(apierrors.APIStatus); ok {
 		return apierrors.IsConflict(err)
 	}
 	switch e := err.(type) { //nolint:errorlint // walking the wrap tree by hand, every branch of a join

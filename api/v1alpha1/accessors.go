@@ -50,6 +50,7 @@ func (c *Component) GetConditions() *[]metav1.Condition          { return &c.Sta
 func (r *Release) GetConditions() *[]metav1.Condition            { return &r.Status.Conditions }
 func (b *ReleaseBinding) GetConditions() *[]metav1.Condition     { return &b.Status.Conditions }
 func (p *Promotion) GetConditions() *[]metav1.Condition          { return &p.Status.Conditions }
+func (r *BuildRun) GetConditions() *[]metav1.Condition           { return &r.Status.Conditions }
 
 // SetObservedGeneration records the generation a reconcile succeeded for.
 func (o *Organization) SetObservedGeneration(g int64)       { o.Status.ObservedGeneration = g }
@@ -63,3 +64,4 @@ func (c *Component) SetObservedGeneration(g int64)          { c.Status.ObservedG
 func (r *Release) SetObservedGeneration(g int64)            { r.Status.ObservedGeneration = g }
 func (b *ReleaseBinding) SetObservedGeneration(g int64)     { b.Status.ObservedGeneration = g }
 func (p *Promotion) SetObservedGeneration(g int64)          { p.Status.ObservedGeneration = g }
+func (r *BuildRun) SetObservedGeneration(g int64)           { r.Status.ObservedGeneration = g }

@@ -8,6 +8,8 @@ import (
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 
+	"github.com/aileron-dev/aileron/internal/controller/buildrun"
+	"github.com/aileron-dev/aileron/internal/controller/buildsource"
 	"github.com/aileron-dev/aileron/internal/controller/component"
 	"github.com/aileron-dev/aileron/internal/controller/deploymentpipeline"
 	"github.com/aileron-dev/aileron/internal/controller/environment"
@@ -74,6 +76,8 @@ func setupControllers(mgr ctrl.Manager, o Options, argoCD bool) error {
 		&component.Reconciler{Client: c, MaxConcurrentReconciles: n},
 		&releasebinding.Reconciler{Client: c, Registry: registry, GitOps: service, ResyncPeriod: o.ResyncPeriod, MaxConcurrentReconciles: n},
 		&promotion.Reconciler{Client: c, APIReader: mgr.GetAPIReader(), MaxConcurrentReconciles: n},
+		&buildsource.Reconciler{Client: c, PollInterval: o.SourcePollInterval, MaxConcurrentReconciles: n},
+		&buildrun.Reconciler{Client: c, Registry: registry, MaxConcurrentReconciles: n},
 	} {
 		if err := s.SetupWithManager(mgr); err != nil {
 			return err

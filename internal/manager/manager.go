@@ -91,6 +91,9 @@ type Options struct {
 	// ResyncPeriod is how often delivered objects are applied again even
 	// when nothing changed, restoring what was edited on a plane by hand.
 	ResyncPeriod time.Duration
+	// SourcePollInterval is how often the repository of each component
+	// built from source is asked where its revision points.
+	SourcePollInterval time.Duration
 	// DashboardBindAddress serves the read-only dashboard; empty disables it.
 	DashboardBindAddress string
 	// DashboardAuth is "kubernetes" (each caller sees what their bearer
@@ -138,6 +141,7 @@ func DefaultOptions() Options {
 		PlaneProbeInterval:      10 * time.Second,
 		PlaneStatusRefresh:      5 * time.Minute,
 		ResyncPeriod:            5 * time.Minute,
+		SourcePollInterval:      time.Minute,
 		DashboardAuth:           "kubernetes",
 		ArgoCDNamespace:         "argocd",
 		GitOpsRepository:        platformv1alpha1.GitRepository{Branch: "main"},
@@ -166,6 +170,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.PlaneProbeInterval, "plane-probe-interval", o.PlaneProbeInterval, "How often each plane's API server is probed.")
 	fs.DurationVar(&o.PlaneStatusRefresh, "plane-status-refresh", o.PlaneStatusRefresh, "How stale a healthy plane's lastProbeTime may get before it is rewritten.")
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod, "How often delivered objects are applied again, restoring changes made on planes by hand.")
+	fs.DurationVar(&o.SourcePollInterval, "source-poll-interval", o.SourcePollInterval, "How often the Git repository of each component built from source is polled for new commits.")
 	fs.StringVar(&o.DashboardBindAddress, "dashboard-bind-address", o.DashboardBindAddress, "Address of the read-only dashboard; empty disables it.")
 	fs.StringVar(&o.DashboardAuth, "dashboard-auth", o.DashboardAuth, "kubernetes: each caller sees what their bearer token may list; none: everything (localhost only).")
 	fs.StringVar(&o.ArgoCDNamespace, "argocd-namespace", o.ArgoCDNamespace, "Argo CD's namespace on the hub, for GitOps delivery.")
@@ -187,7 +192,10 @@ func (o Options) Validate() error {
 	if o.MaxConcurrentReconciles < 1 {
 		errs = append(errs, fmt.Errorf("--max-concurrent-reconciles must be at least 1, not %d", o.MaxConcurrentReconciles))
 	}
-	for name, d := range map[string]time.Duration{"--plane-probe-interval": o.PlaneProbeInterval, "--plane-status-refresh": o.PlaneStatusRefresh, "--resync-period": o.ResyncPeriod} {
+	for name, d := range map[string]time.Duration{
+		"--plane-probe-interval": o.PlaneProbeInterval, "--plane-status-refresh": o.PlaneStatusRefresh,
+		"--resync-period": o.ResyncPeriod, "--source-poll-interval": o.SourcePollInterval,
+	} {
 		if d < time.Second {
 			errs = append(errs, fmt.Errorf("%s must be at least 1s, not %s", name, d))
 		}

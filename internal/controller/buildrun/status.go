@@ -32,7 +32,9 @@ func record(run *platformv1alpha1.BuildRun, out build.Outcome, repository string
 	case platformv1alpha1.BuildRunSucceeded:
 		st.Digest, st.Image = out.Digest, repository+"@"+out.Digest
 		st.FailedStep, st.Message = "", ""
-		common.MarkReady(run, fmt.Sprintf("built %s from commit %s", st.Image, short))
+		msg := fmt.Sprintf("built %s from commit %s", st.Image, short)
+		common.MarkReady(run, msg)
+		common.SetCondition(run, platformv1alpha1.ConditionReady, metav1.ConditionTrue, platformv1alpha1.ReasonBuildSucceeded, msg)
 	case platformv1alpha1.BuildRunFailed:
 		st.FailedStep, st.Message = out.FailedStep, out.Message
 		common.MarkStalled(run, platformv1alpha1.ReasonBuildFailed, FailureMessage(out.FailedStep, out.Message)+": push a fix to build again")

@@ -49,7 +49,7 @@ func TestRecord(t *testing.T) {
 			wantPhase: platformv1alpha1.BuildRunRunning, wantReady: metav1.ConditionFalse, wantReason: platformv1alpha1.ReasonBuilding,
 			wantMessage: "building commit 3f2a9c81d0b6 on BuildPlane builder: running step build", wantStarts: &started},
 		{name: "succeeded", out: build.Outcome{Phase: platformv1alpha1.BuildRunSucceeded, Digest: digest, StartedAt: &started, FinishedAt: &finished},
-			wantPhase: platformv1alpha1.BuildRunSucceeded, wantReady: metav1.ConditionTrue, wantReason: platformv1alpha1.ReasonReconciled,
+			wantPhase: platformv1alpha1.BuildRunSucceeded, wantReady: metav1.ConditionTrue, wantReason: platformv1alpha1.ReasonBuildSucceeded,
 			wantMessage: "built " + repo + "@" + digest + " from commit 3f2a9c81d0b6", wantImage: repo + "@" + digest,
 			wantCompleted: true, wantCompletedAt: &finished, wantStarts: &started},
 		{name: "failed at a step", out: build.Outcome{Phase: platformv1alpha1.BuildRunFailed, FailedStep: "build", Message: "Error (exit code 51)"},

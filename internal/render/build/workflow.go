@@ -24,9 +24,10 @@ import (
 	"github.com/aileron-dev/aileron/internal/render"
 )
 
-// Images of the steps that are not the builder. Platforms that mirror
-// images rewrite these names with their registry's policy; the builder
-// comes from the component or the BuildPlane.
+// Images of the steps other than a Buildpacks build, whose builder comes
+// from the component or the BuildPlane. A platform that serves images from
+// a mirror rewrites these where it rewrites every image: in its registry
+// configuration or an admission policy.
 const (
 	GitImage    = "docker.io/alpine/git:v2.45.1"
 	KanikoImage = "gcr.io/kaniko-project/executor:v1.23.2"

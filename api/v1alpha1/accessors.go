@@ -50,6 +50,7 @@ func (c *Component) GetConditions() *[]metav1.Condition          { return &c.Sta
 func (r *Release) GetConditions() *[]metav1.Condition            { return &r.Status.Conditions }
 func (b *ReleaseBinding) GetConditions() *[]metav1.Condition     { return &b.Status.Conditions }
 func (p *Promotion) GetConditions() *[]metav1.Condition          { return &p.Status.Conditions }
+func (r *BuildRun) GetConditions() *[]metav1.Condition           { return &r.Status.Conditions }
 
 // SetObservedGeneration records the generation a reconcile succeeded for.
 func (o *Organization) SetObservedGeneration(g int64)       { o.Status.ObservedGeneration = g }
@@ -66,3 +67,4 @@ func (p *Promotion) SetObservedGeneration(g int64)          { p.Status.ObservedG
 
 func (s *PlaneStack) GetConditions() *[]metav1.Condition { return &s.Status.Conditions }
 func (s *PlaneStack) SetObservedGeneration(g int64)      { s.Status.ObservedGeneration = g }
+func (r *BuildRun) SetObservedGeneration(g int64)        { r.Status.ObservedGeneration = g }

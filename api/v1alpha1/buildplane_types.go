@@ -36,6 +36,25 @@ type BuildPlaneSpec struct {
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	Namespace string `json:"namespace,omitempty"`
 
+	// defaultBuilder is the Cloud Native Buildpacks builder image of
+	// components that name none (spec.build.builder). Pin it to a tag or
+	// digest your platform has tested.
+	// +optional
+	// +kubebuilder:default="docker.io/paketobuildpacks/builder-jammy-base:latest"
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:Pattern=`^[!-~]+$`
+	DefaultBuilder string `json:"defaultBuilder,omitempty"`
+
+	// serviceAccountName is the service account, in namespace, that build
+	// pods run as; the namespace's default when empty. Argo Workflows'
+	// executor needs it to be allowed to report step results
+	// (workflowtaskresults).
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+
 	// observabilityPlaneRef names the ObservabilityPlane build logs go to.
 	// +optional
 	ObservabilityPlaneRef *LocalObjectReference `json:"observabilityPlaneRef,omitempty"`

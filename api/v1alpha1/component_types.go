@@ -92,10 +92,25 @@ type BuildSource struct {
 	Builder string `json:"builder,omitempty"`
 
 	// dockerfilePath is the Dockerfile, relative to contextPath, for the
-	// Dockerfile strategy.
+	// Dockerfile strategy (default Dockerfile).
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
 	DockerfilePath string `json:"dockerfilePath,omitempty"`
+
+	// buildPlaneRef names the BuildPlane that builds the component. When
+	// empty, the hub's only BuildPlane builds it; with none or several, the
+	// component's SourceResolved condition says which to name.
+	// +optional
+	BuildPlaneRef *LocalObjectReference `json:"buildPlaneRef,omitempty"`
+
+	// historyLimit is how many finished BuildRuns (succeeded or failed) of
+	// the component are kept; older ones are deleted with their workflows,
+	// except the run whose image the component's latest Release runs.
+	// +optional
+	// +kubebuilder:default=3
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=50
+	HistoryLimit int32 `json:"historyLimit,omitempty"`
 }
 
 // SecretKeyReference selects a key of a Secret in the component's cell.
@@ -335,8 +350,9 @@ type ComponentSpec struct {
 	// +kubebuilder:validation:Pattern=`^[!-~]+$`
 	Image string `json:"image,omitempty"`
 
-	// build is the source the image is built from on a BuildPlane; each
-	// successful build becomes a new Release.
+	// build is the source the image is built from on a BuildPlane: its
+	// revision is polled, each new commit is built by a BuildRun, and each
+	// successful build becomes a new Release. Set image or build, not both.
 	// +optional
 	Build *BuildSource `json:"build,omitempty"`
 
@@ -429,6 +445,15 @@ type ComponentStatus struct {
 	// +optional
 	LatestRelease string `json:"latestRelease,omitempty"`
 
+	// latestCommit is the commit spec.build.revision resolved to when the
+	// repository was last polled (components built from source only).
+	// +optional
+	LatestCommit string `json:"latestCommit,omitempty"`
+
+	// latestBuild names the BuildRun of latestCommit: the newest build.
+	// +optional
+	LatestBuild string `json:"latestBuild,omitempty"`
+
 	// environments summarise the component per environment.
 	// +optional
 	// +listType=map
@@ -445,6 +470,7 @@ type ComponentStatus struct {
 // +kubebuilder:printcolumn:name="Project",type=string,JSONPath=`.spec.projectRef.name`
 // +kubebuilder:printcolumn:name="Type",type=string,JSONPath=`.spec.type`
 // +kubebuilder:printcolumn:name="Release",type=string,JSONPath=`.status.latestRelease`
+// +kubebuilder:printcolumn:name="Build",type=string,JSONPath=`.status.latestBuild`,priority=1
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 40",message="component names must be lowercase DNS labels of at most 40 characters starting with a letter: they name Services and Releases (<name>-<hash>)"

@@ -28,6 +28,18 @@ const (
 	// ConditionDeletionBlocked is True while a finalizer waits for a plane
 	// that must be cleaned before the object can go; its message names it.
 	ConditionDeletionBlocked = "DeletionBlocked"
+
+	// ConditionSourceResolved is True on a Component built from source when
+	// its revision resolved to a commit at the last poll of the repository
+	// and a BuildPlane was chosen; False says why not (the repository
+	// cannot be reached, the revision does not exist, no plane to build on).
+	ConditionSourceResolved = "SourceResolved"
+
+	// ConditionBuildSucceeded is, on a Component built from source, the
+	// outcome of its newest BuildRun: Unknown while it builds, False with
+	// the failing step when it failed (the previous release keeps running),
+	// True when its image is released.
+	ConditionBuildSucceeded = "BuildSucceeded"
 )
 
 // Condition reasons: CamelCase, for machines; the messages are for people.
@@ -47,8 +59,9 @@ const (
 	ReasonDeleting           = "Deleting"
 	ReasonSuspended          = "Suspended"
 	ReasonUndeployed         = "Undeployed"
-	// ReasonRepositoryUnavailable: the GitOps repository cannot be reached,
-	// refuses the credentials, or is not configured.
+	// ReasonRepositoryUnavailable: a Git repository (the GitOps repository,
+	// or a component's build source) cannot be reached, refuses the
+	// credentials, or is not configured.
 	ReasonRepositoryUnavailable = "RepositoryUnavailable"
 	// ReasonAddonsProvisioned: every add-on profile selecting the plane
 	// reports its charts and manifests deployed.
@@ -62,6 +75,20 @@ const (
 	// ReasonDependencyCycle: items of a stack depend on each other in a
 	// circle, so none could ever be deployed.
 	ReasonDependencyCycle = "DependencyCycle"
+	// ReasonRevisionNotFound: a build source's revision is neither a
+	// branch, a tag nor a full commit of its repository.
+	ReasonRevisionNotFound = "RevisionNotFound"
+	// ReasonBuildPlaneAmbiguous: a build source names no BuildPlane and the
+	// hub has several.
+	ReasonBuildPlaneAmbiguous = "BuildPlaneAmbiguous"
+	// ReasonResolved: a build source's revision resolved to a commit.
+	ReasonResolved = "Resolved"
+	// ReasonBuilding: a build is pending or running.
+	ReasonBuilding = "Building"
+	// ReasonBuildFailed: a build step failed; the message names it.
+	ReasonBuildFailed = "BuildFailed"
+	// ReasonBuildSucceeded: a build pushed its image.
+	ReasonBuildSucceeded = "BuildSucceeded"
 )
 
 // Labels Aileron puts on what it creates, on the hub and on the planes, so
@@ -74,6 +101,9 @@ const (
 	LabelRelease      = "platform.aileron.dev/release"
 	LabelPlane        = "platform.aileron.dev/plane"
 	LabelPlaneType    = "platform.aileron.dev/plane-type"
+	// LabelBuildRun marks a build's workflow on the build plane with the
+	// name of its BuildRun.
+	LabelBuildRun = "platform.aileron.dev/build-run"
 	// LabelCell marks the hub's Argo CD objects of one cell: its value is the
 	// cell's namespace name.
 	LabelCell = "platform.aileron.dev/cell"

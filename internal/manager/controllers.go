@@ -8,6 +8,8 @@ import (
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 
+	"github.com/aileron-dev/aileron/internal/controller/buildrun"
+	"github.com/aileron-dev/aileron/internal/controller/buildsource"
 	"github.com/aileron-dev/aileron/internal/controller/component"
 	"github.com/aileron-dev/aileron/internal/controller/deploymentpipeline"
 	"github.com/aileron-dev/aileron/internal/controller/environment"
@@ -96,6 +98,8 @@ func setupControllers(mgr ctrl.Manager, o Options, argoCD, svelt bool) error {
 		&releasebinding.Reconciler{Client: c, Registry: registry, GitOps: service, ResyncPeriod: o.ResyncPeriod, MaxConcurrentReconciles: n},
 		&promotion.Reconciler{Client: c, APIReader: mgr.GetAPIReader(), MaxConcurrentReconciles: n},
 		stacks,
+		&buildsource.Reconciler{Client: c, PollInterval: o.SourcePollInterval, MaxConcurrentReconciles: n},
+		&buildrun.Reconciler{Client: c, Registry: registry, MaxConcurrentReconciles: n},
 	} {
 		if err := s.SetupWithManager(mgr); err != nil {
 			return err

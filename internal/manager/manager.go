@@ -92,6 +92,9 @@ type Options struct {
 	// ResyncPeriod is how often delivered objects are applied again even
 	// when nothing changed, restoring what was edited on a plane by hand.
 	ResyncPeriod time.Duration
+	// SourcePollInterval is how often the repository of each component
+	// built from source is asked where its revision points.
+	SourcePollInterval time.Duration
 	// DashboardBindAddress serves the read-only dashboard; empty disables it.
 	DashboardBindAddress string
 	// DefaultStacks creates the default PlaneStacks (one per plane type,
@@ -143,6 +146,7 @@ func DefaultOptions() Options {
 		PlaneProbeInterval:      10 * time.Second,
 		PlaneStatusRefresh:      5 * time.Minute,
 		ResyncPeriod:            5 * time.Minute,
+		SourcePollInterval:      time.Minute,
 		DashboardAuth:           "kubernetes",
 		ArgoCDNamespace:         "argocd",
 		DefaultStacks:           true,
@@ -172,6 +176,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.PlaneProbeInterval, "plane-probe-interval", o.PlaneProbeInterval, "How often each plane's API server is probed.")
 	fs.DurationVar(&o.PlaneStatusRefresh, "plane-status-refresh", o.PlaneStatusRefresh, "How stale a healthy plane's lastProbeTime may get before it is rewritten.")
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod, "How often delivered objects are applied again, restoring changes made on planes by hand.")
+	fs.DurationVar(&o.SourcePollInterval, "source-poll-interval", o.SourcePollInterval, "How often the Git repository of each component built from source is polled for new commits.")
 	fs.StringVar(&o.DashboardBindAddress, "dashboard-bind-address", o.DashboardBindAddress, "Address of the read-only dashboard; empty disables it.")
 	fs.StringVar(&o.DashboardAuth, "dashboard-auth", o.DashboardAuth, "kubernetes: each caller sees what their bearer token may list; none: everything (localhost only).")
 	fs.BoolVar(&o.DefaultStacks, "default-stacks", o.DefaultStacks, "Create the default PlaneStacks (data-plane, build-plane, observability-plane) when they do not exist; existing ones are never changed.")
@@ -194,7 +199,10 @@ func (o Options) Validate() error {
 	if o.MaxConcurrentReconciles < 1 {
 		errs = append(errs, fmt.Errorf("--max-concurrent-reconciles must be at least 1, not %d", o.MaxConcurrentReconciles))
 	}
-	for name, d := range map[string]time.Duration{"--plane-probe-interval": o.PlaneProbeInterval, "--plane-status-refresh": o.PlaneStatusRefresh, "--resync-period": o.ResyncPeriod} {
+	for name, d := range map[string]time.Duration{
+		"--plane-probe-interval": o.PlaneProbeInterval, "--plane-status-refresh": o.PlaneStatusRefresh,
+		"--resync-period": o.ResyncPeriod, "--source-poll-interval": o.SourcePollInterval,
+	} {
 		if d < time.Second {
 			errs = append(errs, fmt.Errorf("%s must be at least 1s, not %s", name, d))
 		}

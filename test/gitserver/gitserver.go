@@ -4,6 +4,7 @@
 package gitserver
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/cgi"
@@ -11,8 +12,15 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
+	"github.com/go-git/go-billy/v5/memfs"
 	git "github.com/go-git/go-git/v5"
+	"github.com/go-git/go-git/v5/config"
+	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/go-git/go-git/v5/storage/memory"
 )
 
 // Backend is Git's smart HTTP server, from Debian's git package.
@@ -72,4 +80,77 @@ func InitBare(root, name string) (string, error) {
 		return "", err
 	}
 	return dir, nil
+}
+
+// Commit commits files (path → content, added or replaced) to branch of the
+// bare repository dir, on top of the branch's head when it has one, pushes
+// it, and returns the commit's hash. Tests use it as developers push.
+func Commit(dir, branch string, files map[string]string, message string) (string, error) {
+	repo, err := git.Init(memory.NewStorage(), memfs.New())
+	if err != nil {
+		return "", err
+	}
+	if _, err := repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{dir}}); err != nil {
+		return "", err
+	}
+	local := plumbing.NewBranchReferenceName(branch)
+	spec := config.RefSpec(fmt.Sprintf("+%s:%s", local, local))
+	err = repo.Fetch(&git.FetchOptions{RemoteName: "origin", RefSpecs: []config.RefSpec{spec}})
+	switch {
+	case err == nil, errors.Is(err, git.NoErrAlreadyUpToDate):
+	case errors.Is(err, transport.ErrEmptyRemoteRepository), errors.Is(err, git.NoMatchingRefSpecError{}):
+		// A new repository or a new branch: the first commit has no parent.
+	default:
+		return "", fmt.Errorf("fetching %s: %w", branch, err)
+	}
+	wt, err := repo.Worktree()
+	if err != nil {
+		return "", err
+	}
+	if _, err := repo.Reference(local, true); err == nil {
+		if err := wt.Checkout(&git.CheckoutOptions{Branch: local}); err != nil {
+			return "", err
+		}
+	} else if err := repo.Storer.SetReference(plumbing.NewSymbolicReference(plumbing.HEAD, local)); err != nil {
+		return "", err
+	}
+	for path, content := range files {
+		f, err := wt.Filesystem.Create(path)
+		if err != nil {
+			return "", err
+		}
+		if _, err := f.Write([]byte(content)); err != nil {
+			return "", err
+		}
+		if err := f.Close(); err != nil {
+			return "", err
+		}
+		if _, err := wt.Add(path); err != nil {
+			return "", err
+		}
+	}
+	sig := &object.Signature{Name: "Developer", Email: "dev@acme.example", When: time.Now()}
+	hash, err := wt.Commit(message, &git.CommitOptions{Author: sig, AllowEmptyCommits: true})
+	if err != nil {
+		return "", err
+	}
+	if err := repo.Push(&git.PushOptions{RemoteName: "origin", RefSpecs: []config.RefSpec{spec}}); err != nil {
+		return "", fmt.Errorf("pushing %s: %w", branch, err)
+	}
+	return hash.String(), nil
+}
+
+// Tag tags commit in the bare repository dir: annotated (a tag object
+// with a message) or lightweight.
+func Tag(dir, name, commit string, annotated bool) error {
+	repo, err := git.PlainOpen(dir)
+	if err != nil {
+		return err
+	}
+	var opts *git.CreateTagOptions
+	if annotated {
+		opts = &git.CreateTagOptions{Message: "release " + name, Tagger: &object.Signature{Name: "Developer", Email: "dev@acme.example", When: time.Now()}}
+	}
+	_, err = repo.CreateTag(name, plumbing.NewHash(commit), opts)
+	return err
 }

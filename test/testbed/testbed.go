@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -47,6 +48,9 @@ type Options struct {
 	// kwok, so workloads never become available and deleted namespaces
 	// never go. Benchmarks use it to measure the API, not the kubelet.
 	APIOnly bool
+	// APIOnlyPlanes names the planes, among those started, that run their
+	// API server alone (a build plane whose workflows a test drives).
+	APIOnlyPlanes []string
 }
 
 // Start starts a fleet of a hub and data planes (all running workloads),
@@ -61,7 +65,7 @@ func Start(ctx context.Context, planes ...string) (*Bed, error) {
 func StartWith(ctx context.Context, opts Options, planes ...string) (_ *Bed, err error) {
 	spokes := make([]fleet.ClusterOptions, 0, len(planes))
 	for _, p := range planes {
-		spokes = append(spokes, fleet.ClusterOptions{Name: p, Workloads: !opts.APIOnly})
+		spokes = append(spokes, fleet.ClusterOptions{Name: p, Workloads: !opts.APIOnly && !slices.Contains(opts.APIOnlyPlanes, p)})
 	}
 	// The hub runs a controller manager too, as a real one does: deleting
 	// an organization deletes its namespace, which only the namespace

@@ -80,6 +80,16 @@ spec:
     projectRef: {name: shop}
     type: Service
     image: registry.example.com/shop/api:1.0.0`,
+	"BuildRun": `
+apiVersion: platform.aileron.dev/v1alpha1
+kind: BuildRun
+metadata: {namespace: acme}
+spec:
+  componentRef: {name: api}
+  buildPlaneRef: {name: builder}
+  commit: 3f2a9c81d0b6e4f7a1c2d3e4f5a6b7c8d9e0f1a2
+  revision: main
+  source: {repository: "https://git.example.com/shop/api.git"}`,
 	"ReleaseBinding": `
 apiVersion: platform.aileron.dev/v1alpha1
 kind: ReleaseBinding
@@ -241,6 +251,15 @@ var invalidCases = []invalidCase{
 	{name: "dockerfile path with the buildpacks strategy", kind: "Component",
 		create: `{"spec":{"image":null,"build":{"repository":"https://git.example.com/shop/api.git","dockerfilePath":"Dockerfile"}}}`,
 		field:  "spec.build.dockerfilePath", message: "dockerfilePath is only used with strategy Dockerfile"},
+	{name: "history of no build runs", kind: "Component",
+		create: `{"spec":{"image":null,"build":{"repository":"https://git.example.com/shop/api.git","historyLimit":0}}}`,
+		field:  "spec.build.historyLimit", message: "greater than or equal to 1"},
+	{name: "history of too many build runs", kind: "Component",
+		create: `{"spec":{"image":null,"build":{"repository":"https://git.example.com/shop/api.git","historyLimit":51}}}`,
+		field:  "spec.build.historyLimit", message: "less than or equal to 50"},
+	{name: "build plane named by an empty name", kind: "Component",
+		create: `{"spec":{"image":null,"build":{"repository":"https://git.example.com/shop/api.git","buildPlaneRef":{"name":""}}}}`,
+		field:  "spec.build.buildPlaneRef.name", message: "at least 1 chars long"},
 	{name: "scheduled task without schedule", kind: "Component",
 		create: `{"spec":{"type":"ScheduledTask","endpoints":null}}`,
 		field:  "spec.schedule", message: "a ScheduledTask needs a schedule"},
@@ -294,6 +313,26 @@ var invalidCases = []invalidCase{
 	{name: "release spec edited", kind: "Release",
 		update: `{"spec":{"image":"registry.example.com/shop/api:2.0.0"}}`,
 		field:  "spec", message: "a Release is immutable"},
+
+	// BuildRun
+	{name: "build run of a short commit", kind: "BuildRun",
+		create: `{"spec":{"commit":"3f2a9c8"}}`,
+		field:  "spec.commit", message: "should match"},
+	{name: "build run of an upper-case commit", kind: "BuildRun",
+		create: `{"spec":{"commit":"3F2A9C81D0B6E4F7A1C2D3E4F5A6B7C8D9E0F1A2"}}`,
+		field:  "spec.commit", message: "should match"},
+	{name: "build run without a source", kind: "BuildRun",
+		create: `{"spec":{"source":null}}`,
+		field:  "spec.source", message: "Required value"},
+	{name: "build run moved to another commit", kind: "BuildRun",
+		update: `{"spec":{"commit":"0000000000000000000000000000000000000000"}}`,
+		field:  "spec", message: "a BuildRun is immutable"},
+	{name: "build run moved to another plane", kind: "BuildRun",
+		update: `{"spec":{"buildPlaneRef":{"name":"elsewhere"}}}`,
+		field:  "spec", message: "a BuildRun is immutable"},
+	{name: "build plane with a default builder that is not an image", kind: "BuildPlane",
+		create: `{"spec":{"defaultBuilder":"paketo builder"}}`,
+		field:  "spec.defaultBuilder", message: "should match"},
 
 	// ReleaseBinding
 	{name: "binding in an unknown state", kind: "ReleaseBinding",

@@ -38,6 +38,23 @@ func TestSamplesAccepted(t *testing.T) {
 	}
 }
 
+// TestBuildSampleAccepted creates the sample of a component built from
+// source, kept apart from config/samples because it needs a build plane
+// running Argo Workflows to become Ready.
+func TestBuildSampleAccepted(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "config", "samples", "build", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no build samples found: %v", err)
+	}
+	for _, file := range files {
+		for _, obj := range readObjects(t, file) {
+			if err := k8s.Create(context.Background(), obj, client.FieldValidation("Strict")); err != nil {
+				t.Errorf("%s: %s %s was refused: %v", filepath.Base(file), obj.GetKind(), obj.GetName(), err)
+			}
+		}
+	}
+}
+
 func readObjects(t *testing.T, path string) []*unstructured.Unstructured {
 	t.Helper()
 	objs, err := fleet.ReadManifests(path)

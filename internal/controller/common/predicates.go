@@ -35,14 +35,14 @@ func ReadyChanged() predicate.Predicate {
 	}
 }
 
-// ReachabilityChanged passes a DataPlane update that flips its Reachable
+// ReachabilityChanged passes a plane update that flips its Reachable
 // condition.
 func ReachabilityChanged() predicate.Predicate {
 	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-		o, okOld := e.ObjectOld.(*platformv1alpha1.DataPlane)
-		n, okNew := e.ObjectNew.(*platformv1alpha1.DataPlane)
+		o, okOld := e.ObjectOld.(platformv1alpha1.Plane)
+		n, okNew := e.ObjectNew.(platformv1alpha1.Plane)
 		return okOld && okNew &&
-			meta.IsStatusConditionTrue(o.Status.Conditions, platformv1alpha1.ConditionReachable) !=
-				meta.IsStatusConditionTrue(n.Status.Conditions, platformv1alpha1.ConditionReachable)
+			meta.IsStatusConditionTrue(o.PlaneStatus().Conditions, platformv1alpha1.ConditionReachable) !=
+				meta.IsStatusConditionTrue(n.PlaneStatus().Conditions, platformv1alpha1.ConditionReachable)
 	}}
 }

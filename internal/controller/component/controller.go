@@ -11,11 +11,13 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -35,10 +37,47 @@ import (
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=projects;deploymentpipelines,verbs=get;list;watch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=dataplanes;observabilityplanes,verbs=get;list;watch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=buildruns,verbs=get;list;watch;delete
 
 // ReasonAwaitingBuild: the component builds from source and no image has
 // been built yet.
 const ReasonAwaitingBuild = "AwaitingBuild"
+
+// buildTracked passes the updates of a component's build status, which
+// the build source controller writes: the run of a new commit, or why the
+// source cannot be resolved.
+func buildTracked() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		o, okOld := e.ObjectOld.(*platformv1alpha1.Component)
+		n, okNew := e.ObjectNew.(*platformv1alpha1.Component)
+		if !okOld || !okNew {
+			return false
+		}
+		oc := meta.FindStatusCondition(o.Status.Conditions, platformv1alpha1.ConditionSourceResolved)
+		nc := meta.FindStatusCondition(n.Status.Conditions, platformv1alpha1.ConditionSourceResolved)
+		sameSource := (oc == nil) == (nc == nil) && (oc == nil || (oc.Status == nc.Status && oc.Reason == nc.Reason && oc.Message == nc.Message))
+		return o.Status.LatestBuild != n.Status.LatestBuild || !sameSource
+	}}
+}
+
+// runPhaseChanged passes BuildRuns created, deleted, or moving to another
+// phase.
+func runPhaseChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		o, okOld := e.ObjectOld.(*platformv1alpha1.BuildRun)
+		n, okNew := e.ObjectNew.(*platformv1alpha1.BuildRun)
+		return okOld && okNew && (o.Status.Phase != n.Status.Phase || o.Status.Image != n.Status.Image ||
+			o.Status.Message != n.Status.Message || (n.DeletionTimestamp != nil && o.DeletionTimestamp == nil))
+	}}
+}
+
+func componentOfRun(_ context.Context, o client.Object) []reconcile.Request {
+	r, ok := o.(*platformv1alpha1.BuildRun)
+	if !ok {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Namespace: r.Namespace, Name: r.Spec.ComponentRef.Name}}}
+}
 
 // Reconciler reconciles Components.
 type Reconciler struct {
@@ -47,11 +86,13 @@ type Reconciler struct {
 }
 
 // SetupWithManager registers the controller: its bindings' status rolls
-// up into it, its project's readiness gates it, and its callees' changes
-// re-check its dependencies.
+// up into it, its project's readiness gates it, its callees' changes
+// re-check its dependencies, and its builds bring its images.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&platformv1alpha1.Component{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, common.CreatedOrDeleted()))).
+		For(&platformv1alpha1.Component{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, common.CreatedOrDeleted(), buildTracked()))).
+		// A component built from source runs what its runs built.
+		Watches(&platformv1alpha1.BuildRun{}, handler.EnqueueRequestsFromMapFunc(componentOfRun), builder.WithPredicates(runPhaseChanged())).
 		// Every binding of the component, not only the one it owns: bindings
 		// made by promotion or by hand roll up too.
 		Watches(&platformv1alpha1.ReleaseBinding{}, handler.EnqueueRequestsFromMapFunc(componentOfBinding)).
@@ -119,11 +160,23 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, c *platformv1alpha1.Co
 		common.MarkStalled(c, platformv1alpha1.ReasonInvalidSpec, err.Error()+": fix spec.schedule")
 		return ctrl.Result{}, nil
 	}
-	if c.Spec.Image == "" {
-		common.MarkProgressing(c, ReasonAwaitingBuild, "the component builds from source and no image has been built yet")
-		return ctrl.Result{}, nil
+	image := c.Spec.Image
+	if c.Spec.Build != nil {
+		runs := &platformv1alpha1.BuildRunList{}
+		if err := r.List(ctx, runs, client.InNamespace(c.Namespace), client.MatchingFields{index.BuildRunComponent: c.Name}); err != nil {
+			return ctrl.Result{}, err
+		}
+		var newest *platformv1alpha1.BuildRun
+		image, newest = builtImage(c, runs.Items)
+		setBuildSucceeded(c, newest)
+		if image == "" {
+			markAwaitingBuild(c, newest)
+			return ctrl.Result{}, nil
+		}
+	} else {
+		forgetBuild(c)
 	}
-	release, err := r.ensureRelease(ctx, c, c.Spec.Image)
+	release, err := r.ensureRelease(ctx, c, image)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -261,6 +314,12 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, c *platformv1alpha1.Co
 	}
 	if _, err := common.DeleteAll(ctx, r.Client, &platformv1alpha1.ReleaseList{},
 		client.InNamespace(c.Namespace), client.MatchingFields{index.ReleaseComponent: c.Name}); err != nil {
+		return ctrl.Result{}, err
+	}
+	// Build runs take their workflows from the build plane by themselves;
+	// an unreachable build plane holds them, not the component.
+	if _, err := common.DeleteAll(ctx, r.Client, &platformv1alpha1.BuildRunList{},
+		client.InNamespace(c.Namespace), client.MatchingFields{index.BuildRunComponent: c.Name}); err != nil {
 		return ctrl.Result{}, err
 	}
 	controllerutil.RemoveFinalizer(c, platformv1alpha1.Finalizer)

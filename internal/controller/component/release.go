@@ -19,10 +19,16 @@ const releaseHashLength = 10
 // NewRelease is the Release of a Component's current spec with image: its
 // name is <component>-<hash of spec and image>, so the same content always
 // makes the same Release. autoDeploy is not content: it says how releases
-// move, not what they are.
+// move, not what they are. Nor is a build source: the release of a
+// component built from source records the image it built, as if the
+// component had named it, so that a new revision, plane or history limit
+// that builds the same image makes no new release.
 func NewRelease(c *platformv1alpha1.Component, image string) (*platformv1alpha1.Release, error) {
 	spec := *c.Spec.DeepCopy()
 	spec.AutoDeploy = false
+	if spec.Build != nil {
+		spec.Build, spec.Image = nil, image
+	}
 	content, err := json.Marshal(struct {
 		Image string                         `json:"image"`
 		Spec  platformv1alpha1.ComponentSpec `json:"spec"`

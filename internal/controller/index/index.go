@@ -37,7 +37,18 @@ const (
 	// BindingPlane indexes ReleaseBindings by each DataPlane they have
 	// delivered to and not yet cleaned.
 	BindingPlane = "status.planes.plane"
+	// ComponentBuildPlane indexes Components built from source by the
+	// BuildPlane they name, or DefaultBuildPlane when they name none.
+	ComponentBuildPlane = "spec.build.buildPlaneRef.name"
+	// BuildRunComponent indexes BuildRuns by their Component.
+	BuildRunComponent = "spec.componentRef.name"
+	// BuildRunPlane indexes BuildRuns by their BuildPlane.
+	BuildRunPlane = "spec.buildPlaneRef.name"
 )
+
+// DefaultBuildPlane is the ComponentBuildPlane value of a component that
+// names no BuildPlane: no plane can be called "-".
+const DefaultBuildPlane = "-"
 
 // Register adds every index to the manager's cache.
 func Register(ctx context.Context, mgr ctrl.Manager) error {
@@ -93,6 +104,23 @@ func Register(ctx context.Context, mgr ctrl.Manager) error {
 				out = append(out, p.Plane)
 			}
 			return out
+		}},
+		{&platformv1alpha1.Component{}, ComponentBuildPlane, func(o client.Object) []string {
+			b := o.(*platformv1alpha1.Component).Spec.Build
+			switch {
+			case b == nil:
+				return nil
+			case b.BuildPlaneRef != nil:
+				return []string{b.BuildPlaneRef.Name}
+			default:
+				return []string{DefaultBuildPlane}
+			}
+		}},
+		{&platformv1alpha1.BuildRun{}, BuildRunComponent, func(o client.Object) []string {
+			return []string{o.(*platformv1alpha1.BuildRun).Spec.ComponentRef.Name}
+		}},
+		{&platformv1alpha1.BuildRun{}, BuildRunPlane, func(o client.Object) []string {
+			return []string{o.(*platformv1alpha1.BuildRun).Spec.BuildPlaneRef.Name}
 		}},
 	}
 	for _, e := range entries {

@@ -1,0 +1,294 @@
+// Package buildsource follows the sources of Components built from Git:
+// it polls each component's repository, resolves spec.build.revision to a
+// commit, creates a BuildRun for each new commit on the chosen BuildPlane,
+// and deletes finished runs beyond the component's history limit.
+//
+// It shares the Component with the component controller, which owns its
+// Ready summary and finalizer; this controller writes only
+// status.latestCommit, status.latestBuild and the SourceResolved
+// condition.
+package buildsource
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/controller/common"
+	"github.com/aileron-dev/aileron/internal/controller/index"
+	"github.com/aileron-dev/aileron/internal/delivery/gitops"
+)
+
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=components,verbs=get;list;watch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=components/status,verbs=get;patch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=buildruns,verbs=get;list;watch;create;delete
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=buildplanes;releases,verbs=get;list;watch
+
+// listTimeout bounds one listing of a repository's references.
+const listTimeout = 20 * time.Second
+
+// Reconciler follows the build sources of Components.
+type Reconciler struct {
+	client.Client
+	// PollInterval is how often each repository is asked for its
+	// references.
+	PollInterval time.Duration
+	// ListRefs lists a repository's references; ListRemote when nil.
+	ListRefs                ListRefs
+	MaxConcurrentReconciles int
+}
+
+// SetupWithManager registers the controller: a component's spec, its
+// runs finishing and its latest release (which protects a run from
+// deletion) start a reconcile, and so do BuildPlanes coming and going
+// (they change which plane a component builds on).
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if r.ListRefs == nil {
+		r.ListRefs = ListRemote
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		Named("buildsource").
+		For(&platformv1alpha1.Component{}, builder.WithPredicates(
+			predicate.NewPredicateFuncs(func(o client.Object) bool { return o.(*platformv1alpha1.Component).Spec.Build != nil }),
+			predicate.Or(predicate.GenerationChangedPredicate{}, common.CreatedOrDeleted(), latestReleaseChanged()))).
+		Owns(&platformv1alpha1.BuildRun{}, builder.WithPredicates(phaseChanged())).
+		Watches(&platformv1alpha1.BuildPlane{}, handler.EnqueueRequestsFromMapFunc(r.componentsOfPlane), builder.WithPredicates(common.CreatedOrDeleted())).
+		WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).
+		Complete(r)
+}
+
+func latestReleaseChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		o, okOld := e.ObjectOld.(*platformv1alpha1.Component)
+		n, okNew := e.ObjectNew.(*platformv1alpha1.Component)
+		return okOld && okNew && o.Status.LatestRelease != n.Status.LatestRelease
+	}}
+}
+
+// phaseChanged passes BuildRuns created, deleted, or moving to another
+// phase.
+func phaseChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		o, okOld := e.ObjectOld.(*platformv1alpha1.BuildRun)
+		n, okNew := e.ObjectNew.(*platformv1alpha1.BuildRun)
+		return okOld && okNew && (o.Status.Phase != n.Status.Phase || o.Status.Image != n.Status.Image ||
+			(n.DeletionTimestamp != nil && o.DeletionTimestamp == nil))
+	}}
+}
+
+func (r *Reconciler) componentsOfPlane(ctx context.Context, o client.Object) []reconcile.Request {
+	reqs := common.RequestsFor(ctx, r.Client, &platformv1alpha1.ComponentList{}, client.MatchingFields{index.ComponentBuildPlane: o.GetName()})
+	return append(reqs, common.RequestsFor(ctx, r.Client, &platformv1alpha1.ComponentList{},
+		client.MatchingFields{index.ComponentBuildPlane: index.DefaultBuildPlane})...)
+}
+
+// Reconcile resolves one component's source and patches what it learned
+// into the component's status. It does not run the shared skeleton: the
+// component controller owns the component's finalizer, Ready and
+// observedGeneration.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	c := &platformv1alpha1.Component{}
+	if err := r.Get(ctx, req.NamespacedName, c); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if c.Spec.Build == nil || !c.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil
+	}
+	ctx = ctrl.LoggerInto(ctx, ctrl.LoggerFrom(ctx).WithValues("organization", c.Namespace, "project", c.Spec.ProjectRef.Name))
+	before := c.DeepCopy()
+	result, err := r.reconcile(ctx, c)
+	if !equality.Semantic.DeepEqual(before.Status, c.Status) {
+		// Fenced by the resourceVersion read: the component controller
+		// writes the same status, and the conditions list is replaced
+		// whole.
+		patchErr := r.Status().Patch(ctx, c, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+		if apierrors.IsConflict(patchErr) && err == nil {
+			return ctrl.Result{RequeueAfter: common.ConflictRetryDelay}, nil
+		}
+		err = errors.Join(err, client.IgnoreNotFound(patchErr))
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return result, nil
+}
+
+func (r *Reconciler) reconcile(ctx context.Context, c *platformv1alpha1.Component) (ctrl.Result, error) {
+	src := c.Spec.Build
+	plane, problem, err := r.choosePlane(ctx, src)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if problem != nil {
+		// A plane being created or deleted starts the next reconcile.
+		setSourceResolved(c, metav1.ConditionFalse, problem.Reason, problem.Message)
+		return ctrl.Result{}, nil
+	}
+
+	poll := ctrl.Result{RequeueAfter: r.PollInterval}
+	if IsCommit(src.Revision) {
+		// A commit never moves: nothing to poll.
+		poll = ctrl.Result{}
+	}
+	commit, err := r.resolve(ctx, src)
+	if errors.Is(err, ErrRevisionNotFound) {
+		setSourceResolved(c, metav1.ConditionFalse, platformv1alpha1.ReasonRevisionNotFound,
+			fmt.Sprintf("%v (%s; polled every %s)", err, gitops.Redact(src.Repository), r.PollInterval))
+		return poll, nil
+	}
+	if err != nil {
+		setSourceResolved(c, metav1.ConditionFalse, platformv1alpha1.ReasonRepositoryUnavailable,
+			fmt.Sprintf("cannot list the references of %s: %s (polled every %s)", gitops.Redact(src.Repository), redactIn(err.Error(), src.Repository), r.PollInterval))
+		return poll, nil
+	}
+
+	run, err := r.ensureRun(ctx, c, commit, plane)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	c.Status.LatestCommit, c.Status.LatestBuild = commit, run
+	setSourceResolved(c, metav1.ConditionTrue, platformv1alpha1.ReasonResolved,
+		fmt.Sprintf("%s is commit %s, built by BuildRun %s on BuildPlane %s", src.Revision, commit, run, plane))
+
+	if err := r.expire(ctx, c); err != nil {
+		return ctrl.Result{}, err
+	}
+	return poll, nil
+}
+
+func setSourceResolved(c *platformv1alpha1.Component, status metav1.ConditionStatus, reason, message string) {
+	common.SetCondition(c, platformv1alpha1.ConditionSourceResolved, status, reason, message)
+}
+
+// choosePlane returns the BuildPlane the component builds on, or the
+// problem a person must fix.
+func (r *Reconciler) choosePlane(ctx context.Context, src *platformv1alpha1.BuildSource) (string, *PlaneProblem, error) {
+	list := &platformv1alpha1.BuildPlaneList{}
+	if err := r.List(ctx, list); err != nil {
+		return "", nil, err
+	}
+	names := make([]string, 0, len(list.Items))
+	for _, p := range list.Items {
+		if p.DeletionTimestamp.IsZero() {
+			names = append(names, p.Name)
+		}
+	}
+	plane, problem := ChoosePlane(src.BuildPlaneRef, names)
+	return plane, problem, nil
+}
+
+func (r *Reconciler) resolve(ctx context.Context, src *platformv1alpha1.BuildSource) (string, error) {
+	if IsCommit(src.Revision) {
+		return Resolve(nil, src.Revision)
+	}
+	ctx, cancel := context.WithTimeout(ctx, listTimeout)
+	defer cancel()
+	refs, err := r.ListRefs(ctx, src.Repository)
+	if err != nil {
+		return "", err
+	}
+	return Resolve(refs, src.Revision)
+}
+
+// ensureRun returns the name of the BuildRun of commit with the
+// component's current build settings, creating it when there is none.
+func (r *Reconciler) ensureRun(ctx context.Context, c *platformv1alpha1.Component, commit, plane string) (string, error) {
+	name := RunName(c.Name, commit)
+	existing := &platformv1alpha1.BuildRun{}
+	err := r.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: name}, existing)
+	switch {
+	case err == nil && SameBuild(existing, *c.Spec.Build, plane):
+		return name, nil
+	case err == nil:
+		// The commit was built with other settings: this build gets a name
+		// of its own, and the earlier one stays in the history.
+		name = AlternateRunName(c.Name, commit, *c.Spec.Build, plane)
+		err = r.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: name}, existing)
+		if err == nil {
+			return name, nil
+		}
+	}
+	if !apierrors.IsNotFound(err) {
+		return "", err
+	}
+	run := &platformv1alpha1.BuildRun{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: c.Namespace, Name: name,
+			Labels: map[string]string{
+				platformv1alpha1.LabelOrganization: c.Namespace,
+				platformv1alpha1.LabelProject:      c.Spec.ProjectRef.Name,
+				platformv1alpha1.LabelComponent:    c.Name,
+				platformv1alpha1.LabelManagedBy:    platformv1alpha1.ManagedByValue,
+			},
+			// The run controller's finalizer comes with the run, saving
+			// it a write.
+			Finalizers: []string{platformv1alpha1.Finalizer},
+		},
+		Spec: platformv1alpha1.BuildRunSpec{
+			ComponentRef:  platformv1alpha1.LocalObjectReference{Name: c.Name},
+			BuildPlaneRef: platformv1alpha1.LocalObjectReference{Name: plane},
+			Commit:        commit,
+			Revision:      c.Spec.Build.Revision,
+			Source:        *c.Spec.Build.DeepCopy(),
+		},
+	}
+	if err := controllerutil.SetControllerReference(c, run, r.Scheme()); err != nil {
+		return "", err
+	}
+	if err := r.Create(ctx, run); err != nil && !apierrors.IsAlreadyExists(err) {
+		return "", fmt.Errorf("creating BuildRun %s: %w", name, err)
+	}
+	ctrl.LoggerFrom(ctx).Info("created build run", "buildRun", name, "commit", commit, "buildPlane", plane)
+	return name, nil
+}
+
+// expire deletes the component's finished runs beyond its history limit.
+// The run building the current commit, and the run whose image the latest
+// release runs, are kept whatever their age.
+func (r *Reconciler) expire(ctx context.Context, c *platformv1alpha1.Component) error {
+	runs := &platformv1alpha1.BuildRunList{}
+	if err := r.List(ctx, runs, client.InNamespace(c.Namespace), client.MatchingFields{index.BuildRunComponent: c.Name}); err != nil {
+		return err
+	}
+	released := ""
+	if c.Status.LatestRelease != "" {
+		rel := &platformv1alpha1.Release{}
+		err := r.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: c.Status.LatestRelease}, rel)
+		if err != nil && !apierrors.IsNotFound(err) {
+			return err
+		}
+		released = rel.Spec.Image
+	}
+	for _, name := range Expired(runs.Items, c.Spec.Build.HistoryLimit, c.Status.LatestBuild, released) {
+		run := &platformv1alpha1.BuildRun{ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name}}
+		if err := r.Delete(ctx, run); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("deleting BuildRun %s beyond the history limit: %w", name, err)
+		}
+		ctrl.LoggerFrom(ctx).Info("deleted build run beyond the history limit", "buildRun", name)
+	}
+	return nil
+}
+
+// redactIn removes the credentials a repository URL embeds from a message
+// that may quote the URL.
+func redactIn(message, url string) string {
+	if redacted := gitops.Redact(url); redacted != url {
+		return strings.ReplaceAll(message, url, redacted)
+	}
+	return message
+}

@@ -1,0 +1,378 @@
+package build
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/controller/buildsource"
+	"github.com/aileron-dev/aileron/internal/fleet"
+	"github.com/aileron-dev/aileron/internal/render"
+	"github.com/aileron-dev/aileron/internal/render/build"
+	"github.com/aileron-dev/aileron/test/gitserver"
+)
+
+const (
+	component      = "api"
+	buildNamespace = "aileron-builds"
+	imageRepo      = "registry.acme.example/builds/acme/api"
+)
+
+var _ = Describe("Building from source", Ordered, func() {
+	cell := render.CellNamespace(org, "shop", "development")
+	var (
+		commits  []string
+		releases []string
+	)
+
+	It("builds a commit on the build plane, releases its image and runs it in development", func() {
+		first, err := gitserver.Commit(repoDir, "main", map[string]string{"main.go": "package main\n\nfunc main() {}\n"}, "first")
+		Expect(err).NotTo(HaveOccurred())
+		commits = append(commits, first)
+
+		Expect(fleet.CreateManifests(ctx, hub, "testdata/platform.yaml")).To(Succeed())
+		Eventually(func() error { return hub.Get(ctx, client.ObjectKey{Name: org}, &corev1.Namespace{}) }).Should(Succeed())
+		Expect(fleet.CreateManifests(ctx, hub, "testdata/organization.yaml")).To(Succeed())
+		t0 := time.Now()
+		Expect(hub.Create(ctx, &platformv1alpha1.Component{
+			ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: component},
+			Spec: platformv1alpha1.ComponentSpec{
+				ProjectRef: platformv1alpha1.LocalObjectReference{Name: "shop"}, Type: platformv1alpha1.ComponentService,
+				AutoDeploy: true,
+				Endpoints:  []platformv1alpha1.Endpoint{{Name: "http", Port: 8080}},
+				Build:      &platformv1alpha1.BuildSource{Repository: "file://" + repoDir},
+			},
+		})).To(Succeed())
+
+		run := expectRun(first)
+		Expect(run.Spec.Revision).To(Equal("main"), "the API defaults the revision")
+		Expect(run.Spec.BuildPlaneRef.Name).To(Equal(buildPlane), "the only BuildPlane is chosen")
+		Expect(metav1.IsControlledBy(run, getComponent(Default))).To(BeTrue())
+
+		wf := expectWorkflow(run.Name)
+		Expect(wf.Metadata.Labels).To(HaveKeyWithValue(platformv1alpha1.LabelOrganization, org))
+		Expect(wf.Metadata.Labels).To(HaveKeyWithValue(platformv1alpha1.LabelBuildRun, run.Name))
+		Expect(env(wf, build.StepClone)).To(HaveKeyWithValue("COMMIT", first))
+		Expect(env(wf, build.StepClone)).To(HaveKeyWithValue("REPOSITORY", "file://"+repoDir))
+		Expect(env(wf, build.StepBuild)).To(HaveKeyWithValue("IMAGE", imageRepo+":"+first), "the image goes to the BuildPlane's registry")
+		Expect(wf.Spec.Volumes).To(ContainElement(HaveField("Secret.SecretName", "registry-push")))
+		Expect(spokes[buildPlane].Get(ctx, client.ObjectKey{Name: buildNamespace}, &corev1.Namespace{})).To(Succeed())
+
+		// Until the build ends the component waits for it.
+		Eventually(func(g Gomega) {
+			c := getComponent(g)
+			g.Expect(c.Status.LatestRelease).To(BeEmpty())
+			g.Expect(c.Status.LatestCommit).To(Equal(first))
+			g.Expect(c.Status.LatestBuild).To(Equal(run.Name))
+			g.Expect(condition(c, platformv1alpha1.ConditionReady)).To(HaveField("Reason", "AwaitingBuild"))
+			g.Expect(condition(c, platformv1alpha1.ConditionBuildSucceeded)).To(HaveField("Status", metav1.ConditionUnknown))
+		}).Should(Succeed())
+
+		setWorkflowStatus(run.Name, succeeded(digestOf(first)))
+		image := imageRepo + "@" + digestOf(first)
+		Eventually(func(g Gomega) {
+			r := getRun(g, run.Name)
+			g.Expect(r.Status.Phase).To(Equal(platformv1alpha1.BuildRunSucceeded))
+			g.Expect(r.Status.Image).To(Equal(image))
+			g.Expect(r.Status.Digest).To(Equal(digestOf(first)))
+			g.Expect(condition(r, platformv1alpha1.ConditionReady)).To(HaveField("Status", metav1.ConditionTrue))
+		}).Should(Succeed())
+
+		release := expectRunning(image)
+		releases = append(releases, release)
+		c := getComponent(Default)
+		Expect(condition(c, platformv1alpha1.ConditionBuildSucceeded)).To(HaveField("Status", metav1.ConditionTrue))
+		Expect(condition(c, platformv1alpha1.ConditionSourceResolved)).To(HaveField("Status", metav1.ConditionTrue))
+		AddReportEntry("component created → built image running in development", time.Since(t0).Round(time.Second).String())
+	})
+
+	It("reports a failed build of a new commit and keeps the previous release running", func() {
+		second, err := gitserver.Commit(repoDir, "main", map[string]string{"main.go": "package main\n\nfunc main() { broken }\n"}, "second")
+		Expect(err).NotTo(HaveOccurred())
+		commits = append(commits, second)
+		t0 := time.Now()
+		run := expectRun(second)
+		AddReportEntry("commit pushed → BuildRun created", time.Since(t0).Round(time.Millisecond).String())
+		expectWorkflow(run.Name)
+
+		setWorkflowStatus(run.Name, failed("Error (exit code 51)"))
+		Eventually(func(g Gomega) {
+			r := getRun(g, run.Name)
+			g.Expect(r.Status.Phase).To(Equal(platformv1alpha1.BuildRunFailed))
+			g.Expect(r.Status.FailedStep).To(Equal(build.StepBuild))
+			ready := condition(r, platformv1alpha1.ConditionReady)
+			g.Expect(ready).NotTo(BeNil())
+			g.Expect(ready.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(ready.Reason).To(Equal(platformv1alpha1.ReasonBuildFailed))
+			g.Expect(ready.Message).To(ContainSubstring("step build failed: Error (exit code 51)"))
+		}).Should(Succeed())
+
+		Eventually(func(g Gomega) {
+			c := getComponent(g)
+			g.Expect(c.Status.LatestBuild).To(Equal(run.Name))
+			built := condition(c, platformv1alpha1.ConditionBuildSucceeded)
+			g.Expect(built).NotTo(BeNil())
+			g.Expect(built.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(built.Reason).To(Equal(platformv1alpha1.ReasonBuildFailed))
+			g.Expect(built.Message).To(ContainSubstring("failed at step build: Error (exit code 51)"))
+		}).Should(Succeed())
+		// What ran keeps running, and the component says so.
+		Consistently(func(g Gomega) {
+			c := getComponent(g)
+			g.Expect(c.Status.LatestRelease).To(Equal(releases[0]))
+			g.Expect(condition(c, platformv1alpha1.ConditionReady)).To(HaveField("Status", metav1.ConditionTrue))
+			g.Expect(deploymentImage(g, cell)).To(Equal(imageRepo + "@" + digestOf(commits[0])))
+		}, 4*time.Second, time.Second).Should(Succeed())
+	})
+
+	It("keeps historyLimit finished runs, and deletes older ones with their workflows", func() {
+		c := getComponent(Default)
+		patch := client.MergeFrom(c.DeepCopy())
+		c.Spec.Build.HistoryLimit = 2
+		Expect(hub.Patch(ctx, c, patch)).To(Succeed())
+		Eventually(func(g Gomega) {
+			c := getComponent(g)
+			g.Expect(c.Status.ObservedGeneration).To(Equal(c.Generation))
+			g.Expect(c.Status.LatestRelease).To(Equal(releases[0]), "a history limit is not content: no new release")
+		}).Should(Succeed())
+
+		third, err := gitserver.Commit(repoDir, "main", map[string]string{"main.go": "package main\n\nfunc main() { println(\"fixed\") }\n"}, "third")
+		Expect(err).NotTo(HaveOccurred())
+		commits = append(commits, third)
+		run := expectRun(third)
+		expectWorkflow(run.Name)
+		setWorkflowStatus(run.Name, succeeded(digestOf(third)))
+		releases = append(releases, expectRunning(imageRepo+"@"+digestOf(third)))
+		Expect(releases[1]).NotTo(Equal(releases[0]))
+
+		oldest, failedRun, newest := buildsource.RunName(component, commits[0]), buildsource.RunName(component, commits[1]), run.Name
+		Eventually(func(g Gomega) {
+			g.Expect(runNames(g)).To(ConsistOf(failedRun, newest))
+			g.Expect(apierrors.IsNotFound(getWorkflow(oldest, &unstructured.Unstructured{}))).To(BeTrue(), "the oldest run's workflow must go with it")
+		}).Should(Succeed())
+		for _, kept := range []string{failedRun, newest} {
+			Expect(getWorkflow(kept, &unstructured.Unstructured{})).To(Succeed(), "%s's workflow is kept with it", kept)
+		}
+		Expect(condition(getComponent(Default), platformv1alpha1.ConditionBuildSucceeded)).To(HaveField("Status", metav1.ConditionTrue))
+	})
+
+	It("says when a component's repository cannot be reached", func() {
+		ghost := &platformv1alpha1.Component{
+			ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "ghost"},
+			Spec: platformv1alpha1.ComponentSpec{
+				ProjectRef: platformv1alpha1.LocalObjectReference{Name: "shop"}, Type: platformv1alpha1.ComponentWorker,
+				Build: &platformv1alpha1.BuildSource{Repository: "file:///nowhere/ghost.git"},
+			},
+		}
+		Expect(hub.Create(ctx, ghost)).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(hub.Get(ctx, client.ObjectKeyFromObject(ghost), ghost)).To(Succeed())
+			source := condition(ghost, platformv1alpha1.ConditionSourceResolved)
+			g.Expect(source).NotTo(BeNil())
+			g.Expect(source.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(source.Reason).To(Equal(platformv1alpha1.ReasonRepositoryUnavailable))
+			ready := condition(ghost, platformv1alpha1.ConditionReady)
+			g.Expect(ready).NotTo(BeNil())
+			g.Expect(ready.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(ready.Message).To(ContainSubstring("cannot list the references of file:///nowhere/ghost.git"))
+		}).Should(Succeed())
+		list := &platformv1alpha1.BuildRunList{}
+		Expect(hub.List(ctx, list, client.InNamespace(org), client.MatchingLabels{platformv1alpha1.LabelComponent: "ghost"})).To(Succeed())
+		Expect(list.Items).To(BeEmpty())
+		Expect(hub.Delete(ctx, ghost)).To(Succeed())
+	})
+
+	It("deletes the component's runs and their workflows with the component", func() {
+		names := runNames(Default)
+		Expect(names).NotTo(BeEmpty())
+		Expect(hub.Delete(ctx, &platformv1alpha1.Component{ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: component}})).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(runNames(g)).To(BeEmpty())
+			for _, name := range names {
+				g.Expect(apierrors.IsNotFound(getWorkflow(name, &unstructured.Unstructured{}))).To(BeTrue(), "workflow of %s", name)
+			}
+		}).Should(Succeed())
+	})
+})
+
+// digestOf makes up the digest a build of commit pushes.
+func digestOf(commit string) string {
+	sum := sha256.Sum256([]byte("image of " + commit))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+func getComponent(g Gomega) *platformv1alpha1.Component {
+	c := &platformv1alpha1.Component{}
+	g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: component}, c)).To(Succeed())
+	return c
+}
+
+func getRun(g Gomega, name string) *platformv1alpha1.BuildRun {
+	r := &platformv1alpha1.BuildRun{}
+	g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: name}, r)).To(Succeed())
+	return r
+}
+
+func runNames(g Gomega) []string {
+	list := &platformv1alpha1.BuildRunList{}
+	g.Expect(hub.List(ctx, list, client.InNamespace(org), client.MatchingLabels{platformv1alpha1.LabelComponent: component})).To(Succeed())
+	names := make([]string, 0, len(list.Items))
+	for _, r := range list.Items {
+		names = append(names, r.Name)
+	}
+	return names
+}
+
+func condition(obj interface{ GetConditions() *[]metav1.Condition }, t string) *metav1.Condition {
+	return meta.FindStatusCondition(*obj.GetConditions(), t)
+}
+
+// expectRun waits for the BuildRun of commit and returns it once it names
+// its workflow.
+func expectRun(commit string) *platformv1alpha1.BuildRun {
+	name := buildsource.RunName(component, commit)
+	var run *platformv1alpha1.BuildRun
+	EventuallyWithOffset(1, func(g Gomega) {
+		run = getRun(g, name)
+		g.Expect(run.Spec.Commit).To(Equal(commit))
+		g.Expect(run.Status.WorkflowName).To(Equal(build.WorkflowName(org, name)))
+	}).Should(Succeed())
+	return run
+}
+
+func getWorkflow(run string, u *unstructured.Unstructured) error {
+	u.SetGroupVersionKind(build.WorkflowGVK)
+	return spokes[buildPlane].Get(ctx, client.ObjectKey{Namespace: buildNamespace, Name: build.WorkflowName(org, run)}, u)
+}
+
+// expectWorkflow waits for a run's workflow on the build plane.
+func expectWorkflow(run string) *build.Workflow {
+	var wf *build.Workflow
+	EventuallyWithOffset(1, func(g Gomega) {
+		u := &unstructured.Unstructured{}
+		g.Expect(getWorkflow(run, u)).To(Succeed())
+		var err error
+		wf, err = build.FromUnstructured(u)
+		g.Expect(err).NotTo(HaveOccurred())
+	}).Should(Succeed())
+	return wf
+}
+
+// env is the environment of a workflow template's container.
+func env(wf *build.Workflow, template string) map[string]string {
+	out := map[string]string{}
+	for _, t := range wf.Spec.Templates {
+		if t.Name == template && t.Container != nil {
+			for _, e := range t.Container.Env {
+				out[e.Name] = e.Value
+			}
+		}
+	}
+	return out
+}
+
+func podNode(name, phase, message string, outputs ...build.Parameter) build.NodeStatus {
+	now := metav1.Now()
+	n := build.NodeStatus{
+		ID: "n-" + name, Name: "wf[0]." + name, DisplayName: name, Type: build.NodeTypePod, TemplateName: name,
+		Phase: phase, Message: message, StartedAt: &now, FinishedAt: &now,
+	}
+	if len(outputs) > 0 {
+		n.Outputs = &build.Outputs{Parameters: outputs}
+	}
+	return n
+}
+
+// succeeded is the status Argo's controller writes when the build pushed
+// digest.
+func succeeded(digest string) build.WorkflowStatus {
+	now := metav1.Now()
+	clone := podNode(build.StepClone, build.PhaseSucceeded, "")
+	push := podNode(build.StepBuild, build.PhaseSucceeded, "", build.Parameter{
+		Name: build.DigestParameter, Value: digest, ValueFrom: &build.ValueFrom{Path: "/workspace/image-digest"},
+	})
+	return build.WorkflowStatus{
+		Phase: build.PhaseSucceeded, StartedAt: &now, FinishedAt: &now,
+		Nodes: map[string]build.NodeStatus{
+			"n":      {ID: "n", Name: "wf", DisplayName: "wf", Type: "Steps", TemplateName: "main", Phase: build.PhaseSucceeded, Children: []string{clone.ID}},
+			clone.ID: clone, push.ID: push,
+		},
+	}
+}
+
+// failed is the status Argo's controller writes when the build step
+// exits with an error.
+func failed(message string) build.WorkflowStatus {
+	now := metav1.Now()
+	clone := podNode(build.StepClone, build.PhaseSucceeded, "")
+	push := podNode(build.StepBuild, build.PhaseFailed, message)
+	return build.WorkflowStatus{
+		Phase: build.PhaseFailed, Message: "child '" + push.ID + "' failed", StartedAt: &now, FinishedAt: &now,
+		Nodes: map[string]build.NodeStatus{
+			"n":      {ID: "n", Name: "wf", DisplayName: "wf", Type: "Steps", TemplateName: "main", Phase: build.PhaseFailed, Children: []string{clone.ID}},
+			clone.ID: clone, push.ID: push,
+		},
+	}
+}
+
+// setWorkflowStatus writes a workflow's status as Argo's controller does:
+// the CRD has no status subresource, so with an update of the object.
+func setWorkflowStatus(run string, st build.WorkflowStatus) {
+	data, err := json.Marshal(st)
+	Expect(err).NotTo(HaveOccurred())
+	status := map[string]any{}
+	Expect(json.Unmarshal(data, &status)).To(Succeed())
+	EventuallyWithOffset(1, func(g Gomega) {
+		u := &unstructured.Unstructured{}
+		g.Expect(getWorkflow(run, u)).To(Succeed())
+		g.Expect(unstructured.SetNestedMap(u.Object, status, "status")).To(Succeed())
+		g.Expect(spokes[buildPlane].Update(ctx, u)).To(Succeed())
+	}).Should(Succeed())
+}
+
+func deploymentImage(g Gomega, namespace string) string {
+	d := &appsv1.Deployment{}
+	g.Expect(spokes[dataPlane].Get(ctx, client.ObjectKey{Namespace: namespace, Name: component}, d)).To(Succeed())
+	g.Expect(d.Spec.Template.Spec.Containers).NotTo(BeEmpty())
+	return d.Spec.Template.Spec.Containers[0].Image
+}
+
+// expectRunning waits until image is released, its release is Ready in
+// development, and the data plane runs it; it returns the release.
+func expectRunning(image string) string {
+	var release string
+	EventuallyWithOffset(1, func(g Gomega) {
+		c := getComponent(g)
+		g.Expect(c.Status.LatestRelease).NotTo(BeEmpty())
+		rel := &platformv1alpha1.Release{}
+		g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: c.Status.LatestRelease}, rel)).To(Succeed())
+		g.Expect(rel.Spec.Image).To(Equal(image))
+		release = rel.Name
+	}).Should(Succeed())
+	cell := render.CellNamespace(org, "shop", "development")
+	EventuallyWithOffset(1, func(g Gomega) {
+		b := &platformv1alpha1.ReleaseBinding{}
+		g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: component + "-development"}, b)).To(Succeed())
+		g.Expect(b.Spec.Release).To(Equal(release))
+		g.Expect(condition(b, platformv1alpha1.ConditionReady)).To(HaveField("Status", metav1.ConditionTrue))
+		g.Expect(deploymentImage(g, cell)).To(Equal(image))
+		d := &appsv1.Deployment{}
+		g.Expect(spokes[dataPlane].Get(ctx, client.ObjectKey{Namespace: cell, Name: component}, d)).To(Succeed())
+		g.Expect(d.Status.AvailableReplicas).To(BeNumerically(">=", 1))
+		c := getComponent(g)
+		g.Expect(condition(c, platformv1alpha1.ConditionReady)).To(HaveField("Status", metav1.ConditionTrue))
+	}).Should(Succeed())
+	return release
+}

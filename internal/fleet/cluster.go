@@ -249,6 +249,16 @@ func (c *Cluster) startWorkloads(ctx context.Context, dir string) error {
 				"--cluster-signing-key-file=" + filepath.Join(dir, "ca.key"),
 				"--use-service-account-credentials=false",
 				"--profiling=false",
+				// Kubernetes 1.36's stale-controller guard (beta, on by
+				// default) makes a controller wait until its informer has
+				// seen the resourceVersion of its own last write. A
+				// controller manager restarted together with its API server
+				// (a fault the suites inject) can wait on that forever here,
+				// its ReplicaSets never scaled: the clusters share one etcd,
+				// whose revisions every API server's writes advance. The
+				// fleet's workloads must simply roll out, so it is off.
+				"--feature-gates=StaleControllerConsistencyReplicaSet=false,StaleControllerConsistencyDaemonSet=false," +
+					"StaleControllerConsistencyJob=false,StaleControllerConsistencyStatefulSet=false",
 			},
 		},
 		{

@@ -251,12 +251,13 @@ func (c *Cluster) startWorkloads(ctx context.Context, dir string) error {
 				"--profiling=false",
 				// Kubernetes 1.36's stale-controller guard (beta, on by
 				// default) makes a controller wait until its informer has
-				// seen the resourceVersion of its own last write. A
-				// controller manager restarted together with its API server
-				// (a fault the suites inject) can wait on that forever here,
-				// its ReplicaSets never scaled: the clusters share one etcd,
-				// whose revisions every API server's writes advance. The
-				// fleet's workloads must simply roll out, so it is off.
+				// seen the resourceVersion of its own last write. On this
+				// fleet, whose clusters share one etcd, a controller manager
+				// restarted with its API server (a fault the suites inject)
+				// was seen to wait on it for minutes ("read version … is not
+				// as new as written version …"), its ReplicaSets never
+				// scaled. The fleet's workloads must simply roll out, so the
+				// guard is off.
 				"--feature-gates=StaleControllerConsistencyReplicaSet=false,StaleControllerConsistencyDaemonSet=false," +
 					"StaleControllerConsistencyJob=false,StaleControllerConsistencyStatefulSet=false",
 			},

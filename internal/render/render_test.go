@@ -1,9 +1,6 @@
 package render
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,9 +8,8 @@ import (
 	"k8s.io/utils/ptr"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 var plane = Plane{Name: "eu-1", PublicHost: "eu-1.apps.acme.example", GatewayName: "aileron-gateway", GatewayNamespace: "aileron-gateway"}
 
@@ -99,19 +95,7 @@ func TestGolden(t *testing.T) {
 
 func compareGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".yaml")
-	if *update {
-		if err := os.WriteFile(path, got, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run 'go test ./internal/render -update' to create it)", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("render of %s differs from %s (run with -update if the change is intended):\n%s", name, path, lineDiff(string(want), string(got)))
-	}
+	golden.Assert(t, name+".yaml", got)
 }
 
 // TestDeterministic renders each input twice, the second time with its
@@ -224,22 +208,4 @@ func TestNames(t *testing.T) {
 			t.Errorf("DependencyEnvVar(%+v) = %q, want %q", tc.dep, got, tc.want)
 		}
 	}
-}
-
-func lineDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	var b strings.Builder
-	for i := 0; i < max(len(w), len(g)); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			b.WriteString("line " + itoa(int32(i+1)) + ":\n  want: " + wl + "\n  got:  " + gl + "\n")
-		}
-	}
-	return b.String()
 }

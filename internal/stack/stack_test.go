@@ -1,10 +1,7 @@
 package stack
 
 import (
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,10 +9,9 @@ import (
 	"sigs.k8s.io/yaml"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/golden"
 	"github.com/aileron-dev/aileron/internal/stack/sveltos"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // tenItems is a data plane stack of ten items covering every agent role.
 func tenItems(delivery platformv1alpha1.StackDelivery, mode platformv1alpha1.StackMode) *platformv1alpha1.PlaneStack {
@@ -221,19 +217,6 @@ func TestGolden(t *testing.T) {
 			b.WriteString("---\n")
 			b.Write(raw)
 		}
-		path := filepath.Join("testdata", name+".yaml")
-		if *update {
-			if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run 'go test ./internal/stack -update' to create it)", err)
-		}
-		if string(want) != b.String() {
-			t.Errorf("%s differs from %s (run with -update if the change is intended)", name, path)
-		}
+		golden.Assert(t, name+".yaml", []byte(b.String()))
 	}
 }

@@ -2,9 +2,6 @@ package gitops_test
 
 import (
 	"context"
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -19,9 +16,8 @@ import (
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/crdtest"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops"
+	"github.com/aileron-dev/aileron/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 var (
 	repository = gitops.Repository{URL: "https://git.acme.example/platform.git", Branch: "main", Path: "clusters"}
@@ -57,20 +53,7 @@ func TestGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		path := filepath.Join("testdata", name+".yaml")
-		if *update {
-			if err := os.WriteFile(path, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run 'go test ./internal/delivery/gitops -update' to create it)", err)
-		}
-		if string(want) != string(got) {
-			t.Errorf("%s differs from %s (run with -update if intended):\n%s", name, path, got)
-		}
+		golden.Assert(t, name+".yaml", got)
 	}
 }
 

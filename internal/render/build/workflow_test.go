@@ -1,18 +1,14 @@
 package build
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 const commit = "3f2a9c81d0b6e4f7a1c2d3e4f5a6b7c8d9e0f1a2"
 
@@ -59,20 +55,7 @@ func TestGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		path := filepath.Join("testdata", name+".yaml")
-		if *update {
-			if err := os.WriteFile(path, got, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run 'go test ./internal/render/build -update' to create it)", err)
-		}
-		if string(want) != string(got) {
-			t.Errorf("%s differs from %s (run with -update if intended):\n%s", name, path, got)
-		}
+		golden.Assert(t, name+".yaml", got)
 	}
 }
 

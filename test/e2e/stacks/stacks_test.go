@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -103,6 +104,23 @@ func applications(g Gomega, stackName string) map[string]int {
 		out[a.Name[:i]]++
 	}
 	return out
+}
+
+// applicationSetConditions is what Argo CD says of a stack's
+// ApplicationSets, for failure messages.
+func applicationSetConditions(stackName string) string {
+	list := &unstructured.UnstructuredList{}
+	list.SetAPIVersion(argocd.GroupVersion.String())
+	list.SetKind("ApplicationSetList")
+	if err := hub.List(ctx, list, client.InNamespace(fleet.ArgoCDNamespace), client.MatchingLabels{stack.LabelStack: stackName}); err != nil {
+		return err.Error()
+	}
+	var out []string
+	for _, set := range list.Items {
+		conds, _, _ := unstructured.NestedSlice(set.Object, "status", "conditions")
+		out = append(out, fmt.Sprintf("%s: %v", set.GetName(), conds))
+	}
+	return strings.Join(out, "; ")
 }
 
 func tenItemStack(name string, mode platformv1alpha1.StackMode) *platformv1alpha1.PlaneStack {
@@ -333,7 +351,7 @@ var _ = Describe("Plane stacks", Ordered, func() {
 		Eventually(func(g Gomega) {
 			for name, per := range want {
 				byPlane := applications(g, name)
-				g.Expect(byPlane).To(HaveLen(planes), "stack %s reaches every plane", name)
+				g.Expect(byPlane).To(HaveLen(planes), "stack %s reaches every plane; its ApplicationSets report: %s", name, applicationSetConditions(name))
 				total := 0
 				for plane, n := range byPlane {
 					g.Expect(n).To(Equal(per), "stack %s on plane %s", name, plane)

@@ -140,9 +140,12 @@ func ApplicationSets(argoNamespace string, s *platformv1alpha1.PlaneStack) []*ar
 						Finalizers: []string{argocd.ResourcesFinalizer},
 					},
 					Spec: argocd.ApplicationSpec{
-						Project:     AppProjectName,
-						Sources:     sources,
-						Destination: argocd.ApplicationDestination{Server: "{{ .server }}", Namespace: g.Items[0].Namespace},
+						Project: AppProjectName,
+						Sources: sources,
+						// By name: a plane's name is unique where its server need not
+						// be (Argo CD refuses a destination server that several
+						// registered clusters share).
+						Destination: argocd.ApplicationDestination{Name: "{{ .name }}", Namespace: g.Items[0].Namespace},
 						SyncPolicy:  syncPolicy(s.Spec.SyncMode),
 					},
 				},

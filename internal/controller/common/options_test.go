@@ -47,6 +47,11 @@ func TestRetryBackoffIsCapped(t *testing.T) {
 	if last != MaxRetryDelay {
 		t.Fatalf("after 40 failures the retry waits %v, want the cap %v", last, MaxRetryDelay)
 	}
+	// The cap is the promise, not just a constant: an object that failed
+	// all through an outage is retried within a minute of its end.
+	if MaxRetryDelay > time.Minute {
+		t.Fatalf("the retry cap is %v: recovery after an outage must stay within a minute", MaxRetryDelay)
+	}
 	limiter.Forget(req)
 	if d := limiter.When(req); d > 10*time.Millisecond {
 		t.Fatalf("after a success the first retry waits %v, want milliseconds", d)

@@ -22,8 +22,21 @@ type Endpoint struct {
 // Allowed tells whether from may open a TCP connection to port on to,
 // under policies (of every namespace).
 func Allowed(policies []networkingv1.NetworkPolicy, from, to Endpoint, port int32) bool {
-	return allows(policies, from, networkingv1.PolicyTypeEgress, to, port) &&
-		allows(policies, to, networkingv1.PolicyTypeIngress, from, port)
+	return EgressAllowed(policies, from, to, port) && IngressAllowed(policies, from, to, port)
+}
+
+// EgressAllowed tells whether from's own policies let it connect to port
+// on to, whatever to's policies say: one half of a connection, so that a
+// test can see a side opened wider than declared even where the other
+// side still closes the path.
+func EgressAllowed(policies []networkingv1.NetworkPolicy, from, to Endpoint, port int32) bool {
+	return allows(policies, from, networkingv1.PolicyTypeEgress, to, port)
+}
+
+// IngressAllowed tells whether to's own policies admit a connection from
+// from to port: the other half.
+func IngressAllowed(policies []networkingv1.NetworkPolicy, from, to Endpoint, port int32) bool {
+	return allows(policies, to, networkingv1.PolicyTypeIngress, from, port)
 }
 
 // allows checks direction for subject: isolated by some policy, it needs a

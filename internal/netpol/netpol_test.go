@@ -13,7 +13,8 @@ import (
 // TestRenderedPolicies evaluates what the renderer produces for a small
 // organization: two projects, a public web front end calling an API in its
 // project, a worker calling an organization-wide ledger in another
-// project, and checks every ordered pair of workloads.
+// project, and checks every ordered pair of workloads on every port, each
+// direction on its own.
 func TestRenderedPolicies(t *testing.T) {
 	const org, env = "acme", "prod"
 	type workload struct {
@@ -33,6 +34,9 @@ func TestRenderedPolicies(t *testing.T) {
 		{"shop", "worker", nil, []render.Dependency{dep("billing", "ledger", 9090)}},
 		{"billing", "ledger", []platformv1alpha1.Endpoint{ep("http", 9090, platformv1alpha1.VisibilityOrganization)}, nil},
 		{"billing", "audit", nil, nil},
+		// On the ledger's port in the ledger's cell, visible to the whole
+		// organization, but nobody's dependency: open to no one.
+		{"billing", "payouts", []platformv1alpha1.Endpoint{ep("http", 9090, platformv1alpha1.VisibilityOrganization)}, nil},
 	}
 	var policies []networkingv1.NetworkPolicy
 	endpoints := map[string]Endpoint{}
@@ -75,25 +79,70 @@ func TestRenderedPolicies(t *testing.T) {
 			ports[w.name] = append(ports[w.name], e.Port)
 		}
 	}
-	want := map[[2]string]bool{{"web", "api"}: true, {"worker", "ledger"}: true}
+	// What was declared, one side at a time: egress where a dependency
+	// names the workload and port, ingress where an endpoint's visibility
+	// admits the caller. Each side is checked on its own, on every port any
+	// workload serves or calls, so that a side opened wider than declared
+	// fails even where the other side still closes the path.
+	byName := map[string]workload{}
+	allPorts := map[int32]bool{}
+	for _, w := range workloads {
+		byName[w.name] = w
+		for _, e := range w.endpoints {
+			allPorts[e.Port] = true
+		}
+		for _, d := range w.deps {
+			allPorts[d.Port] = true
+		}
+	}
+	egressWant := func(from, to workload, port int32) bool {
+		for _, d := range from.deps {
+			if d.Project == to.project && d.Component == to.name && d.Port == port {
+				return true
+			}
+		}
+		return false
+	}
+	ingressWant := func(from, to workload, port int32) bool {
+		for _, e := range to.endpoints {
+			if e.Port == port && (e.Visibility != platformv1alpha1.VisibilityProject || from.project == to.project) {
+				return true
+			}
+		}
+		return false
+	}
+	open := 0
 	for from := range endpoints {
 		for to := range endpoints {
 			if from == to {
 				continue
 			}
-			for _, port := range ports[to] {
-				got := Allowed(policies, endpoints[from], endpoints[to], port)
-				if got != want[[2]string{from, to}] {
-					t.Errorf("%s → %s:%d allowed = %v, want %v", from, to, port, got, !got)
+			for port := range allPorts {
+				f, tw := byName[from], byName[to]
+				if got, want := EgressAllowed(policies, endpoints[from], endpoints[to], port), egressWant(f, tw, port); got != want {
+					t.Errorf("egress %s → %s:%d allowed by %s's policies = %v, want %v", from, to, port, from, got, want)
+				}
+				if got, want := IngressAllowed(policies, endpoints[from], endpoints[to], port), ingressWant(f, tw, port); got != want {
+					t.Errorf("ingress %s → %s:%d admitted by %s's policies = %v, want %v", from, to, port, to, got, want)
+				}
+				got, want := Allowed(policies, endpoints[from], endpoints[to], port), egressWant(f, tw, port) && ingressWant(f, tw, port)
+				if got != want {
+					t.Errorf("%s → %s:%d allowed = %v, want %v", from, to, port, got, want)
+				}
+				if got {
+					open++
 				}
 			}
 		}
+	}
+	if open != 2 {
+		t.Errorf("%d paths between workloads are open, want exactly the 2 declared (web → api, worker → ledger)", open)
 	}
 	gateway := Endpoint{Namespace: "gateway", NamespaceLabels: map[string]string{"kubernetes.io/metadata.name": "gateway"}}
 	if !Allowed(policies, gateway, endpoints["web"], 3000) {
 		t.Error("the gateway must reach the Public web endpoint")
 	}
-	for _, private := range []string{"api", "ledger"} {
+	for _, private := range []string{"api", "ledger", "payouts"} {
 		if Allowed(policies, gateway, endpoints[private], ports[private][0]) {
 			t.Errorf("the gateway must not reach %s", private)
 		}

@@ -68,7 +68,7 @@ func (f *Fleet) StartArgoCD(ctx context.Context, opts ArgoCDOptions) error {
 	if err := argoCDConfig(ctx, c); err != nil {
 		return err
 	}
-	ports := make([]int, 7)
+	ports := make([]int, 3)
 	for i := range ports {
 		if ports[i], err = freePort(); err != nil {
 			return err
@@ -90,25 +90,6 @@ func (f *Fleet) StartArgoCD(ctx context.Context, opts ArgoCDOptions) error {
 				"--redis", redisAddr, "--disable-tls", "--loglevel", "warn",
 				// A branch's head is looked up again after Resync, not 3 minutes.
 				"--revision-cache-expiration", opts.Resync.String()}},
-		{name: "argocd-application-controller", path: bin, logPath: filepath.Join(logDir, "application-controller.log"),
-			env: []string{"ARGOCD_BINARY_NAME=argocd-application-controller"},
-			args: []string{"--kubeconfig", hub.KubeconfigPath, "--namespace", ArgoCDNamespace,
-				"--repo-server", repoServer, "--repo-server-plaintext", "--redis", redisAddr,
-				"--metrics-port", strconv.Itoa(ports[3]), "--app-resync", strconv.Itoa(int(opts.Resync.Seconds())),
-				"--self-heal-timeout-seconds", "2", "--loglevel", "warn",
-				// Diff on the API server (a dry-run apply): Argo CD v2.14's
-				// built-in schemas predate fields the fleet's Kubernetes
-				// reports (Deployment status.terminatingReplicas), which
-				// its local structured-merge diff refuses.
-				"--server-side-diff-enabled"}},
-		{name: "argocd-applicationset-controller", path: bin, logPath: filepath.Join(logDir, "applicationset-controller.log"),
-			env: []string{"ARGOCD_BINARY_NAME=argocd-applicationset-controller", "KUBECONFIG=" + hub.KubeconfigPath},
-			args: []string{"--namespace", ArgoCDNamespace, "--argocd-repo-server", repoServer,
-				"--metrics-addr", "127.0.0.1:" + strconv.Itoa(ports[4]), "--probe-addr", "127.0.0.1:" + strconv.Itoa(ports[5]),
-				"--loglevel", "warn"}},
-	}
-	if opts.ApplicationSetsOnly {
-		procs = append(procs[:2], procs[3:]...)
 	}
 	for i, p := range procs {
 		if err := p.start(); err != nil {
@@ -117,21 +98,90 @@ func (f *Fleet) StartArgoCD(ctx context.Context, opts ArgoCDOptions) error {
 		f.extrasMu.Lock()
 		f.extras = append(f.extras, p)
 		f.extrasMu.Unlock()
-		if i <= 1 {
-			// Redis and the repo server must listen before their clients start.
-			addr := []string{redisAddr, repoServer}[i]
-			if err := waitFor(ctx, f.timeout, p, func(context.Context) error {
-				conn, err := net.DialTimeout("tcp", addr, time.Second)
-				if err == nil {
-					_ = conn.Close()
-				}
-				return err
-			}); err != nil {
-				return fmt.Errorf("%s did not start: %w", p.name, err)
+		// Redis and the repo server must listen before their clients start.
+		addr := []string{redisAddr, repoServer}[i]
+		if err := waitFor(ctx, f.timeout, p, func(context.Context) error { return dial(addr) }); err != nil {
+			return fmt.Errorf("%s did not start: %w", p.name, err)
+		}
+	}
+	controllers := []func() (*process, string, error){
+		func() (*process, string, error) {
+			probe, err := freePort()
+			if err != nil {
+				return nil, "", err
 			}
+			metrics, err := freePort()
+			if err != nil {
+				return nil, "", err
+			}
+			return &process{name: "argocd-applicationset-controller", path: bin, logPath: filepath.Join(logDir, "applicationset-controller.log"),
+				env: []string{"ARGOCD_BINARY_NAME=argocd-applicationset-controller", "KUBECONFIG=" + hub.KubeconfigPath},
+				args: []string{"--namespace", ArgoCDNamespace, "--argocd-repo-server", repoServer,
+					"--metrics-addr", "127.0.0.1:" + strconv.Itoa(metrics), "--probe-addr", "127.0.0.1:" + strconv.Itoa(probe),
+					"--loglevel", "warn"}}, "127.0.0.1:" + strconv.Itoa(probe), nil
+		},
+	}
+	if !opts.ApplicationSetsOnly {
+		controllers = append(controllers, func() (*process, string, error) {
+			metrics, err := freePort()
+			if err != nil {
+				return nil, "", err
+			}
+			return &process{name: "argocd-application-controller", path: bin, logPath: filepath.Join(logDir, "application-controller.log"),
+				env: []string{"ARGOCD_BINARY_NAME=argocd-application-controller"},
+				args: []string{"--kubeconfig", hub.KubeconfigPath, "--namespace", ArgoCDNamespace,
+					"--repo-server", repoServer, "--repo-server-plaintext", "--redis", redisAddr,
+					"--metrics-port", strconv.Itoa(metrics), "--app-resync", strconv.Itoa(int(opts.Resync.Seconds())),
+					"--self-heal-timeout-seconds", "2", "--loglevel", "warn",
+					// Diff on the API server (a dry-run apply): Argo CD v2.14's
+					// built-in schemas predate fields the fleet's Kubernetes
+					// reports (Deployment status.terminatingReplicas), which
+					// its local structured-merge diff refuses.
+					"--server-side-diff-enabled"}}, "127.0.0.1:" + strconv.Itoa(metrics), nil
+		})
+	}
+	for _, describe := range controllers {
+		if err := f.startAnswering(ctx, describe); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// startAnswering starts the process describe describes and waits until it
+// listens at its address. A process that exits first (a port taken between
+// choosing it and binding it, on a machine running several fleets) is
+// started again on fresh ports, twice at most.
+func (f *Fleet) startAnswering(ctx context.Context, describe func() (*process, string, error)) error {
+	var last error
+	for range 3 {
+		p, addr, err := describe()
+		if err != nil {
+			return err
+		}
+		if err := p.start(); err != nil {
+			return err
+		}
+		f.extrasMu.Lock()
+		f.extras = append(f.extras, p)
+		f.extrasMu.Unlock()
+		if last = waitFor(ctx, f.timeout, p, func(context.Context) error { return dial(addr) }); last == nil {
+			return nil
+		}
+		if exited, _ := p.exited(); !exited {
+			break
+		}
+	}
+	return fmt.Errorf("Argo CD did not start: %w", last)
+}
+
+// dial tells whether something listens at addr.
+func dial(addr string) error {
+	conn, err := net.DialTimeout("tcp", addr, time.Second)
+	if err == nil {
+		_ = conn.Close()
+	}
+	return err
 }
 
 // argoCDConfig creates Argo CD's namespace and the configuration it reads.

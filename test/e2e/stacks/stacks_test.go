@@ -3,6 +3,8 @@ package stacks
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"text/template"
@@ -119,6 +121,10 @@ func applicationSetConditions(stackName string) string {
 	for _, set := range list.Items {
 		conds, _, _ := unstructured.NestedSlice(set.Object, "status", "conditions")
 		out = append(out, fmt.Sprintf("%s: %v", set.GetName(), conds))
+	}
+	// And what the ApplicationSet controller logged last.
+	if log, err := os.ReadFile(filepath.Join(bed.Fleet.Dir(), "argocd", "applicationset-controller.log")); err == nil {
+		out = append(out, "the controller's log ends with: "+string(log[max(0, len(log)-2000):]))
 	}
 	return strings.Join(out, "; ")
 }

@@ -25,11 +25,22 @@ import (
 
 // spoke is one real API server per test process, with the Gateway API CRDs
 // a data plane has: what the renderer's output is checked against. It is
-// started on first use and dies with the process (fuzz workers included).
+// started on first use, stopped by TestMain, and dies with the process
+// (fuzz workers included).
 var spoke struct {
-	once sync.Once
-	c    client.Client
-	err  error
+	once  sync.Once
+	fleet *fleet.Fleet
+	c     client.Client
+	err   error
+}
+
+// TestMain stops the spoke, and removes its directory, once the tests ran.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if spoke.fleet != nil {
+		spoke.fleet.Stop()
+	}
+	os.Exit(code)
 }
 
 // spokeClient returns the process's spoke, or nil when the test runs
@@ -45,6 +56,7 @@ func spokeClient(t testing.TB) client.Client {
 			spoke.err = err
 			return
 		}
+		spoke.fleet = f
 		crds, err := fleet.GatewayAPICRDs()
 		if err != nil {
 			spoke.err = err

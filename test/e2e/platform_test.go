@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	authorizationv1 "k8s.io/api/authorization/v1"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -133,6 +134,30 @@ var _ = Describe("The sample platform", Ordered, func() {
 		Expect(apierrors.IsForbidden(dev.List(ctx, &platformv1alpha1.ComponentList{}, client.InNamespace(operatorNamespace)))).To(BeTrue(),
 			"the grant stops at the organization's namespace")
 		Expect(apierrors.IsForbidden(dev.List(ctx, &corev1.SecretList{}, client.InNamespace(org)))).To(BeTrue(), "developers read no Secrets")
+
+		// Another tenant: its developers and acme's are fenced from each
+		// other's namespaces, as the hub's authorizer answers.
+		Expect(hub.Create(ctx, &platformv1alpha1.Organization{
+			ObjectMeta: metav1.ObjectMeta{Name: "initech"},
+			Spec:       platformv1alpha1.OrganizationSpec{DeveloperGroups: []string{"initech:developers"}},
+		})).To(Succeed())
+		allowed := func(user, group, namespace string) bool {
+			sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+				User: user, Groups: []string{group, "system:authenticated"},
+				ResourceAttributes: &authorizationv1.ResourceAttributes{
+					Namespace: namespace, Verb: "list", Group: platformv1alpha1.GroupVersion.Group, Resource: "components",
+				},
+			}}
+			ExpectWithOffset(1, hub.Create(ctx, sar)).To(Succeed())
+			return sar.Status.Allowed
+		}
+		Eventually(func() bool { return allowed("ines", "initech:developers", "initech") }).Should(BeTrue(), "initech's developers read their components")
+		Expect(allowed("dana", "acme:developers", "initech")).To(BeFalse(), "acme's developers do not reach initech")
+		Expect(allowed("ines", "initech:developers", org)).To(BeFalse(), "initech's developers do not reach acme")
+		Expect(allowed("dana", "acme:developers", org)).To(BeTrue())
+		Expect(apierrors.IsForbidden(dev.List(ctx, &platformv1alpha1.ComponentList{}, client.InNamespace("initech")))).To(BeTrue(),
+			"acme's developers cannot list initech's components")
+		Expect(hub.Delete(ctx, &platformv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: "initech"}})).To(Succeed())
 
 		adminConfig, err := f.UserConfig(f.Hub, "ada", "acme:platform")
 		Expect(err).NotTo(HaveOccurred())

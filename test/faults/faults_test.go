@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -39,6 +40,36 @@ func stabilityWindow() time.Duration {
 }
 
 var _ = Describe("Faults", Ordered, func() {
+	// When a spec fails, what the planes themselves say of the workloads:
+	// whether a rollout is stuck on a plane or only in Aileron's view of it.
+	AfterEach(func() {
+		if !CurrentSpecReport().Failed() {
+			return
+		}
+		// And what the hub says, next to it.
+		bindings := &platformv1alpha1.ReleaseBindingList{}
+		if err := hub.List(context.Background(), bindings, client.InNamespace(org)); err == nil {
+			for _, b := range bindings.Items {
+				if c := meta.FindStatusCondition(b.Status.Conditions, platformv1alpha1.ConditionReady); c == nil || c.Status != metav1.ConditionTrue || c.ObservedGeneration != b.Generation {
+					GinkgoWriter.Printf("hub: ReleaseBinding %s generation %d resourceVersion %s: %+v\n", b.Name, b.Generation, b.ResourceVersion, c)
+				}
+			}
+		}
+		for name, c := range bed.Spokes {
+			list := &appsv1.DeploymentList{}
+			if err := c.List(context.Background(), list, client.MatchingLabels{platformv1alpha1.LabelOrganization: org}); err != nil {
+				GinkgoWriter.Printf("%s: listing Deployments: %v\n", name, err)
+				continue
+			}
+			for _, d := range list.Items {
+				if d.Status.ObservedGeneration < d.Generation || d.Status.UpdatedReplicas != d.Status.Replicas || d.Status.AvailableReplicas != d.Status.Replicas {
+					GinkgoWriter.Printf("%s: Deployment %s/%s generation %d observed %d, replicas %d updated %d available %d\n", name,
+						d.Namespace, d.Name, d.Generation, d.Status.ObservedGeneration, d.Status.Replicas, d.Status.UpdatedReplicas, d.Status.AvailableReplicas)
+				}
+			}
+		}
+	})
+
 	It("converges, with nothing duplicated, while a tenth of the manager's writes fail with conflicts and its cache lags", func() {
 		Expect(fleet.CreateManifests(ctx, hub, "testdata/platform.yaml")).To(Succeed())
 		Eventually(func() error { return hub.Get(ctx, client.ObjectKey{Name: org}, &corev1.Namespace{}) }).Should(Succeed())

@@ -172,7 +172,7 @@ func (f *Fleet) startAnswering(ctx context.Context, describe func() (*process, s
 			break
 		}
 	}
-	return fmt.Errorf("Argo CD did not start: %w", last)
+	return fmt.Errorf("an Argo CD controller did not start: %w", last)
 }
 
 // dial tells whether something listens at addr.

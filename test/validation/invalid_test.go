@@ -90,6 +90,19 @@ spec:
   commit: 3f2a9c81d0b6e4f7a1c2d3e4f5a6b7c8d9e0f1a2
   revision: main
   source: {repository: "https://git.example.com/shop/api.git"}`,
+	"PlaneStack": `
+apiVersion: platform.aileron.dev/v1alpha1
+kind: PlaneStack
+spec:
+  planeType: data
+  items:
+  - name: secrets
+    namespace: external-secrets
+    helm: {repositoryURL: "https://charts.external-secrets.io", chart: external-secrets, version: 0.17.0}
+  - name: gateway
+    namespace: gateway
+    dependsOn: [secrets]
+    helm: {repositoryURL: "oci://registry.example.com/charts", chart: gateway, version: 1.2.0}`,
 	"ReleaseBinding": `
 apiVersion: platform.aileron.dev/v1alpha1
 kind: ReleaseBinding
@@ -333,6 +346,35 @@ var invalidCases = []invalidCase{
 	{name: "build plane with a default builder that is not an image", kind: "BuildPlane",
 		create: `{"spec":{"defaultBuilder":"paketo builder"}}`,
 		field:  "spec.defaultBuilder", message: "should match"},
+
+	// PlaneStack
+	{name: "stack for an unknown plane type", kind: "PlaneStack",
+		create: `{"spec":{"planeType":"edge"}}`,
+		field:  "spec.planeType", message: `Unsupported value: "edge"`},
+	{name: "stack moved to another plane type", kind: "PlaneStack",
+		update: `{"spec":{"planeType":"build"}}`,
+		field:  "spec.planeType", message: "planeType is immutable"},
+	{name: "stack item that is both a chart and manifests", kind: "PlaneStack",
+		create: `{"spec":{"items":[{"name":"both","namespace":"x","manifests":"kind: Namespace","helm":{"repositoryURL":"https://c.example","chart":"c","version":"1.0.0"}}]}}`,
+		field:  "spec.items[0]", message: "exactly one of them"},
+	{name: "stack item depending on an item the stack does not have", kind: "PlaneStack",
+		create: `{"spec":{"items":[{"name":"gateway","namespace":"gateway","dependsOn":["secrets"],"helm":{"repositoryURL":"https://c.example","chart":"c","version":"1.0.0"}}]}}`,
+		field:  "spec", message: "dependsOn must name other items of the same stack"},
+	{name: "stack delivered by Argo CD with a manifests item", kind: "PlaneStack",
+		create: `{"spec":{"delivery":"ArgoCD","items":[{"name":"raw","namespace":"x","manifests":"kind: Namespace"}]}}`,
+		field:  "spec", message: "Argo CD delivery installs Helm charts only"},
+	{name: "stack chart without a pinned version", kind: "PlaneStack",
+		create: `{"spec":{"items":[{"name":"secrets","namespace":"external-secrets","helm":{"repositoryURL":"https://charts.external-secrets.io","chart":"external-secrets","version":"latest"}}]}}`,
+		field:  "spec.items[0].helm.version", message: "should match"},
+	{name: "stack chart from a repository that is not a URL", kind: "PlaneStack",
+		create: `{"spec":{"items":[{"name":"secrets","namespace":"external-secrets","helm":{"repositoryURL":"charts.external-secrets.io","chart":"external-secrets","version":"0.17.0"}}]}}`,
+		field:  "spec.items[0].helm.repositoryURL", message: "an http(s):// Helm repository or an oci:// registry"},
+	{name: "stack in an unknown sync mode", kind: "PlaneStack",
+		create: `{"spec":{"syncMode":"Sometimes"}}`,
+		field:  "spec.syncMode", message: `Unsupported value: "Sometimes"`},
+	{name: "stack name too long to prefix what it renders", kind: "PlaneStack",
+		create: `{"metadata":{"name":"a-stack-name-that-is-far-too-long-to-prefix-its-cluster-profiles-x"}}`,
+		field:  `"a-stack-name-that-is-far-too-long`, message: "a stack's name is at most 63 characters"},
 
 	// ReleaseBinding
 	{name: "binding in an unknown state", kind: "ReleaseBinding",

@@ -85,7 +85,10 @@ func (f *Fleet) StartArgoCD(ctx context.Context, opts ArgoCDOptions) error {
 			args: []string{"--port", strconv.Itoa(ports[0]), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}},
 		{name: "argocd-repo-server", path: bin, logPath: filepath.Join(logDir, "repo-server.log"),
 			// git asks the argocd binary for credentials (GIT_ASKPASS=argocd).
-			env: []string{"ARGOCD_BINARY_NAME=argocd-repo-server", "ARGOCD_GPG_ENABLED=false", "PATH=" + dir + ":" + os.Getenv("PATH")},
+			// A source that failed three times is not generated again for an
+			// hour by default: tests fix what failed within seconds.
+			env: []string{"ARGOCD_BINARY_NAME=argocd-repo-server", "ARGOCD_GPG_ENABLED=false", "ARGOCD_PAUSE_GEN_AFTER_FAILED_ATTEMPTS=0",
+				"PATH=" + dir + ":" + os.Getenv("PATH")},
 			args: []string{"--port", strconv.Itoa(ports[1]), "--metrics-port", strconv.Itoa(ports[2]),
 				"--redis", redisAddr, "--disable-tls", "--loglevel", "warn",
 				// A branch's head is looked up again after Resync, not 3 minutes.
@@ -114,10 +117,18 @@ func (f *Fleet) StartArgoCD(ctx context.Context, opts ArgoCDOptions) error {
 			if err != nil {
 				return nil, "", err
 			}
+			// Its webhook server listens on :7000 unless told otherwise: two
+			// fleets side by side (test packages run in parallel) would
+			// share it, and the second controller would never reconcile.
+			webhook, err := freePort()
+			if err != nil {
+				return nil, "", err
+			}
 			return &process{name: "argocd-applicationset-controller", path: bin, logPath: filepath.Join(logDir, "applicationset-controller.log"),
 				env: []string{"ARGOCD_BINARY_NAME=argocd-applicationset-controller", "KUBECONFIG=" + hub.KubeconfigPath},
 				args: []string{"--namespace", ArgoCDNamespace, "--argocd-repo-server", repoServer,
 					"--metrics-addr", "127.0.0.1:" + strconv.Itoa(metrics), "--probe-addr", "127.0.0.1:" + strconv.Itoa(probe),
+					"--webhook-addr", "127.0.0.1:" + strconv.Itoa(webhook),
 					"--loglevel", "warn"}}, "127.0.0.1:" + strconv.Itoa(probe), nil
 		},
 	}

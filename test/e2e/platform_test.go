@@ -158,6 +158,10 @@ var _ = Describe("The sample platform", Ordered, func() {
 		Expect(apierrors.IsForbidden(dev.List(ctx, &platformv1alpha1.ComponentList{}, client.InNamespace("initech")))).To(BeTrue(),
 			"acme's developers cannot list initech's components")
 		Expect(hub.Delete(ctx, &platformv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: "initech"}})).To(Succeed())
+		// Gone before the next specs, which look at every organization.
+		Eventually(func() bool {
+			return apierrors.IsNotFound(hub.Get(ctx, client.ObjectKey{Name: "initech"}, &platformv1alpha1.Organization{}))
+		}).Should(BeTrue())
 
 		adminConfig, err := f.UserConfig(f.Hub, "ada", "acme:platform")
 		Expect(err).NotTo(HaveOccurred())

@@ -120,14 +120,16 @@ func (r *Registry) Connect(key Key, kubeconfig []byte) (p *Plane, changed bool, 
 	}
 	p = &Plane{Key: key, Client: c, Clientset: cs, Config: cfg, kubeconfigHash: hash}
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if old := r.planes[key]; old != nil {
-		old.stop()
-	}
+	old := r.planes[key]
 	for _, w := range r.watchers {
 		p.stops = append(p.stops, w(p))
 	}
 	r.planes[key] = p
+	r.mu.Unlock()
+	// Outside the lock: stopping must never hold up the registry.
+	if old != nil {
+		old.stop()
+	}
 	return p, true, nil
 }
 
@@ -181,18 +183,25 @@ func (r *Registry) Remove(key Key) {
 // back from a backup), so a new one lists the plane at once.
 func (r *Registry) SetReachable(key Key, reachable bool, reason string) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if !reachable {
 		r.unreachable[key] = reason
+		r.mu.Unlock()
 		return
 	}
 	_, wasDown := r.unreachable[key]
 	delete(r.unreachable, key)
+	var stale []func()
 	if p := r.planes[key]; p != nil && wasDown {
-		p.stop()
-		p.stops = nil
+		stale, p.stops = p.stops, nil
 		for _, w := range r.watchers {
 			p.stops = append(p.stops, w(p))
+		}
+	}
+	r.mu.Unlock()
+	// Outside the lock: stopping must never hold up the registry.
+	for _, s := range stale {
+		if s != nil {
+			s()
 		}
 	}
 }

@@ -82,12 +82,15 @@ func (w *workloads) watch(p *planes.Plane) func() {
 	w.mu.Unlock()
 	return func() {
 		cancel()
-		factory.Shutdown()
 		w.mu.Lock()
 		if w.stores[plane] != nil && w.stores[plane].deployments == inf {
 			delete(w.stores, plane)
 		}
 		w.mu.Unlock()
+		// The informer's goroutines end on their own once cancelled; a stop
+		// does not wait for them, so that a watch stuck on a plane that
+		// stopped answering never holds up whoever replaces it.
+		go factory.Shutdown()
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"time"
@@ -45,6 +46,12 @@ var _ = Describe("Faults", Ordered, func() {
 	AfterEach(func() {
 		if !CurrentSpecReport().Failed() {
 			return
+		}
+		// And where the in-process manager's goroutines stand: a manager
+		// that stopped reconciling shows what it waits on.
+		if prof := pprof.Lookup("goroutine"); prof != nil {
+			GinkgoWriter.Println("goroutines of the test process, the manager's among them:")
+			_ = prof.WriteTo(GinkgoWriter, 1)
 		}
 		// And what the hub says, next to it.
 		bindings := &platformv1alpha1.ReleaseBindingList{}

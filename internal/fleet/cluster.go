@@ -154,6 +154,12 @@ func (f *Fleet) startCluster(ctx context.Context, opts ClusterOptions) (*Cluster
 			"--etcd-servers=" + f.etcdURL,
 			// One etcd serves the whole fleet; the prefix keeps clusters apart.
 			"--etcd-prefix=/fleet/" + opts.Name,
+			// Watches are served from etcd, not from the API server's watch
+			// cache: on this fleet, whose clusters share one etcd, a cache
+			// rebuilt after a restart was seen to stop delivering events to
+			// its watchers (the controller manager's and the hub's) for
+			// minutes.
+			"--watch-cache=false",
 			"--bind-address=127.0.0.1",
 			"--advertise-address=127.0.0.1",
 			"--secure-port=" + strconv.Itoa(port),

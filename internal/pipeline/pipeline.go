@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/graph"
 )
 
 // Analysis is what a pipeline's paths imply.
@@ -33,7 +34,7 @@ func Analyze(spec platformv1alpha1.DeploymentPipelineSpec) (Analysis, error) {
 		}
 	}
 	envs := sortedKeys(all)
-	if cycle := findCycle(envs, next); cycle != nil {
+	if cycle := graph.Cycle(envs, next); cycle != nil {
 		return Analysis{}, fmt.Errorf("the promotion paths form a cycle: %s", strings.Join(cycle, " → "))
 	}
 	var roots []string
@@ -63,46 +64,6 @@ func Allowed(spec platformv1alpha1.DeploymentPipelineSpec, from, to string) (ok,
 		}
 	}
 	return false, false
-}
-
-func findCycle(envs []string, next map[string][]string) []string {
-	const (
-		unvisited = iota
-		visiting
-		done
-	)
-	state := map[string]int{}
-	var stack []string
-	var visit func(string) []string
-	visit = func(e string) []string {
-		state[e] = visiting
-		stack = append(stack, e)
-		for _, n := range next[e] {
-			switch state[n] {
-			case visiting:
-				for i, s := range stack {
-					if s == n {
-						return append(append([]string{}, stack[i:]...), n)
-					}
-				}
-			case unvisited:
-				if c := visit(n); c != nil {
-					return c
-				}
-			}
-		}
-		stack = stack[:len(stack)-1]
-		state[e] = done
-		return nil
-	}
-	for _, e := range envs {
-		if state[e] == unvisited {
-			if c := visit(e); c != nil {
-				return c
-			}
-		}
-	}
-	return nil
 }
 
 func sortedKeys(m map[string]bool) []string {

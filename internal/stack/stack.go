@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/graph"
 	"github.com/aileron-dev/aileron/internal/stack/sveltos"
 )
 
@@ -251,55 +252,25 @@ func Split(s *platformv1alpha1.PlaneStack) (groups []Group, profiles []platformv
 }
 
 // Cycle returns the items of a dependency cycle, in order, or nil.
+// Dependencies on items the stack does not have are left out: the API
+// refuses them.
 func Cycle(items []platformv1alpha1.StackItem) []string {
-	deps := map[string][]string{}
-	for _, it := range items {
-		deps[it.Name] = it.DependsOn
-	}
-	const (
-		unseen = iota
-		open
-		done
-	)
-	state := map[string]int{}
-	var path []string
-	var visit func(string) []string
-	visit = func(n string) []string {
-		switch state[n] {
-		case open:
-			for i, p := range path {
-				if p == n {
-					return append(append([]string{}, path[i:]...), n)
-				}
-			}
-		case done:
-			return nil
-		}
-		state[n] = open
-		path = append(path, n)
-		for _, d := range deps[n] {
-			if _, known := deps[d]; !known {
-				continue
-			}
-			if c := visit(d); c != nil {
-				return c
-			}
-		}
-		path = path[:len(path)-1]
-		state[n] = done
-		return nil
-	}
+	known := map[string]bool{}
 	names := make([]string, 0, len(items))
 	for _, it := range items {
+		known[it.Name] = true
 		names = append(names, it.Name)
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		if c := visit(n); c != nil {
-			return c
+	next := map[string][]string{}
+	for _, it := range items {
+		for _, d := range it.DependsOn {
+			if known[d] {
+				next[it.Name] = append(next[it.Name], d)
+			}
 		}
 	}
-	return nil
+	sort.Strings(names)
+	return graph.Cycle(names, next)
 }
 
 // ObjectLabels mark what is rendered for stack s.

@@ -359,52 +359,43 @@ func restConfig(kubeconfig string) (*rest.Config, error) {
 // gitURL is what --gitops-repository-url accepts: the API's pattern.
 var gitURL = regexp.MustCompile(`^(https?|ssh|file)://[^\s]+$`)
 
-// argoCDInstalled tells whether the hub serves Argo CD's Application and
-// ApplicationSet kinds: GitOps delivery needs them, and watching a kind the
-// hub does not serve would stop the manager from starting.
+// argoCDInstalled tells whether the hub serves Argo CD's Application,
+// ApplicationSet and AppProject kinds: GitOps delivery needs them, and
+// watching a kind the hub does not serve would stop the manager from
+// starting.
 func argoCDInstalled(cfg *rest.Config) (bool, error) {
-	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
-	if err != nil {
-		return false, err
-	}
-	res, err := dc.ServerResourcesForGroupVersion(argocd.GroupVersion.String())
-	if apierrors.IsNotFound(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("discovering Argo CD on the hub: %w", err)
-	}
-	found := map[string]bool{}
-	for _, r := range res.APIResources {
-		found[r.Kind] = true
-	}
-	return found["Application"] && found["ApplicationSet"] && found["AppProject"], nil
+	return serves(cfg, "Argo CD", map[string][]string{argocd.GroupVersion.String(): {"Application", "ApplicationSet", "AppProject"}})
 }
 
 // sveltosInstalled tells whether the hub serves the Sveltos kinds stacks
 // are delivered through: SveltosCluster, ClusterProfile and ClusterSummary.
 func sveltosInstalled(cfg *rest.Config) (bool, error) {
+	return serves(cfg, "Sveltos", map[string][]string{
+		sveltos.LibGroupVersion.String():    {"SveltosCluster"},
+		sveltos.ConfigGroupVersion.String(): {"ClusterProfile", "ClusterSummary"},
+	})
+}
+
+// serves tells whether the hub serves every kind of kinds (by group
+// version); what names the system in errors.
+func serves(cfg *rest.Config, what string, kinds map[string][]string) (bool, error) {
 	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
 	if err != nil {
 		return false, err
 	}
-	want := map[string][]string{
-		sveltos.LibGroupVersion.String():    {"SveltosCluster"},
-		sveltos.ConfigGroupVersion.String(): {"ClusterProfile", "ClusterSummary"},
-	}
-	for gv, kinds := range want {
+	for gv, want := range kinds {
 		res, err := dc.ServerResourcesForGroupVersion(gv)
 		if apierrors.IsNotFound(err) {
 			return false, nil
 		}
 		if err != nil {
-			return false, fmt.Errorf("discovering Sveltos on the hub: %w", err)
+			return false, fmt.Errorf("discovering %s on the hub: %w", what, err)
 		}
 		found := map[string]bool{}
 		for _, r := range res.APIResources {
 			found[r.Kind] = true
 		}
-		for _, k := range kinds {
+		for _, k := range want {
 			if !found[k] {
 				return false, nil
 			}

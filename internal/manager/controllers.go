@@ -73,6 +73,9 @@ func setupControllers(mgr ctrl.Manager, o Options, argoCD, svelt bool) error {
 	var sveltosClusters *planes.SveltosClusters
 	if svelt {
 		sveltosClusters = &planes.SveltosClusters{Client: c, Namespace: o.Namespace}
+		if err := index.RegisterSveltos(context.Background(), mgr); err != nil {
+			return err
+		}
 	} else {
 		mgr.GetLogger().Info("Sveltos is not installed on the hub: stacks are delivered by Argo CD only until it is and the manager restarts")
 	}

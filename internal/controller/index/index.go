@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/stack/sveltos"
 )
 
 // Index names. Each is a pseudo field path of the indexed kind.
@@ -129,6 +130,18 @@ func Register(ctx context.Context, mgr ctrl.Manager) error {
 		}
 	}
 	return nil
+}
+
+// SummaryCluster indexes Sveltos' ClusterSummaries by the cluster they
+// report on: a plane's probe reads its own, not every plane's.
+const SummaryCluster = "spec.clusterName"
+
+// RegisterSveltos adds the indexes of Sveltos' kinds, when the hub serves
+// them.
+func RegisterSveltos(ctx context.Context, mgr ctrl.Manager) error {
+	return mgr.GetFieldIndexer().IndexField(ctx, &sveltos.ClusterSummary{}, SummaryCluster, func(o client.Object) []string {
+		return []string{o.(*sveltos.ClusterSummary).Spec.ClusterName}
+	})
 }
 
 // DependencyKey is the ComponentDependency index value of a dependency of c.

@@ -12,6 +12,7 @@ import (
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/controller/common"
+	"github.com/aileron-dev/aileron/internal/controller/index"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops"
 	"github.com/aileron-dev/aileron/internal/planes"
 	"github.com/aileron-dev/aileron/internal/stack"
@@ -109,17 +110,11 @@ func (r *Reconciler) syncAddons(ctx context.Context, obj object, plane *planes.P
 		return false, fmt.Errorf("registering the plane with Sveltos: %w", err)
 	}
 	summaries := &sveltos.ClusterSummaryList{}
-	if err := r.List(ctx, summaries, client.InNamespace(r.Namespace), client.UnsafeDisableDeepCopy); err != nil {
+	if err := r.List(ctx, summaries, client.InNamespace(r.Namespace),
+		client.MatchingFields{index.SummaryCluster: stack.ClusterName(p.Type, p.Name)}, client.UnsafeDisableDeepCopy); err != nil {
 		return false, err
 	}
-	name := stack.ClusterName(p.Type, p.Name)
-	mine := make([]sveltos.ClusterSummary, 0, len(profiles))
-	for _, cs := range summaries.Items {
-		if cs.Spec.ClusterName == name && cs.Spec.ClusterNamespace == r.Namespace {
-			mine = append(mine, cs)
-		}
-	}
-	cond := stack.AddonsReady(profiles, mine)
+	cond := stack.AddonsReady(profiles, summaries.Items)
 	cond.ObservedGeneration = obj.GetGeneration()
 	meta.SetStatusCondition(obj.GetConditions(), cond)
 	return true, nil

@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 
 	"github.com/aileron-dev/aileron/internal/delivery/gitops"
@@ -35,6 +36,29 @@ func SharedCRDs(project string, depth int) string {
 		shared = filepath.Join(append(parts, "shared")...)
 	}
 	return filepath.Join(shared, "crds", project)
+}
+
+// Start runs an API server serving the CRDs at paths (files or
+// directories) until t ends, and returns a client of it.
+func Start(t *testing.T, paths ...string) client.Client {
+	t.Helper()
+	env := &envtest.Environment{CRDDirectoryPaths: paths, ErrorIfCRDPathMissing: true}
+	cfg, err := env.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = env.Stop() })
+	c, err := client.New(cfg, client.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// Compare describes the first part of want that got does not hold, as
+// Missing does, after making JSON numbers of either side comparable.
+func Compare(want, got any, path string) string {
+	return Missing(normalize(want), normalize(got), path)
 }
 
 // RoundTrip creates each object through c, reads it back, and fails t for
@@ -65,7 +89,7 @@ func RoundTrip(ctx context.Context, t *testing.T, c client.Client, objs map[stri
 			if field == "metadata" {
 				continue
 			}
-			if diff := Missing(normalize(want), normalize(back.Object[field]), field); diff != "" {
+			if diff := Compare(want, back.Object[field], field); diff != "" {
 				t.Errorf("%s: the round trip lost what was sent (a field the schema does not know is pruned): %s", name, diff)
 			}
 		}

@@ -10,7 +10,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/crdtest"
@@ -24,20 +23,8 @@ func TestRenderedObjectsRoundTripThroughUpstreamCRDs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts an API server")
 	}
-	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{crdtest.SharedCRDs("sveltos", 2), crdtest.SharedCRDs("argocd", 2)},
-		ErrorIfCRDPathMissing: true,
-	}
-	cfg, err := env.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Stop() //nolint:errcheck // best effort
 	ctx := context.Background()
-	c, err := client.New(cfg, client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := crdtest.Start(t, crdtest.SharedCRDs("sveltos", 2), crdtest.SharedCRDs("argocd", 2))
 	for _, ns := range []string{"aileron-system", "argocd"} {
 		if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {
 			t.Fatal(err)

@@ -10,7 +10,6 @@ import (
 	"k8s.io/client-go/rest"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
@@ -77,17 +76,8 @@ func TestRoundTripThroughUpstreamCRDs(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts an API server")
 	}
-	env := &envtest.Environment{CRDDirectoryPaths: []string{crdtest.SharedCRDs("argocd", 3)}, ErrorIfCRDPathMissing: true}
-	cfg, err := env.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Stop() //nolint:errcheck // best effort
 	ctx := context.Background()
-	c, err := client.New(cfg, client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := crdtest.Start(t, crdtest.SharedCRDs("argocd", 3))
 	if err := c.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "argocd"}}); err != nil {
 		t.Fatal(err)
 	}

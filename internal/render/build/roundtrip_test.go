@@ -2,11 +2,7 @@ package build
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"os"
 	"path/filepath"
-	"reflect"
 	"sort"
 	"testing"
 
@@ -14,9 +10,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/crdtest"
 )
 
 // TestRoundTripThroughUpstreamCRD creates every golden workflow in an API
@@ -30,24 +26,8 @@ func TestRoundTripThroughUpstreamCRD(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts an API server")
 	}
-	shared := os.Getenv("AILERON_SHARED_DIR")
-	if shared == "" {
-		shared = filepath.Join("..", "..", "..", "..", "shared")
-	}
-	env := &envtest.Environment{
-		CRDDirectoryPaths:     []string{filepath.Join(shared, "crds", "argo-workflows", "argoproj.io_workflows.yaml")},
-		ErrorIfCRDPathMissing: true,
-	}
-	cfg, err := env.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer env.Stop() //nolint:errcheck // best effort
 	ctx := context.Background()
-	c, err := client.New(cfg, client.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := crdtest.Start(t, filepath.Join(crdtest.SharedCRDs("argo-workflows", 3), "argoproj.io_workflows.yaml"))
 	names := make([]string, 0, len(inputs()))
 	for name := range inputs() {
 		names = append(names, name)
@@ -71,8 +51,8 @@ func TestRoundTripThroughUpstreamCRD(t *testing.T) {
 			continue
 		}
 		back := get(ctx, t, c, sent)
-		for _, diff := range lost(sent.Object, back.Object, "") {
-			t.Errorf("%s: %s", name, diff)
+		if diff := crdtest.Compare(sent.Object, back.Object, ""); diff != "" {
+			t.Errorf("%s: the round trip lost what was sent: %s", name, diff)
 		}
 
 		// Argo's controller reports the build the way Read expects it.
@@ -93,8 +73,8 @@ func TestRoundTripThroughUpstreamCRD(t *testing.T) {
 		back = get(ctx, t, c, sent)
 		status, _, _ := unstructured.NestedMap(withStatus.Object, "status")
 		backStatus, _, _ := unstructured.NestedMap(back.Object, "status")
-		for _, diff := range lost(status, backStatus, "status") {
-			t.Errorf("%s: %s", name, diff)
+		if diff := crdtest.Compare(status, backStatus, "status"); diff != "" {
+			t.Errorf("%s: the round trip lost what was sent: %s", name, diff)
 		}
 		read, err := FromUnstructured(back)
 		if err != nil {
@@ -117,54 +97,4 @@ func get(ctx context.Context, t *testing.T, c client.Client, sent *unstructured.
 		t.Fatal(err)
 	}
 	return back
-}
-
-// lost lists every field of sent that back lacks or holds differently, by
-// path. Fields only back has (uid, defaults) are not its business.
-func lost(sent, back any, path string) []string {
-	switch s := sent.(type) {
-	case map[string]any:
-		b, ok := back.(map[string]any)
-		if !ok {
-			return []string{fmt.Sprintf("%s: sent an object, got %v", path, back)}
-		}
-		var out []string
-		keys := make([]string, 0, len(s))
-		for k := range s {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			bv, present := b[k]
-			if !present {
-				out = append(out, fmt.Sprintf("%s.%s was pruned", path, k))
-				continue
-			}
-			out = append(out, lost(s[k], bv, path+"."+k)...)
-		}
-		return out
-	case []any:
-		b, ok := back.([]any)
-		if !ok || len(b) != len(s) {
-			return []string{fmt.Sprintf("%s: sent %d items, got %v", path, len(s), back)}
-		}
-		var out []string
-		for i := range s {
-			out = append(out, lost(s[i], b[i], fmt.Sprintf("%s[%d]", path, i))...)
-		}
-		return out
-	default:
-		if !reflect.DeepEqual(normalize(sent), normalize(back)) {
-			return []string{fmt.Sprintf("%s: sent %v, got %v", path, sent, back)}
-		}
-		return nil
-	}
-}
-
-// normalize makes JSON numbers comparable (int64 or float64).
-func normalize(v any) any {
-	data, _ := json.Marshal(v)
-	var out any
-	_ = json.Unmarshal(data, &out)
-	return out
 }

@@ -200,19 +200,8 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, c *platformv1alpha1.Co
 		return ctrl.Result{}, err
 	}
 	summarize(c, bindings.Items, observability)
-	if !common.IsReady(c) {
-		// The bindings' next changes bring the component back; looking
-		// again now and then costs a cache read, and bounds how long a
-		// missed event (a watch broken by an API server restart) can
-		// leave the component behind them.
-		return ctrl.Result{RequeueAfter: notReadyRequeue}, nil
-	}
 	return ctrl.Result{}, nil
 }
-
-// notReadyRequeue is how often a component that is not Ready yet is
-// summarised again without an event.
-const notReadyRequeue = 30 * time.Second
 
 // observabilityPlanes maps each data plane the bindings run on to the
 // ObservabilityPlane it names, when that exists.

@@ -41,10 +41,7 @@ import (
 // Requeue intervals while waiting on something outside the hub.
 const (
 	progressingRequeue = 3 * time.Second
-	// watchedRolloutRequeue is how often a rollout that a plane's watch
-	// follows is looked at without an event.
-	watchedRolloutRequeue = 30 * time.Second
-	unreachableRequeue    = 30 * time.Second
+	unreachableRequeue = 30 * time.Second
 )
 
 // Reconciler reconciles ReleaseBindings.
@@ -289,10 +286,8 @@ func (r *Reconciler) summarize(b *platformv1alpha1.ReleaseBinding, targets []str
 	case len(waiting) > 0:
 		common.MarkProgressing(b, platformv1alpha1.ReasonWaitingForWorkload, firstMessage)
 		if rollingOut && r.workloads.watching(waiting) {
-			// The plane's watch brings the workload's next change; a look
-			// now and then (from the watch's cache) bounds how long a
-			// missed event can hold the binding back.
-			return ctrl.Result{RequeueAfter: min(r.ResyncPeriod, watchedRolloutRequeue)}
+			// The plane's watch brings the workload's next change.
+			return ctrl.Result{RequeueAfter: r.ResyncPeriod}
 		}
 		return ctrl.Result{RequeueAfter: progressingRequeue}
 	}

@@ -107,6 +107,20 @@ func (c *Cluster) stop() {
 	}
 }
 
+// portTaken tells whether the cluster's API server or one of its workload
+// controllers ended because its port was taken.
+func (c *Cluster) portTaken() bool {
+	if c.apiserver != nil && c.apiserver.portTaken() {
+		return true
+	}
+	for _, p := range c.workloads {
+		if p.portTaken() {
+			return true
+		}
+	}
+	return false
+}
+
 func (f *Fleet) startCluster(ctx context.Context, opts ClusterOptions) (*Cluster, error) {
 	dir := filepath.Join(f.dir, opts.Name)
 	port, err := freePort()
@@ -291,6 +305,13 @@ func (c *Cluster) startWorkloads(ctx context.Context, dir string) error {
 	}
 	for _, p := range c.workloads {
 		if err := p.start(); err != nil {
+			return err
+		}
+	}
+	// Each listens once it is up; one whose port was taken exits instead.
+	for i, port := range []int{kcmPort, schedPort, kwokPort} {
+		addr := "127.0.0.1:" + strconv.Itoa(port)
+		if err := waitFor(ctx, f.timeout, c.workloads[i], func(context.Context) error { return dial(addr) }); err != nil {
 			return err
 		}
 	}

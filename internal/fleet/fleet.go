@@ -129,7 +129,13 @@ func Start(ctx context.Context, opts Options) (_ *Fleet, err error) {
 	if f.pki, err = newPKI(); err != nil {
 		return nil, fmt.Errorf("creating the fleet's certificate authority: %w", err)
 	}
-	if err := f.startEtcd(ctx); err != nil {
+	for range 3 {
+		if err = f.startEtcd(ctx); err == nil || !f.etcd.portTaken() {
+			break
+		}
+		f.etcd.stop(0)
+	}
+	if err != nil {
 		return nil, err
 	}
 
@@ -140,7 +146,14 @@ func Start(ctx context.Context, opts Options) (_ *Fleet, err error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			clusters[i], errs[i] = f.startCluster(ctx, c)
+			// A port taken between choosing and binding it is chosen again.
+			for range 3 {
+				clusters[i], errs[i] = f.startCluster(ctx, c)
+				if errs[i] == nil || clusters[i] == nil || !clusters[i].portTaken() {
+					return
+				}
+				clusters[i].stop()
+			}
 		}()
 	}
 	wg.Wait()

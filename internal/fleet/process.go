@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -132,18 +134,66 @@ func (p *process) logTail() string {
 	return string(data)
 }
 
-// freePort asks the kernel for a free loopback port. Another process can
-// take it before it is used; callers that bind it detect that and fail with
-// the process's log.
+// freePort returns a loopback port that nothing listens on, chosen at
+// random below the kernel's ephemeral range. The kernel's own choice
+// (listening on port 0) comes from that range, which is also where every
+// outgoing connection on the machine takes its local port: between choosing
+// a port and the fleet's process binding it, a connection of any test
+// running beside it could take it. Below the range only another fleet
+// choosing at the same moment can, which portTaken and the callers' retries
+// cover. A port is never handed out twice by one test process.
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	ports.mu.Lock()
+	defer ports.mu.Unlock()
+	if ports.given == nil {
+		ports.given = map[int]bool{}
+		ports.low, ports.high = 10000, ephemeralLow()
+	}
+	for range 1000 {
+		port := ports.low + rand.IntN(ports.high-ports.low)
+		if ports.given[port] {
+			continue
+		}
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			continue
+		}
+		_ = l.Close()
+		ports.given[port] = true
+		return port, nil
+	}
+	return 0, errors.New("no free loopback port below the ephemeral range")
+}
+
+var ports struct {
+	mu        sync.Mutex
+	given     map[int]bool
+	low, high int
+}
+
+// ephemeralLow is the lowest port the kernel gives outgoing connections;
+// 32768 when it cannot be read.
+func ephemeralLow() int {
+	const fallback = 32768
+	data, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
 	if err != nil {
-		return 0, err
+		return fallback
 	}
-	defer l.Close() //nolint:errcheck // closing a listener we only used to learn a port
-	addr, ok := l.Addr().(*net.TCPAddr)
-	if !ok {
-		return 0, errors.New("listener has no TCP address")
+	fields := strings.Fields(string(data))
+	if len(fields) == 0 {
+		return fallback
 	}
-	return addr.Port, nil
+	low, err := strconv.Atoi(fields[0])
+	if err != nil || low <= 11000 {
+		return fallback
+	}
+	return low
+}
+
+// portTaken tells whether p ended because its port was taken.
+func (p *process) portTaken() bool {
+	if exited, _ := p.exited(); !exited {
+		return false
+	}
+	return strings.Contains(p.logTail(), "address already in use")
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -46,6 +47,9 @@ type Reconciler struct {
 	// Sveltos is set when the hub serves Sveltos' kinds.
 	Sveltos                 bool
 	MaxConcurrentReconciles int
+
+	// applied maps a stack to the hash of what was applied for it last.
+	applied sync.Map
 }
 
 // SetupWithManager registers the controller. Planes coming, going or
@@ -60,19 +64,51 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	owned := builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, common.CreatedOrDeleted()))
 	if r.Sveltos {
-		b = b.Watches(&sveltos.ClusterProfile{}, handler.EnqueueRequestsFromMapFunc(stackOf), owned).
-			Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(stackOf), owned)
+		b = b.Watches(&sveltos.ClusterProfile{}, handler.EnqueueRequestsFromMapFunc(r.stackOf), owned).
+			Watches(&corev1.ConfigMap{}, handler.EnqueueRequestsFromMapFunc(r.stackOf), owned)
 	}
 	if r.ArgoCDNamespace != "" {
-		b = b.Watches(&argocd.ApplicationSet{}, handler.EnqueueRequestsFromMapFunc(stackOf), owned)
+		b = b.Watches(&argocd.ApplicationSet{}, handler.EnqueueRequestsFromMapFunc(r.stackOf), owned)
 	}
 	return b.WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).Complete(r)
 }
 
-func stackOf(_ context.Context, o client.Object) []reconcile.Request {
+// stackOf maps a rendered object changed or deleted by someone else to
+// its stack, which applies everything again.
+func (r *Reconciler) stackOf(_ context.Context, o client.Object) []reconcile.Request {
 	if name := o.GetLabels()[stack.LabelStack]; name != "" {
+		r.applied.Delete(name)
 		return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: name}}}
 	}
+	return nil
+}
+
+// deliver applies what the stack renders and deletes what it rendered
+// before and no longer does. A stack is reconciled whenever a plane of its
+// type comes, goes or is relabelled, which changes its status, not its
+// objects: what was applied last is remembered, and applied again only
+// when it changes or one of the objects was changed by someone else.
+func (r *Reconciler) deliver(ctx context.Context, name string, objs []client.Object) error {
+	hash, err := gitops.ContentHash(objs)
+	if err != nil {
+		return err
+	}
+	if last, ok := r.applied.Load(name); ok && last == hash {
+		return nil
+	}
+	for _, o := range objs {
+		if err := gitops.Apply(ctx, r.Client, o); err != nil {
+			return err
+		}
+	}
+	keep := map[string]bool{}
+	for _, o := range objs {
+		keep[fmt.Sprintf("%T/%s/%s", o, o.GetNamespace(), o.GetName())] = true
+	}
+	if err := r.prune(ctx, name, keep); err != nil {
+		return err
+	}
+	r.applied.Store(name, hash)
 	return nil
 }
 
@@ -151,16 +187,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, s *platformv1alpha1.Pl
 			names = append(names, "ApplicationSet/"+set.Name)
 		}
 	}
-	for _, o := range objs {
-		if err := gitops.Apply(ctx, r.Client, o); err != nil {
-			return ctrl.Result{}, err
-		}
-	}
-	keep := map[string]bool{}
-	for _, o := range objs {
-		keep[fmt.Sprintf("%T/%s/%s", o, o.GetNamespace(), o.GetName())] = true
-	}
-	if err := r.prune(ctx, s.Name, keep); err != nil {
+	if err := r.deliver(ctx, s.Name, objs); err != nil {
 		return ctrl.Result{}, err
 	}
 	sort.Strings(names)
@@ -176,6 +203,7 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, s *platformv1alpha1.Pl
 	if err := r.prune(ctx, s.Name, nil); err != nil {
 		return ctrl.Result{}, err
 	}
+	r.applied.Delete(s.Name)
 	controllerutil.RemoveFinalizer(s, platformv1alpha1.Finalizer)
 	return ctrl.Result{}, nil
 }

@@ -299,6 +299,10 @@ var _ = Describe("Plane stacks", Ordered, func() {
 		Expect(cm.Data[stack.ManifestsKey]).To(ContainSubstring("kind: LimitRange"))
 		Expect(matches("edge-cache")).To(BeEmpty())
 
+		By("a rendered ClusterProfile deleted by hand comes back")
+		Expect(hub.Delete(ctx, &sveltos.ClusterProfile{ObjectMeta: metav1.ObjectMeta{Name: "edge-cache"}})).To(Succeed())
+		Eventually(func() error { return hub.Get(ctx, client.ObjectKey{Name: "edge-cache"}, &sveltos.ClusterProfile{}) }).Should(Succeed())
+
 		relabel := func(patch string) {
 			Expect(hub.Patch(ctx, &platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: "eu-1"}},
 				client.RawPatch(types.MergePatchType, []byte(patch)))).To(Succeed())

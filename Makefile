@@ -88,12 +88,16 @@ test: tools chromium verify-generated vet lint ## Generators, vet, lint, unit, e
 	go test $(GO_TEST_FLAGS) $$(go list ./... | grep -v /test/faults)
 
 .PHONY: test-faults
+# The fuzzer starts from the committed seeds in a fresh cache: the inputs
+# earlier runs kept would be replayed first, and as they grow with every run
+# they would take more of the 20 s each time. Minimizing an input costs up to
+# a minute by default, and an input that reaches the API server often finds
+# new coverage in the client library: 10 runs per minimization leave the
+# 20 s to fuzzing.
 test-faults: tools ## The resilience and security suite (test/faults), and 20 s of fuzzing the renderer.
 	go test $(GO_TEST_FLAGS) ./test/faults/...
-	# Minimizing an input costs up to a minute by default, and an input that
-	# reaches the API server often finds new coverage in the client library:
-	# 10 runs per minimization leave the 20 s to fuzzing.
-	go test -run='^$$' -fuzz=FuzzComponent -fuzztime=20s -fuzzminimizetime=10x ./internal/render
+	cache=$$(mktemp -d) && trap 'rm -rf "$$cache"' EXIT && \
+		go test -run='^$$' -fuzz=FuzzComponent -fuzztime=20s -fuzzminimizetime=10x ./internal/render -args -test.fuzzcachedir="$$cache"
 
 .PHONY: bench
 bench: $(KUBE_ASSETS)/.built $(ARGOCD_DIR)/.built redis ## Measure convergence, memory and writes on a hub and three API-only spokes (see BENCHMARKS.md; BENCH_FLAGS=-components=…).

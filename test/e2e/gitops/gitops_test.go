@@ -67,20 +67,34 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 	})
 
 	It("fences the organization's AppProject: no other repository, no other tenant's cell", func() {
+		// The project exists, so a refusal below is the fence, not a
+		// missing project.
+		Eventually(func() error {
+			return hub.Get(ctx, client.ObjectKey{Namespace: fleet.ArgoCDNamespace, Name: "aileron-globex"}, &argocd.AppProject{})
+		}).Should(Succeed())
 		server := f.Spoke("eu-1").Config.Host
-		for name, spec := range map[string]argocd.ApplicationSpec{
+		for name, rogue := range map[string]struct {
+			spec    argocd.ApplicationSpec
+			refusal string
+		}{
 			"rogue-destination": {
-				Project:     "aileron-globex",
-				Source:      &argocd.ApplicationSource{RepoURL: "file://" + repoDir, Path: "globex/shop/production/eu-1", TargetRevision: "main"},
-				Destination: argocd.ApplicationDestination{Server: server, Namespace: render.CellNamespace("initech", "shop", "production")},
+				spec: argocd.ApplicationSpec{
+					Project:     "aileron-globex",
+					Source:      &argocd.ApplicationSource{RepoURL: "file://" + repoDir, Path: "globex/shop/production/eu-1", TargetRevision: "main"},
+					Destination: argocd.ApplicationDestination{Server: server, Namespace: render.CellNamespace("initech", "shop", "production")},
+				},
+				refusal: "do not match any of the allowed destinations in project 'aileron-globex'",
 			},
 			"rogue-source": {
-				Project:     "aileron-globex",
-				Source:      &argocd.ApplicationSource{RepoURL: "https://git.initech.example/platform.git", Path: "initech", TargetRevision: "main"},
-				Destination: argocd.ApplicationDestination{Server: server, Namespace: prodNS},
+				spec: argocd.ApplicationSpec{
+					Project:     "aileron-globex",
+					Source:      &argocd.ApplicationSource{RepoURL: "https://git.initech.example/platform.git", Path: "initech", TargetRevision: "main"},
+					Destination: argocd.ApplicationDestination{Server: server, Namespace: prodNS},
+				},
+				refusal: "is not permitted in project 'aileron-globex'",
 			},
 		} {
-			app := &argocd.Application{ObjectMeta: metav1.ObjectMeta{Namespace: fleet.ArgoCDNamespace, Name: name}, Spec: spec}
+			app := &argocd.Application{ObjectMeta: metav1.ObjectMeta{Namespace: fleet.ArgoCDNamespace, Name: name}, Spec: rogue.spec}
 			Expect(hub.Create(ctx, app)).To(Succeed())
 			Eventually(func(g Gomega) {
 				g.Expect(hub.Get(ctx, client.ObjectKeyFromObject(app), app)).To(Succeed())
@@ -90,7 +104,7 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 						msgs = append(msgs, c.Message)
 					}
 				}
-				g.Expect(msgs).To(ContainElement(ContainSubstring("aileron-globex")), "Argo CD must refuse %s", name)
+				g.Expect(msgs).To(ContainElement(ContainSubstring(rogue.refusal)), "Argo CD must refuse %s", name)
 			}).Should(Succeed())
 			Expect(hub.Delete(ctx, app)).To(Succeed())
 		}

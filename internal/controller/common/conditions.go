@@ -60,6 +60,16 @@ func IsReady(obj Conditions) bool {
 	return c != nil && c.Status == metav1.ConditionTrue && c.ObservedGeneration == obj.GetGeneration()
 }
 
+// NotReady says that the object obj depends on, of kind, is not Ready,
+// and why, in its own words, so that the problem shows where people look.
+func NotReady(kind string, ref Conditions) string {
+	msg := kind + " " + ref.GetName() + " is not Ready"
+	if why := readyMessage(ref); why != "" {
+		msg += ": " + why
+	}
+	return msg
+}
+
 // GetReference reads the object obj refers to into ref. When it does not
 // exist, obj is marked Stalled with notFound as the message and found is
 // false; other errors are returned for a retry.

@@ -19,7 +19,8 @@ func CreatedOrDeleted() predicate.Predicate {
 	}
 }
 
-// ReadyChanged passes updates that change an object's Ready condition or
+// ReadyChanged passes updates that change whether an object is Ready, why
+// it is not (dependents repeat that message, see NotReady), or its
 // generation, and creations and deletions.
 func ReadyChanged() predicate.Predicate {
 	return predicate.Funcs{
@@ -30,9 +31,17 @@ func ReadyChanged() predicate.Predicate {
 				return true
 			}
 			return IsReady(o) != IsReady(n) || o.GetGeneration() != n.GetGeneration() ||
+				!IsReady(n) && readyMessage(o) != readyMessage(n) ||
 				(n.GetDeletionTimestamp() != nil && o.GetDeletionTimestamp() == nil)
 		},
 	}
+}
+
+func readyMessage(obj Conditions) string {
+	if c := meta.FindStatusCondition(*obj.GetConditions(), platformv1alpha1.ConditionReady); c != nil {
+		return c.Message
+	}
+	return ""
 }
 
 // ReachabilityChanged passes a plane update that flips its Reachable

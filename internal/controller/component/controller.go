@@ -145,7 +145,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, c *platformv1alpha1.Co
 		return ctrl.Result{}, err
 	}
 	if !common.IsReady(project) {
-		common.MarkProgressing(c, platformv1alpha1.ReasonReferenceNotFound, fmt.Sprintf("Project %s is not Ready", project.Name))
+		common.MarkProgressing(c, platformv1alpha1.ReasonReferenceNotFound, common.NotReady("Project", project))
 		return ctrl.Result{}, nil
 	}
 	if _, err := resolve.Dependencies(ctx, r.Client, c.Namespace, c.Spec.ProjectRef.Name, c.Spec); err != nil {

@@ -62,7 +62,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, p *platformv1alpha1.Pr
 		return ctrl.Result{}, err
 	}
 	if !common.IsReady(pl) {
-		common.MarkProgressing(p, platformv1alpha1.ReasonReferenceNotFound, fmt.Sprintf("DeploymentPipeline %s is not Ready", name))
+		common.MarkProgressing(p, platformv1alpha1.ReasonReferenceNotFound, common.NotReady("DeploymentPipeline", pl))
 		return ctrl.Result{}, nil
 	}
 	common.MarkReady(p, "pipeline "+name+" is Ready")

@@ -160,14 +160,15 @@ func (f *Fleet) StartArgoCD(ctx context.Context, opts ArgoCDOptions) error {
 }
 
 // startAnswering starts the process describe describes and waits until it
-// listens at its address. A process that exits first (a port taken between
-// choosing it and binding it, on a machine running several fleets) is
-// started again on fresh ports, twice at most.
+// listens at its address. One that exits because its port was taken
+// between choosing it and binding it (on a machine running several
+// fleets) is described, on fresh ports, and started again.
 func (f *Fleet) startAnswering(ctx context.Context, describe func() (*process, string, error)) error {
-	var last error
-	for range 3 {
-		p, addr, err := describe()
-		if err != nil {
+	var p *process
+	err := onFreshPorts(func() error {
+		var addr string
+		var err error
+		if p, addr, err = describe(); err != nil {
 			return err
 		}
 		if err := p.start(); err != nil {
@@ -176,14 +177,12 @@ func (f *Fleet) startAnswering(ctx context.Context, describe func() (*process, s
 		f.extrasMu.Lock()
 		f.extras = append(f.extras, p)
 		f.extrasMu.Unlock()
-		if last = waitFor(ctx, f.timeout, p, func(context.Context) error { return dial(addr) }); last == nil {
-			return nil
-		}
-		if exited, _ := p.exited(); !exited {
-			break
-		}
+		return waitFor(ctx, f.timeout, p, func(context.Context) error { return dial(addr) })
+	}, func() bool { return p != nil && p.portTaken() }, func() {})
+	if err != nil {
+		return fmt.Errorf("an Argo CD controller did not start: %w", err)
 	}
-	return fmt.Errorf("an Argo CD controller did not start: %w", last)
+	return nil
 }
 
 // dial tells whether something listens at addr.

@@ -129,13 +129,7 @@ func Start(ctx context.Context, opts Options) (_ *Fleet, err error) {
 	if f.pki, err = newPKI(); err != nil {
 		return nil, fmt.Errorf("creating the fleet's certificate authority: %w", err)
 	}
-	for range 3 {
-		if err = f.startEtcd(ctx); err == nil || !f.etcd.portTaken() {
-			break
-		}
-		f.etcd.stop(0)
-	}
-	if err != nil {
+	if err := onFreshPorts(func() error { return f.startEtcd(ctx) }, f.etcd.portTaken, func() { f.etcd.stop(0) }); err != nil {
 		return nil, err
 	}
 
@@ -146,14 +140,11 @@ func Start(ctx context.Context, opts Options) (_ *Fleet, err error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			// A port taken between choosing and binding it is chosen again.
-			for range 3 {
-				clusters[i], errs[i] = f.startCluster(ctx, c)
-				if errs[i] == nil || clusters[i] == nil || !clusters[i].portTaken() {
-					return
-				}
-				clusters[i].stop()
-			}
+			errs[i] = onFreshPorts(func() error {
+				var err error
+				clusters[i], err = f.startCluster(ctx, c)
+				return err
+			}, func() bool { return clusters[i] != nil && clusters[i].portTaken() }, func() { clusters[i].stop() })
 		}()
 	}
 	wg.Wait()

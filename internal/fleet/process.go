@@ -140,8 +140,7 @@ func (p *process) logTail() string {
 // outgoing connection on the machine takes its local port: between choosing
 // a port and the fleet's process binding it, a connection of any test
 // running beside it could take it. Below the range only another fleet
-// choosing at the same moment can, which portTaken and the callers' retries
-// cover. A port is never handed out twice by one test process.
+// choosing at the same moment can, which onFreshPorts covers. A port is never handed out twice by one test process.
 func freePort() (int, error) {
 	ports.mu.Lock()
 	defer ports.mu.Unlock()
@@ -188,6 +187,21 @@ func ephemeralLow() int {
 		return fallback
 	}
 	return low
+}
+
+// onFreshPorts runs start, which chooses its ports and starts what binds
+// them, and runs it again, twice at most, while it fails because one of
+// those ports was taken before it was bound (taken); undo stops what the
+// failed attempt left running.
+func onFreshPorts(start func() error, taken func() bool, undo func()) error {
+	var err error
+	for range 3 {
+		if err = start(); err == nil || !taken() {
+			return err
+		}
+		undo()
+	}
+	return err
 }
 
 // portTaken tells whether p ended because its port was taken.

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"errors"
 	"path/filepath"
 	"testing"
 	"time"
@@ -56,5 +57,33 @@ func TestPortTakenReadsWhyAProcessEnded(t *testing.T) {
 	defer running.kill()
 	if running.portTaken() {
 		t.Fatal("a running process's port is not taken")
+	}
+}
+
+func TestOnFreshPortsRetriesOnlyATakenPort(t *testing.T) {
+	errStart := errors.New("did not start")
+	for _, tc := range []struct {
+		name                  string
+		failures              int  // attempts that fail before one succeeds
+		taken                 bool // whether a failure was a taken port
+		wantStarts, wantUndos int
+		wantErr               bool
+	}{
+		{"first attempt", 0, true, 1, 0, false},
+		{"a taken port, then fresh ones", 2, true, 3, 2, false},
+		{"always taken: three attempts", 5, true, 3, 3, true},
+		{"another failure is not retried", 5, false, 1, 0, true},
+	} {
+		starts, undos := 0, 0
+		err := onFreshPorts(func() error {
+			starts++
+			if starts <= tc.failures {
+				return errStart
+			}
+			return nil
+		}, func() bool { return tc.taken }, func() { undos++ })
+		if starts != tc.wantStarts || undos != tc.wantUndos || (err != nil) != tc.wantErr {
+			t.Errorf("%s: %d starts, %d undos, error %v; want %d, %d, error %v", tc.name, starts, undos, err, tc.wantStarts, tc.wantUndos, tc.wantErr)
+		}
 	}
 }

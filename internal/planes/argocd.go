@@ -20,7 +20,7 @@ type ArgoCDClusters struct {
 	Client    client.Client
 	Namespace string
 
-	written applied
+	written gitops.Applied[Key]
 }
 
 // Sync writes pl's cluster Secret when want is set, with annotations for
@@ -34,7 +34,7 @@ func (a *ArgoCDClusters) Sync(ctx context.Context, pl platformv1alpha1.Plane, p 
 	if err != nil {
 		return err
 	}
-	return a.written.applyAll(ctx, a.Client, key, secret)
+	return a.written.ApplyAll(ctx, a.Client, key, secret)
 }
 
 // WantsCluster tells whether a data plane's workloads need Argo CD.
@@ -45,6 +45,6 @@ func WantsCluster(pl platformv1alpha1.Plane) bool {
 
 // Remove deletes the plane's cluster Secret, if any.
 func (a *ArgoCDClusters) Remove(ctx context.Context, key Key) error {
-	return a.written.deleteAll(ctx, a.Client, key,
+	return a.written.DeleteAll(ctx, a.Client, key,
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: a.Namespace, Name: gitops.ClusterSecretNameFor(key.Type, key.Name)}})
 }

@@ -7,6 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/aileron-dev/aileron/internal/delivery/gitops"
 	"github.com/aileron-dev/aileron/internal/stack"
 	"github.com/aileron-dev/aileron/internal/stack/sveltos"
 )
@@ -20,19 +21,19 @@ type SveltosClusters struct {
 	Client    client.Client
 	Namespace string
 
-	written applied
+	written gitops.Applied[Key]
 }
 
 // Sync writes the plane's SveltosCluster and kubeconfig Secret.
 func (s *SveltosClusters) Sync(ctx context.Context, p stack.Plane, kubeconfig []byte) error {
-	return s.written.applyAll(ctx, s.Client, Key{Type: p.Type, Name: p.Name},
+	return s.written.ApplyAll(ctx, s.Client, Key{Type: p.Type, Name: p.Name},
 		stack.KubeconfigSecret(s.Namespace, p, kubeconfig), stack.SveltosCluster(s.Namespace, p))
 }
 
 // Remove deletes them.
 func (s *SveltosClusters) Remove(ctx context.Context, key Key) error {
 	name := stack.ClusterName(key.Type, key.Name)
-	return s.written.deleteAll(ctx, s.Client, key,
+	return s.written.DeleteAll(ctx, s.Client, key,
 		&sveltos.SveltosCluster{ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: name}},
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: name + sveltos.KubeconfigSecretSuffix}})
 }

@@ -31,7 +31,7 @@ func ReadyChanged() predicate.Predicate {
 				return true
 			}
 			return IsReady(o) != IsReady(n) || o.GetGeneration() != n.GetGeneration() ||
-				!IsReady(n) && readyMessage(o) != readyMessage(n) ||
+				(!IsReady(n) && readyMessage(o) != readyMessage(n)) ||
 				(n.GetDeletionTimestamp() != nil && o.GetDeletionTimestamp() == nil)
 		},
 	}

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -48,8 +47,8 @@ type Reconciler struct {
 	Sveltos                 bool
 	MaxConcurrentReconciles int
 
-	// applied maps a stack to the hash of what was applied for it last.
-	applied sync.Map
+	// applied remembers what was applied for each stack last.
+	applied gitops.Applied[string]
 }
 
 // SetupWithManager registers the controller. Planes coming, going or
@@ -77,7 +76,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 // its stack, which applies everything again.
 func (r *Reconciler) stackOf(_ context.Context, o client.Object) []reconcile.Request {
 	if name := o.GetLabels()[stack.LabelStack]; name != "" {
-		r.applied.Delete(name)
+		r.applied.Forget(name)
 		return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: name}}}
 	}
 	return nil
@@ -86,30 +85,18 @@ func (r *Reconciler) stackOf(_ context.Context, o client.Object) []reconcile.Req
 // deliver applies what the stack renders and deletes what it rendered
 // before and no longer does. A stack is reconciled whenever a plane of its
 // type comes, goes or is relabelled, which changes its status, not its
-// objects: what was applied last is remembered, and applied again only
-// when it changes or one of the objects was changed by someone else.
+// objects: they are applied again only when they change or one of them
+// was changed by someone else (stackOf forgets the stack). Pruning reads
+// the cache and writes only what is left over, so it runs every time.
 func (r *Reconciler) deliver(ctx context.Context, name string, objs []client.Object) error {
-	hash, err := gitops.ContentHash(objs)
-	if err != nil {
+	if err := r.applied.ApplyAll(ctx, r.Client, name, objs...); err != nil {
 		return err
-	}
-	if last, ok := r.applied.Load(name); ok && last == hash {
-		return nil
-	}
-	for _, o := range objs {
-		if err := gitops.Apply(ctx, r.Client, o); err != nil {
-			return err
-		}
 	}
 	keep := map[string]bool{}
 	for _, o := range objs {
 		keep[fmt.Sprintf("%T/%s/%s", o, o.GetNamespace(), o.GetName())] = true
 	}
-	if err := r.prune(ctx, name, keep); err != nil {
-		return err
-	}
-	r.applied.Store(name, hash)
-	return nil
+	return r.prune(ctx, name, keep)
 }
 
 func (r *Reconciler) stacksOfPlane(ctx context.Context, o client.Object) []reconcile.Request {
@@ -203,7 +190,7 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, s *platformv1alpha1.Pl
 	if err := r.prune(ctx, s.Name, nil); err != nil {
 		return ctrl.Result{}, err
 	}
-	r.applied.Delete(s.Name)
+	r.applied.Forget(s.Name)
 	controllerutil.RemoveFinalizer(s, platformv1alpha1.Finalizer)
 	return ctrl.Result{}, nil
 }

@@ -56,10 +56,18 @@ func (w *workloads) watch(p *planes.Plane) func() {
 		informers.WithTransform(slimDeployment))
 	inf := factory.Apps().V1().Deployments().Informer()
 	plane := p.Key.Name
+	// A watch that replaces another (new credentials, or the plane back
+	// from unreachable) may find what changed between the two only in its
+	// first list: a binding that read the old watch and now waits for an
+	// event would wait forever. Its first list is news. A plane's first
+	// watch is not: until it syncs, its bindings read the plane and poll.
+	w.mu.RLock()
+	replaces := w.stores[plane] != nil
+	w.mu.RUnlock()
 	ctx, cancel := context.WithCancel(context.Background())
 	_, _ = inf.AddEventHandler(toolscache.ResourceEventHandlerDetailedFuncs{
 		AddFunc: func(obj any, initial bool) {
-			if !initial {
+			if !initial || replaces {
 				w.notify(ctx, plane, obj, false)
 			}
 		},

@@ -38,48 +38,21 @@ func TestWorkloadsWatch(t *testing.T) {
 	}
 	stop := w.watch(&planes.Plane{Key: planes.Key{Type: platformv1alpha1.PlaneTypeData, Name: "eu-1"}, Clientset: cs})
 	defer stop()
-	deadline := time.Now().Add(10 * time.Second)
-	for !w.watching([]string{"eu-1"}) {
-		if time.Now().After(deadline) {
-			t.Fatal("the watch never synced")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitWatching(t, w, "eu-1")
 	if w.watching([]string{"eu-1", "na-1"}) {
 		t.Fatal("na-1 has no watch")
 	}
 
 	expectEvent := func(what string) {
 		t.Helper()
-		select {
-		case e := <-w.events:
-			if e.Object.GetName() != "api-prod" || e.Object.GetNamespace() != "acme" {
-				t.Fatalf("%s: enqueued %s/%s", what, e.Object.GetNamespace(), e.Object.GetName())
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatalf("%s: no event", what)
-		}
+		expectEnqueued(t, w, "acme/api-prod", what)
 	}
 	expectQuiet := func(what string) {
 		t.Helper()
-		select {
-		case e := <-w.events:
-			t.Fatalf("%s: unexpected event for %s", what, e.Object.GetName())
-		case <-time.After(300 * time.Millisecond):
-		}
+		expectNoEvent(t, w, what)
 	}
 
-	labels := map[string]string{
-		platformv1alpha1.LabelManagedBy: platformv1alpha1.ManagedByValue, platformv1alpha1.LabelOrganization: "acme",
-		platformv1alpha1.LabelComponent: "api", platformv1alpha1.LabelEnvironment: "production",
-	}
-	d := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Namespace: "acme-shop-production", Name: "api", Labels: labels, Generation: 1},
-		Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2), Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
-			Containers: []corev1.Container{{Name: "main", Image: "registry.acme.example/api:1"}},
-		}}},
-	}
-	d, err := cs.AppsV1().Deployments(d.Namespace).Create(ctx, d, metav1.CreateOptions{})
+	d, err := cs.AppsV1().Deployments("acme-shop-production").Create(ctx, apiDeployment(), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,4 +116,80 @@ type fakeReader struct {
 func (f *fakeReader) Get(_ context.Context, key client.ObjectKey, _ client.Object, _ ...client.GetOption) error {
 	f.calls++
 	return apierrors.NewNotFound(appsv1.Resource("deployments"), key.Name)
+}
+
+// TestAWatchThatReplacesAnotherReportsWhatItFindsFirst: a plane's watch is
+// replaced when its credentials change or it answers again after being
+// unreachable. A binding that read the old watch waits for the next event;
+// what changed between the two watches shows only in the new one's first
+// list, which must therefore enqueue. A plane's first watch stays quiet:
+// until it syncs, its bindings read the plane and poll.
+func TestAWatchThatReplacesAnotherReportsWhatItFindsFirst(t *testing.T) {
+	cs := fake.NewClientset(apiDeployment())
+	binding := &platformv1alpha1.ReleaseBinding{ObjectMeta: metav1.ObjectMeta{Namespace: "acme", Name: "api-prod"}}
+	w := newWorkloads(func(org, comp, env string) []*platformv1alpha1.ReleaseBinding {
+		return []*platformv1alpha1.ReleaseBinding{binding}
+	}, func(string) {})
+	plane := &planes.Plane{Key: planes.Key{Type: platformv1alpha1.PlaneTypeData, Name: "eu-1"}, Clientset: cs}
+
+	first := w.watch(plane)
+	defer first()
+	waitWatching(t, w, "eu-1")
+	expectNoEvent(t, w, "the plane's first watch")
+
+	// As the registry does: the new watch starts, then the old one stops.
+	second := w.watch(plane)
+	defer second()
+	expectEnqueued(t, w, "acme/api-prod", "the replacing watch's first list")
+	first()
+	waitWatching(t, w, "eu-1")
+	expectNoEvent(t, w, "the old watch stopped")
+}
+
+// apiDeployment is the managed Deployment of component api in production.
+func apiDeployment() *appsv1.Deployment {
+	labels := map[string]string{
+		platformv1alpha1.LabelManagedBy: platformv1alpha1.ManagedByValue, platformv1alpha1.LabelOrganization: "acme",
+		platformv1alpha1.LabelComponent: "api", platformv1alpha1.LabelEnvironment: "production",
+	}
+	return &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "acme-shop-production", Name: "api", Labels: labels, Generation: 1},
+		Spec: appsv1.DeploymentSpec{Replicas: ptr.To[int32](2), Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
+			Containers: []corev1.Container{{Name: "main", Image: "registry.acme.example/api:1"}},
+		}}},
+	}
+}
+
+func waitWatching(t *testing.T, w *workloads, plane string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !w.watching([]string{plane}) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the watch of %s never synced", plane)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// expectEnqueued waits for the watch to enqueue the binding named
+// namespace/name.
+func expectEnqueued(t *testing.T, w *workloads, binding, what string) {
+	t.Helper()
+	select {
+	case e := <-w.events:
+		if got := e.Object.GetNamespace() + "/" + e.Object.GetName(); got != binding {
+			t.Fatalf("%s: enqueued %s, want %s", what, got, binding)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("%s: no event", what)
+	}
+}
+
+func expectNoEvent(t *testing.T, w *workloads, what string) {
+	t.Helper()
+	select {
+	case e := <-w.events:
+		t.Fatalf("%s: unexpected event for %s", what, e.Object.GetName())
+	case <-time.After(300 * time.Millisecond):
+	}
 }

@@ -67,24 +67,12 @@ func (c *Cluster) KillAPIServer() {
 
 // StartAPIServer starts the cluster's API server again, on the same address
 // with the same data, and waits until it is ready.
-//
-// An API server restarted into a busy fleet may end by itself: a post-start
-// hook that cannot finish within 30 s (rbac/bootstrap-roles, the system
-// priority classes) ends the process. Where it runs as a static pod the
-// kubelet starts it again, and so does StartAPIServer, up to
-// apiserverStarts times, so that what a test measures is how the platform
-// recovers, not how fast kube-apiserver boots on a busy machine.
 func (c *Cluster) StartAPIServer(ctx context.Context) error {
-	check, err := c.readyCheck()
-	if err != nil {
+	if err := c.apiserver.start(); err != nil {
 		return err
 	}
-	return startSupervised(ctx, c.fleet.timeout, apiserverStarts, c.apiserver, check)
+	return c.waitReady(ctx)
 }
-
-// apiserverStarts is how often StartAPIServer starts an API server that
-// exits or is not ready in time before it gives up.
-const apiserverStarts = 3
 
 // KillControlPlane ends the cluster's API server and, on a cluster with
 // Workloads, its controller manager, scheduler and kwok at once: the loss
@@ -221,23 +209,14 @@ func (f *Fleet) startCluster(ctx context.Context, opts ClusterOptions) (*Cluster
 }
 
 func (c *Cluster) waitReady(ctx context.Context) error {
-	check, err := c.readyCheck()
-	if err != nil {
-		return err
-	}
-	return waitFor(ctx, c.fleet.timeout, c.apiserver, check)
-}
-
-// readyCheck asks the cluster's API server whether it is ready.
-func (c *Cluster) readyCheck() (func(context.Context) error, error) {
 	cs, err := kubernetes.NewForConfig(c.Config)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return func(ctx context.Context) error {
+	return waitFor(ctx, c.fleet.timeout, c.apiserver, func(ctx context.Context) error {
 		_, err := cs.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
 		return err
-	}, nil
+	})
 }
 
 // startWorkloads runs the controllers that turn API objects into (fake)
@@ -381,28 +360,6 @@ func Kubeconfig(name string, cfg *rest.Config) ([]byte, error) {
 
 // waitFor polls check until it succeeds, the process exits (an error with
 // the end of its log), or timeout passes.
-// startSupervised starts p and waits until check passes, and starts p
-// again when it exits or is not ready within timeout, attempts times in all.
-// The error names every failed attempt.
-func startSupervised(ctx context.Context, timeout time.Duration, attempts int, p *process, check func(context.Context) error) error {
-	var errs []error
-	for i := range attempts {
-		if err := p.start(); err != nil {
-			return errors.Join(append(errs, err)...)
-		}
-		err := waitFor(ctx, timeout, p, check)
-		if err == nil {
-			return nil
-		}
-		errs = append(errs, fmt.Errorf("start %d of %d: %w", i+1, attempts, err))
-		p.kill()
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	return errors.Join(errs...)
-}
-
 func waitFor(ctx context.Context, timeout time.Duration, p *process, check func(context.Context) error) error {
 	var last error
 	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, timeout, true, func(ctx context.Context) (bool, error) {

@@ -1,12 +1,8 @@
 package fleet
 
 import (
-	"context"
 	"errors"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 )
@@ -89,49 +85,5 @@ func TestOnFreshPortsRetriesOnlyATakenPort(t *testing.T) {
 		if starts != tc.wantStarts || undos != tc.wantUndos || (err != nil) != tc.wantErr {
 			t.Errorf("%s: %d starts, %d undos, error %v; want %d, %d, error %v", tc.name, starts, undos, err, tc.wantStarts, tc.wantUndos, tc.wantErr)
 		}
-	}
-}
-
-func TestStartSupervisedStartsAgainWhatExitsOrIsNotReady(t *testing.T) {
-	// The script counts its starts in a file; the first `fail` starts exit
-	// (or, with hang, never get ready), later ones mark themselves ready.
-	const script = `n=$(($(cat count 2>/dev/null || echo 0)+1)); echo $n > count
-if [ $n -le $FAIL ]; then if [ -n "$HANG" ]; then exec sleep 30; fi; echo 'PostStartHook failed' >&2; exit 1; fi
-touch ready; exec sleep 30`
-	for _, tc := range []struct {
-		name       string
-		fail       int
-		hang       bool
-		wantStarts int
-		wantErr    string
-	}{
-		{"ready at once", 0, false, 1, ""},
-		{"exits once, then ready", 1, false, 2, ""},
-		{"not ready in time once, then ready", 1, true, 2, ""},
-		{"exits every time", 5, false, 3, "start 3 of 3: sh exited"},
-		{"never ready", 5, true, 3, "start 3 of 3: sh was not ready"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			env := []string{"FAIL=" + strconv.Itoa(tc.fail)}
-			if tc.hang {
-				env = append(env, "HANG=1")
-			}
-			p := &process{name: "sh", path: "/bin/sh", args: []string{"-c", "cd " + dir + " && " + script}, env: env, logPath: filepath.Join(dir, "log")}
-			defer p.kill()
-			err := startSupervised(context.Background(), time.Second, 3, p, func(context.Context) error {
-				if _, err := os.Stat(filepath.Join(dir, "ready")); err != nil {
-					return errors.New("not ready")
-				}
-				return nil
-			})
-			if tc.wantErr == "" && err != nil || tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
-				t.Fatalf("error %v, want one containing %q", err, tc.wantErr)
-			}
-			count, _ := os.ReadFile(filepath.Join(dir, "count"))
-			if got := strings.TrimSpace(string(count)); got != strconv.Itoa(tc.wantStarts) {
-				t.Fatalf("started %s times, want %d", got, tc.wantStarts)
-			}
-		})
 	}
 }

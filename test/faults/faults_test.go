@@ -54,11 +54,30 @@ var _ = Describe("Faults", Ordered, func() {
 			_ = prof.WriteTo(GinkgoWriter, 1)
 		}
 		// And what the hub says, next to it.
-		bindings := &platformv1alpha1.ReleaseBindingList{}
-		if err := hub.List(context.Background(), bindings, client.InNamespace(org)); err == nil {
-			for _, b := range bindings.Items {
-				if c := meta.FindStatusCondition(b.Status.Conditions, platformv1alpha1.ConditionReady); c == nil || c.Status != metav1.ConditionTrue || c.ObservedGeneration != b.Generation {
-					GinkgoWriter.Printf("hub: ReleaseBinding %s generation %d resourceVersion %s: %+v\n", b.Name, b.Generation, b.ResourceVersion, c)
+		for _, list := range aileronLists() {
+			if _, isRelease := list.(*platformv1alpha1.ReleaseList); isRelease {
+				continue // records, with no status
+			}
+			if err := hub.List(context.Background(), list); err != nil {
+				GinkgoWriter.Printf("hub: listing %T: %v\n", list, err)
+				continue
+			}
+			items, _ := meta.ExtractList(list)
+			for _, item := range items {
+				o := item.(interface {
+					client.Object
+					GetConditions() *[]metav1.Condition
+				})
+				c := meta.FindStatusCondition(*o.GetConditions(), platformv1alpha1.ConditionReady)
+				if c == nil || c.Status != metav1.ConditionTrue || c.ObservedGeneration != o.GetGeneration() {
+					GinkgoWriter.Printf("hub: %T %s generation %d resourceVersion %s: %+v\n", o, o.GetName(), o.GetGeneration(), o.GetResourceVersion(), c)
+				}
+				// The manager's cache should have caught up long ago.
+				cached := o.DeepCopyObject().(client.Object)
+				if err := managerReader.Get(context.Background(), client.ObjectKeyFromObject(o), cached); err != nil {
+					GinkgoWriter.Printf("manager cache: %T %s: %v\n", o, o.GetName(), err)
+				} else if cached.GetResourceVersion() != o.GetResourceVersion() {
+					GinkgoWriter.Printf("manager cache: %T %s at resourceVersion %s, the API server at %s\n", o, o.GetName(), cached.GetResourceVersion(), o.GetResourceVersion())
 				}
 			}
 		}

@@ -34,6 +34,9 @@ var (
 	bed         *testbed.Bed
 	hub         client.Client
 	stopManager func()
+	// managerReader reads through the in-process manager's cache, to tell
+	// on failure whether the manager's view lags behind the API server.
+	managerReader client.Reader
 	// conflicts counts the 409s injected into the manager's writes.
 	conflicts atomic.Int64
 	// lagged counts the objects whose arrival in the manager's cache was
@@ -111,6 +114,7 @@ func startManager() {
 }
 
 func injectConflicts(c client.Client) client.Client {
+	managerReader = c
 	return &conflicting{Client: c, rng: rand.New(rand.NewPCG(1, 2))} //nolint:gosec // a reproducible fault pattern, not security
 }
 

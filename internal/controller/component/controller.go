@@ -199,7 +199,9 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, c *platformv1alpha1.Co
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	summarize(c, bindings.Items, observability)
+	if !summarize(c, bindings.Items, observability) {
+		return ctrl.Result{RequeueAfter: bindingsRecheck}, nil
+	}
 	return ctrl.Result{}, nil
 }
 

@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/fleet"
 	"github.com/aileron-dev/aileron/test/testbed"
 )
@@ -54,23 +55,16 @@ var _ = Describe("Faults", Ordered, func() {
 			_ = prof.WriteTo(GinkgoWriter, 1)
 		}
 		// And what the hub says, next to it.
-		for _, list := range aileronLists() {
-			if _, isRelease := list.(*platformv1alpha1.ReleaseList); isRelease {
-				continue // records, with no status
-			}
-			if err := hub.List(context.Background(), list); err != nil {
+		for _, list := range statusLists() {
+			items, err := statusObjects(context.Background(), list)
+			if err != nil {
 				GinkgoWriter.Printf("hub: listing %T: %v\n", list, err)
 				continue
 			}
-			items, _ := meta.ExtractList(list)
-			for _, item := range items {
-				o := item.(interface {
-					client.Object
-					GetConditions() *[]metav1.Condition
-				})
-				c := meta.FindStatusCondition(*o.GetConditions(), platformv1alpha1.ConditionReady)
-				if c == nil || c.Status != metav1.ConditionTrue || c.ObservedGeneration != o.GetGeneration() {
-					GinkgoWriter.Printf("hub: %T %s generation %d resourceVersion %s: %+v\n", o, o.GetName(), o.GetGeneration(), o.GetResourceVersion(), c)
+			for _, o := range items {
+				if !common.IsReady(o) {
+					GinkgoWriter.Printf("hub: %T %s generation %d resourceVersion %s: %+v\n", o, o.GetName(), o.GetGeneration(), o.GetResourceVersion(),
+						meta.FindStatusCondition(*o.GetConditions(), platformv1alpha1.ConditionReady))
 				}
 				// The manager's cache should have caught up long ago.
 				cached := o.DeepCopyObject().(client.Object)
@@ -276,18 +270,11 @@ func aileronLists() []client.ObjectList {
 // its current generation.
 func expectAllReady() {
 	EventuallyWithOffset(1, func(g Gomega) {
-		for _, list := range aileronLists() {
-			if _, isRelease := list.(*platformv1alpha1.ReleaseList); isRelease {
-				continue // Releases are records, with no controller
-			}
-			g.Expect(hub.List(ctx, list)).To(Succeed())
-			items, _ := meta.ExtractList(list)
+		for _, list := range statusLists() {
+			items, err := statusObjects(ctx, list)
+			g.Expect(err).NotTo(HaveOccurred())
 			g.Expect(items).NotTo(BeEmpty())
-			for _, item := range items {
-				o := item.(interface {
-					client.Object
-					GetConditions() *[]metav1.Condition
-				})
+			for _, o := range items {
 				c := meta.FindStatusCondition(*o.GetConditions(), platformv1alpha1.ConditionReady)
 				g.Expect(c).NotTo(BeNil(), "%T %s", o, o.GetName())
 				g.Expect(c.Status).To(Equal(metav1.ConditionTrue), "%T %s: %s", o, o.GetName(), c.Message)
@@ -295,6 +282,40 @@ func expectAllReady() {
 			}
 		}
 	}).Should(Succeed())
+}
+
+// statusObject is an Aileron object with conditions.
+type statusObject interface {
+	client.Object
+	GetConditions() *[]metav1.Condition
+}
+
+// statusLists are aileronLists less Releases: records, with no controller
+// and no conditions.
+func statusLists() []client.ObjectList {
+	var out []client.ObjectList
+	for _, l := range aileronLists() {
+		if _, isRelease := l.(*platformv1alpha1.ReleaseList); !isRelease {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// statusObjects lists one of statusLists on the hub.
+func statusObjects(ctx context.Context, list client.ObjectList) ([]statusObject, error) {
+	if err := hub.List(ctx, list); err != nil {
+		return nil, err
+	}
+	items, err := meta.ExtractList(list)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]statusObject, 0, len(items))
+	for _, item := range items {
+		out = append(out, item.(statusObject))
+	}
+	return out, nil
 }
 
 // snapshot records the resourceVersion of every object Aileron owns or

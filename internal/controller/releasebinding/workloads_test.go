@@ -43,39 +43,30 @@ func TestWorkloadsWatch(t *testing.T) {
 		t.Fatal("na-1 has no watch")
 	}
 
-	expectEvent := func(what string) {
-		t.Helper()
-		expectEnqueued(t, w, "acme/api-prod", what)
-	}
-	expectQuiet := func(what string) {
-		t.Helper()
-		expectNoEvent(t, w, what)
-	}
-
 	d, err := cs.AppsV1().Deployments("acme-shop-production").Create(ctx, apiDeployment(), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	expectEvent("created")
+	expectEnqueued(t, w, "acme/api-prod", "created")
 
 	d.Status = appsv1.DeploymentStatus{ObservedGeneration: 1, Replicas: 2, UpdatedReplicas: 2, AvailableReplicas: 2}
 	if d, err = cs.AppsV1().Deployments(d.Namespace).UpdateStatus(ctx, d, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	expectEvent("available")
+	expectEnqueued(t, w, "acme/api-prod", "available")
 
 	d.Annotations = map[string]string{"note": "nothing health reads"}
 	if d, err = cs.AppsV1().Deployments(d.Namespace).Update(ctx, d, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	expectQuiet("annotated")
+	expectNoEvent(t, w, "annotated")
 
 	other := d.DeepCopy()
 	other.Name, other.ResourceVersion, other.Labels = "unmanaged", "", map[string]string{platformv1alpha1.LabelManagedBy: "someone-else"}
 	if _, err := cs.AppsV1().Deployments(d.Namespace).Create(ctx, other, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	expectQuiet("another manager's Deployment")
+	expectNoEvent(t, w, "another manager's Deployment")
 
 	live := &fakeReader{}
 	r := w.reader("eu-1", live)
@@ -96,7 +87,7 @@ func TestWorkloadsWatch(t *testing.T) {
 	if err := cs.AppsV1().Deployments(d.Namespace).Delete(ctx, d.Name, metav1.DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	expectEvent("deleted")
+	expectEnqueued(t, w, "acme/api-prod", "deleted")
 	if len(forgotten) != 1 || forgotten[0] != appliedKey(binding, "eu-1") {
 		t.Fatalf("a deleted Deployment must make its binding apply again, forgotten: %v", forgotten)
 	}

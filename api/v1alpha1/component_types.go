@@ -474,6 +474,7 @@ type ComponentStatus struct {
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 40",message="component names must be lowercase DNS labels of at most 40 characters starting with a letter: they name Services and Releases (<name>-<hash>)"
+// +kubebuilder:validation:XValidation:rule="!self.metadata.name.contains('--')",message="component names may not contain \"--\": Aileron joins names with it into the names of cells, hosts and bindings (<organization>--<project>--<environment>), which must never coincide"
 type Component struct {
 	metav1.TypeMeta `json:",inline"`
 	// +optional

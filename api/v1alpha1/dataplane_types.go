@@ -79,10 +79,16 @@ type DataPlaneSpec struct {
 
 // Grants tells whether the plane may run organization's workloads.
 func (dp *DataPlane) Grants(organization string) bool {
-	if len(dp.Spec.Organizations) == 0 {
+	return grants(dp.Spec.Organizations, organization)
+}
+
+// grants is the rule of a plane's spec.organizations: empty grants every
+// organization, otherwise those it names.
+func grants(organizations []string, organization string) bool {
+	if len(organizations) == 0 {
 		return true
 	}
-	for _, o := range dp.Spec.Organizations {
+	for _, o := range organizations {
 		if o == organization {
 			return true
 		}
@@ -109,6 +115,7 @@ type DataPlaneStatus struct {
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.status.kubernetesVersion`
 // +kubebuilder:printcolumn:name="Nodes",type=integer,JSONPath=`.status.nodeCount`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 40 && !self.metadata.name.contains('--')",message="data plane names must be lowercase DNS labels of at most 40 characters without \"--\": they are part of the names of Argo CD Applications and Sveltos clusters, joined with \"--\""
 type DataPlane struct {
 	metav1.TypeMeta `json:",inline"`
 	// +optional

@@ -52,6 +52,7 @@ type EnvironmentStatus struct {
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 20",message="environment names must be lowercase DNS labels of at most 20 characters starting with a letter: they are part of cell namespace names and hosts"
+// +kubebuilder:validation:XValidation:rule="!self.metadata.name.contains('--')",message="environment names may not contain \"--\": Aileron joins names with it into the names of cells, hosts and bindings (<organization>--<project>--<environment>), which must never coincide"
 type Environment struct {
 	metav1.TypeMeta `json:",inline"`
 	// +optional

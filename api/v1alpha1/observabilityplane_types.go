@@ -53,6 +53,7 @@ type ObservabilityPlaneStatus struct {
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.status.kubernetesVersion`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="has(self.spec.logs) || has(self.spec.metrics)",message="an observability plane must serve logs, metrics or both: set spec.logs or spec.metrics"
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 40 && !self.metadata.name.contains('--')",message="observability plane names must be lowercase DNS labels of at most 40 characters without \"--\": they are part of the names of Argo CD Applications and Sveltos clusters, joined with \"--\""
 type ObservabilityPlane struct {
 	metav1.TypeMeta `json:",inline"`
 	// +optional

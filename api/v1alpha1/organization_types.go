@@ -104,6 +104,7 @@ type OrganizationStatus struct {
 // +kubebuilder:printcolumn:name="Namespace",type=string,JSONPath=`.status.namespace`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 30",message="organization names must be lowercase DNS labels of at most 30 characters starting with a letter: they name a namespace and prefix the organization's cell namespaces"
+// +kubebuilder:validation:XValidation:rule="!self.metadata.name.contains('--')",message="organization names may not contain \"--\": Aileron joins names with it into the names of cells, hosts and bindings (<organization>--<project>--<environment>), which must never coincide"
 type Organization struct {
 	metav1.TypeMeta `json:",inline"`
 	// +optional

@@ -110,6 +110,7 @@ type StackItem struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=40
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:XValidation:rule="!self.contains('--')",message="item names may not contain \"--\": Aileron joins the stack's and the item's names with it"
 	Name string `json:"name"`
 
 	// role of the item; Other when empty.
@@ -233,6 +234,7 @@ type PlaneStackStatus struct {
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 63",message="a stack's name is at most 63 characters: it prefixes the names of the ClusterProfiles and ApplicationSets it renders"
+// +kubebuilder:validation:XValidation:rule="!self.metadata.name.contains('--')",message="stack names may not contain \"--\": Aileron joins a stack's and its items' names with it into the names of ClusterProfiles and ApplicationSets"
 type PlaneStack struct {
 	metav1.TypeMeta `json:",inline"`
 	// +optional

@@ -32,6 +32,7 @@ type ProjectStatus struct {
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 30",message="project names must be lowercase DNS labels of at most 30 characters starting with a letter: they are part of cell namespace names"
+// +kubebuilder:validation:XValidation:rule="!self.metadata.name.contains('--')",message="project names may not contain \"--\": Aileron joins names with it into the names of cells, hosts and bindings (<organization>--<project>--<environment>), which must never coincide"
 type Project struct {
 	metav1.TypeMeta `json:",inline"`
 	// +optional

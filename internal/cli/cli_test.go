@@ -211,7 +211,7 @@ func TestCLI(t *testing.T) {
 			g.Expect(hub.Get(ctx, client.ObjectKeyFromObject(c), c)).To(Succeed())
 			g.Expect(c.Status.LatestRelease).NotTo(Equal(previous))
 			b := &platformv1alpha1.ReleaseBinding{}
-			g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: "acme", Name: "web-development"}, b)).To(Succeed())
+			g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: "acme", Name: "web--development"}, b)).To(Succeed())
 			g.Expect(b.Status.Release).To(Equal(c.Status.LatestRelease))
 			g.Expect(b.Status.Conditions).To(ContainElement(And(HaveField("Type", "Ready"), HaveField("Status", metav1.ConditionTrue),
 				HaveField("ObservedGeneration", b.Generation))))

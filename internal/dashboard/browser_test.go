@@ -149,7 +149,7 @@ func TestDashboardInABrowser(t *testing.T) {
 
 	t.Run("the component page shows delivered objects, health, URLs", func(t *testing.T) {
 		text := see(t, "/orgs/acme/components/web", "component", "#env-development .pill.healthy", "#plane-eu-1 .pill.Healthy")
-		for _, want := range []string{"Deployment web", "HTTPRoute web", "https://web-shop-development.eu-1.apps.acme.example/", "acme-shop-development"} {
+		for _, want := range []string{"Deployment web", "HTTPRoute web", "https://web--shop--development--acme.eu-1.apps.acme.example/", "acme--shop--development"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("the component page does not show %q:\n%s", want, text)
 			}

@@ -1,10 +1,14 @@
 package render
 
 import (
+	"fmt"
+
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 )
 
 // DefaultDenyPolicy is the name of the cell's default-deny NetworkPolicy.
@@ -44,3 +48,37 @@ func Cell(organization, project, environment string) (Objects, error) {
 	}
 	return convert(ns, deny)
 }
+
+// OwnsNamespace tells whether a namespace found on a plane with these
+// labels is the cell's, so that Aileron may write into it or delete it: it
+// must carry Aileron's mark and exactly this cell's organization, project
+// and environment, and be named for them. Otherwise the error says whose
+// it is, for the binding's
+// status. A namespace another cell or somebody else created at the cell's
+// name is never taken over.
+func OwnsNamespace(namespace string, labels map[string]string, organization, project, environment string) error {
+	want := cellLabels(organization, project, environment)
+	owned := namespace == CellNamespace(organization, project, environment)
+	for k, v := range want {
+		if labels[k] != v {
+			owned = false
+		}
+	}
+	if owned {
+		return nil
+	}
+	whose := "it was not created by Aileron"
+	if labels[platformv1alpha1.LabelManagedBy] == platformv1alpha1.ManagedByValue {
+		whose = fmt.Sprintf("it is labelled for organization %q, project %q, environment %q",
+			labels[platformv1alpha1.LabelOrganization], labels[platformv1alpha1.LabelProject], labels[platformv1alpha1.LabelEnvironment])
+	}
+	return &NamespaceConflictError{Message: fmt.Sprintf(
+		"namespace %s on the plane is not Aileron's cell %s/%s/%s (%s): Aileron writes nothing into it and never deletes it; remove it, or label it as the cell's, to let the cell be delivered",
+		namespace, organization, project, environment, whose)}
+}
+
+// NamespaceConflictError is a cell whose namespace on a plane belongs to
+// somebody else.
+type NamespaceConflictError struct{ Message string }
+
+func (e *NamespaceConflictError) Error() string { return e.Message }

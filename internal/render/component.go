@@ -358,7 +358,7 @@ func (in Input) service(meta metav1.ObjectMeta) *corev1.Service {
 // httpRoute routes the component's Public endpoints from the plane's
 // gateway: one rule per endpoint, matched by its path.
 func (in Input) httpRoute(meta metav1.ObjectMeta) *gatewayv1.HTTPRoute {
-	host := PublicHost(in.Plane, in.Project, in.Environment, in.Component)
+	host := PublicHost(in.Plane, in.Organization, in.Project, in.Environment, in.Component)
 	var rules []gatewayv1.HTTPRouteRule
 	for _, e := range in.Spec.Endpoints {
 		if e.Visibility != platformv1alpha1.VisibilityPublic {
@@ -452,7 +452,7 @@ func (in Input) networkPolicy(meta metav1.ObjectMeta, deps []Dependency) *networ
 
 // URLs are the public URLs of the component on the plane.
 func URLs(in Input) []string {
-	host := PublicHost(in.Plane, in.Project, in.Environment, in.Component)
+	host := PublicHost(in.Plane, in.Organization, in.Project, in.Environment, in.Component)
 	if host == "" {
 		return nil
 	}

@@ -1,46 +1,29 @@
 package render
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"strings"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/names"
 )
-
-// maxLabel is the length limit of a DNS label, and so of a namespace name.
-const maxLabel = 63
-
-// DNSLabel joins parts with "-" into a DNS label. When the result is longer
-// than 63 characters it is cut to 52 and suffixed with "-" and 10
-// characters of the SHA-256 of the full name, so that it stays unique,
-// stable and valid.
-func DNSLabel(parts ...string) string {
-	full := strings.Join(parts, "-")
-	if len(full) <= maxLabel {
-		return full
-	}
-	sum := sha256.Sum256([]byte(full))
-	return strings.TrimRight(full[:52], "-") + "-" + hex.EncodeToString(sum[:])[:10]
-}
 
 // CellNamespace is the namespace of a cell — an organization's project in
 // one environment — on each of the environment's planes:
-// <organization>-<project>-<environment>, shortened with a hash when it
-// would exceed 63 characters.
+// <organization>--<project>--<environment> (names.Join), which no other
+// cell's namespace can equal.
 func CellNamespace(organization, project, environment string) string {
-	return DNSLabel(organization, project, environment)
+	return names.Join(organization, project, environment)
 }
 
 // PublicHost is where a component's Public endpoints are served on a plane:
-// <component>-<project>-<environment>.<publicHost>, the first label
-// shortened like a namespace when needed. Empty when the plane has no
-// public host.
-func PublicHost(p Plane, project, environment, component string) string {
+// <component>--<project>--<environment>--<organization>.<publicHost>. The
+// organization is part of it, so two tenants' routes on one gateway never
+// share a host. Empty when the plane has no public host.
+func PublicHost(p Plane, organization, project, environment, component string) string {
 	if p.PublicHost == "" {
 		return ""
 	}
-	return DNSLabel(component, project, environment) + "." + p.PublicHost
+	return names.Join(component, project, environment, organization) + "." + p.PublicHost
 }
 
 // DependencyEnvVar is the variable a dependency's URL is injected as: the

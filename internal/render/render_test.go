@@ -177,24 +177,28 @@ func TestEveryObjectCarriesTheLabels(t *testing.T) {
 					t.Errorf("%s: %s %s has %s=%q, want %q", name, o.GetKind(), o.GetName(), key, l[key], want)
 				}
 			}
-			if o.GetNamespace() != in.Namespace() {
-				t.Errorf("%s: %s %s is in namespace %q, want the cell %q", name, o.GetKind(), o.GetName(), o.GetNamespace(), in.Namespace())
+			if err := inCell(o.GetNamespace(), in.Organization, in.Project, in.Environment); err != nil {
+				t.Errorf("%s: %s %s is outside its cell: %v", name, o.GetKind(), o.GetName(), err)
 			}
 		}
 	}
 }
 
 func TestNames(t *testing.T) {
-	if got := CellNamespace("acme", "shop", "production"); got != "acme-shop-production" {
+	if got := CellNamespace("acme", "shop", "production"); got != "acme--shop--production" {
 		t.Errorf("short cell namespace = %q", got)
 	}
 	long := CellNamespace("an-organization-name-30-chars", "a-project-name-also-30-charss", "pre-production-2")
-	if len(long) > 63 || !strings.HasPrefix(long, "an-organization-name-30-chars-a-project-name-also") {
+	if len(long) != 63 || !strings.HasPrefix(long, "an-organization-name-30-chars--a-project-name-") {
 		t.Errorf("long cell namespace = %q (%d chars)", long, len(long))
 	}
 	other := CellNamespace("an-organization-name-30-chars", "a-project-name-also-30-charss", "pre-production-3")
 	if other == long {
 		t.Errorf("two different cells got the same shortened namespace %q", long)
+	}
+	p := Plane{PublicHost: "apps.example"}
+	if got, want := PublicHost(p, "acme", "shop", "production", "web"), "web--shop--production--acme.apps.example"; got != want {
+		t.Errorf("PublicHost = %q, want %q", got, want)
 	}
 	for _, tc := range []struct {
 		dep  platformv1alpha1.Dependency

@@ -6,6 +6,7 @@ import (
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops/argocd"
+	"github.com/aileron-dev/aileron/internal/names"
 	"github.com/aileron-dev/aileron/internal/stack/sveltos"
 )
 
@@ -19,10 +20,15 @@ const AppProjectName = "aileron-stacks"
 
 // ProfileName names the ClusterProfile (and, for manifests, the
 // ConfigMap) of a stack's item.
-func ProfileName(stack, item string) string { return stack + "-" + item }
+func ProfileName(stack, item string) string { return names.Join(stack, item) }
 
 // ApplicationSetName names the ApplicationSet of one of a stack's groups.
-func ApplicationSetName(stack, group string) string { return "stack-" + stack + "-" + group }
+//
+// It has four parts, so it never equals a cell's ApplicationSet
+// (<organization>--<project>--<environment>, three), whatever the names.
+func ApplicationSetName(stack, group string) string {
+	return names.Join("aileron", "stack", stack, group)
+}
 
 // sveltosValue is how a Sveltos Helm values template reads one of the
 // cluster's annotations: Sveltos instantiates values with the cluster
@@ -135,7 +141,7 @@ func ApplicationSets(argoNamespace string, s *platformv1alpha1.PlaneStack) []*ar
 				Generators:        []argocd.ApplicationSetGenerator{{Clusters: &argocd.ClusterGenerator{Selector: selector}}},
 				Template: argocd.ApplicationSetTemplate{
 					ApplicationSetTemplateMeta: argocd.ApplicationSetTemplateMeta{
-						Name:       "{{ .name }}-" + s.Name + "-" + g.Name,
+						Name:       name + names.Separator + "{{ .name }}",
 						Labels:     ObjectLabels(s),
 						Finalizers: []string{argocd.ResourcesFinalizer},
 					},

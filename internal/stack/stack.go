@@ -17,6 +17,7 @@ import (
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/graph"
+	"github.com/aileron-dev/aileron/internal/names"
 	"github.com/aileron-dev/aileron/internal/stack/sveltos"
 )
 
@@ -61,15 +62,20 @@ type Plane struct {
 // ClusterName names a plane's SveltosCluster: plane names are unique per
 // kind only, so the type comes first.
 func ClusterName(planeType, plane string) string {
-	return planeType + "-" + plane
+	return names.Join(planeType, plane)
 }
 
-// ParseClusterName is the inverse of ClusterName.
+// ParseClusterName is the inverse of ClusterName. Plane names are short
+// enough (the API server admits at most 40 characters) that a cluster name
+// is never shortened, so it always splits.
 func ParseClusterName(name string) (planeType, plane string, ok bool) {
-	for _, t := range []string{platformv1alpha1.PlaneTypeData, platformv1alpha1.PlaneTypeBuild, platformv1alpha1.PlaneTypeObservability} {
-		if rest, found := strings.CutPrefix(name, t+"-"); found && rest != "" {
-			return t, rest, true
-		}
+	parts, ok := names.Split(name)
+	if !ok || len(parts) != 2 {
+		return "", "", false
+	}
+	switch parts[0] {
+	case platformv1alpha1.PlaneTypeData, platformv1alpha1.PlaneTypeBuild, platformv1alpha1.PlaneTypeObservability:
+		return parts[0], parts[1], true
 	}
 	return "", "", false
 }

@@ -26,6 +26,7 @@ import (
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/fleet"
 	"github.com/aileron-dev/aileron/internal/manager"
+	"github.com/aileron-dev/aileron/internal/names"
 	"github.com/aileron-dev/aileron/test/gitserver"
 	"github.com/aileron-dev/aileron/test/testbed"
 )
@@ -279,7 +280,7 @@ func editOne(ctx context.Context, hub client.Client, bed *testbed.Bed, tr *track
 		return res, err
 	}
 	c.Spec.Container.Env = append(c.Spec.Container.Env, platformv1alpha1.EnvVar{Name: "FEATURE_X", Value: ptr.To("on")})
-	key := organization + "/" + name + "-" + pl.environments[0]
+	key := organization + "/" + names.Join(name, pl.environments[0])
 	var release string
 	done := tr.when(key, func(b *platformv1alpha1.ReleaseBinding) bool { return release != "" && b.Spec.Release == release })
 	if err := hub.Update(ctx, c); err != nil {
@@ -339,7 +340,7 @@ func latency(ctx context.Context, hub client.Client, tr *tracker, pl *platform, 
 	var res latencyResult
 	for i := range tries {
 		c := benchComponent(organization, fmt.Sprintf("lat-%03d", i), pl.projects[0], "1.0.0")
-		done := tr.when(organization+"/"+c.Name+"-"+pl.environments[0], func(*platformv1alpha1.ReleaseBinding) bool { return true })
+		done := tr.when(organization+"/"+names.Join(c.Name, pl.environments[0]), func(*platformv1alpha1.ReleaseBinding) bool { return true })
 		start := time.Now()
 		if err := hub.Create(ctx, c); err != nil {
 			return res, err

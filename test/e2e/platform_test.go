@@ -71,7 +71,7 @@ var _ = Describe("The sample platform", Ordered, func() {
 		}
 		for _, name := range components {
 			for env := range environmentPlanes {
-				expectReady(&platformv1alpha1.ReleaseBinding{ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: name + "-" + env}})
+				expectReady(&platformv1alpha1.ReleaseBinding{ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: name + "--" + env}})
 			}
 			expectReady(&platformv1alpha1.Component{ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: name}})
 		}
@@ -107,15 +107,15 @@ var _ = Describe("The sample platform", Ordered, func() {
 			Expect(st.TotalPlanes).To(Equal(want), st.Environment)
 			Expect(st.Release).To(Equal(web.Status.LatestRelease))
 			if st.Environment == "production" {
-				Expect(st.URLs).To(ConsistOf("https://web-shop-production.eu-1.apps.acme.example/", "https://web-shop-production.na-1.apps.acme.example/"))
+				Expect(st.URLs).To(ConsistOf("https://web--shop--production--acme.eu-1.apps.acme.example/", "https://web--shop--production--acme.na-1.apps.acme.example/"))
 			}
 		}
 		b := &platformv1alpha1.ReleaseBinding{}
-		Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: "api-production"}, b)).To(Succeed())
+		Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: "api--production"}, b)).To(Succeed())
 		Expect(b.Status.Planes).To(HaveLen(2))
 		for _, p := range b.Status.Planes {
 			Expect(p.Health).To(Equal(platformv1alpha1.HealthHealthy))
-			Expect(p.Namespace).To(Equal("acme-shop-production"))
+			Expect(p.Namespace).To(Equal("acme--shop--production"))
 			Expect(p.Inventory).NotTo(BeEmpty())
 		}
 	})
@@ -252,7 +252,7 @@ var _ = Describe("The sample platform", Ordered, func() {
 
 	It("restores a Deployment deleted on a plane by hand at once, before the resync", func() {
 		c := spokes["eu-1"]
-		key := client.ObjectKey{Namespace: "acme-shop-production", Name: "api"}
+		key := client.ObjectKey{Namespace: "acme--shop--production", Name: "api"}
 		d := &appsv1.Deployment{}
 		Expect(c.Get(ctx, key, d)).To(Succeed())
 		uid := d.UID
@@ -266,7 +266,7 @@ var _ = Describe("The sample platform", Ordered, func() {
 	It("restores an object changed on a plane by hand at the resync", func() {
 		c := spokes["eu-1"]
 		cm := &corev1.ConfigMap{}
-		key := client.ObjectKey{Namespace: "acme-shop-production", Name: "api-env"}
+		key := client.ObjectKey{Namespace: "acme--shop--production", Name: "api-env"}
 		Expect(c.Get(ctx, key, cm)).To(Succeed())
 		Expect(cm.Data).To(HaveKeyWithValue("LOG_LEVEL", "info"))
 		cm.Data["LOG_LEVEL"] = "debug"
@@ -337,7 +337,7 @@ var _ = Describe("The sample platform", Ordered, func() {
 		next := newRelease("api", "registry.acme.example/shop/api:1.9.0")
 		na.StopAPIServer()
 		stopped := time.Now()
-		movedProduction := patchBinding("api-production", next)
+		movedProduction := patchBinding("api--production", next)
 		Expect(movedProduction).To(Succeed())
 
 		Eventually(func(g Gomega) {
@@ -349,18 +349,18 @@ var _ = Describe("The sample platform", Ordered, func() {
 
 		Eventually(func(g Gomega) {
 			d := &appsv1.Deployment{}
-			g.Expect(spokes["eu-1"].Get(ctx, client.ObjectKey{Namespace: "acme-shop-production", Name: "api"}, d)).To(Succeed())
+			g.Expect(spokes["eu-1"].Get(ctx, client.ObjectKey{Namespace: "acme--shop--production", Name: "api"}, d)).To(Succeed())
 			g.Expect(d.Spec.Template.Spec.Containers[0].Image).To(Equal("registry.acme.example/shop/api:1.9.0"))
 			g.Expect(d.Status.UpdatedReplicas).To(Equal(*d.Spec.Replicas))
 			g.Expect(d.Status.AvailableReplicas).To(Equal(*d.Spec.Replicas))
 		}).Should(Succeed(), "eu-1 finishes the rollout while na-1 is down")
-		expectNotReady(&platformv1alpha1.ReleaseBinding{ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "api-production"}}, "na-1")
+		expectNotReady(&platformv1alpha1.ReleaseBinding{ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "api--production"}}, "na-1")
 
 		Expect(na.StartAPIServer(ctx)).To(Succeed())
-		expectReady(&platformv1alpha1.ReleaseBinding{ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "api-production"}})
+		expectReady(&platformv1alpha1.ReleaseBinding{ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "api--production"}})
 		for _, p := range environmentPlanes["production"] {
 			deployments := &appsv1.DeploymentList{}
-			Expect(spokes[p].List(ctx, deployments, client.InNamespace("acme-shop-production"))).To(Succeed())
+			Expect(spokes[p].List(ctx, deployments, client.InNamespace("acme--shop--production"))).To(Succeed())
 			Expect(deployments.Items).To(HaveLen(3), "nothing duplicated on %s", p)
 			for _, d := range deployments.Items {
 				if d.Name == "api" {
@@ -388,7 +388,7 @@ var _ = Describe("The sample platform", Ordered, func() {
 		}
 		Eventually(func(g Gomega) {
 			b := &platformv1alpha1.ReleaseBinding{}
-			g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: "worker-production"}, b)).To(Succeed())
+			g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: "worker--production"}, b)).To(Succeed())
 			c := meta.FindStatusCondition(b.Status.Conditions, platformv1alpha1.ConditionDeletionBlocked)
 			g.Expect(c).NotTo(BeNil())
 			g.Expect(c.Message).To(ContainSubstring("na-1"))

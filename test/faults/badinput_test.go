@@ -86,7 +86,7 @@ func badInputSpecs() {
 		}
 		Eventually(func(g Gomega) {
 			b := &platformv1alpha1.ReleaseBinding{}
-			g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: "api-development"}, b)).To(Succeed())
+			g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: "api--development"}, b)).To(Succeed())
 			c := meta.FindStatusCondition(b.Status.Conditions, platformv1alpha1.ConditionReady)
 			g.Expect(c).NotTo(BeNil())
 			g.Expect(c.Status).To(Equal(metav1.ConditionTrue), c.Message)

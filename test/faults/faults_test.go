@@ -106,7 +106,7 @@ var _ = Describe("Faults", Ordered, func() {
 			Expect(hub.Create(ctx, binding(name, "production", c.Status.LatestRelease))).To(Succeed())
 		}
 		expectAllReady()
-		for plane, cells := range map[string][]string{"eu-1": {"acme-shop-development", "acme-shop-production"}, "na-1": {"acme-shop-production"}} {
+		for plane, cells := range map[string][]string{"eu-1": {"acme--shop--development", "acme--shop--production"}, "na-1": {"acme--shop--production"}} {
 			for _, ns := range cells {
 				list := &appsv1.DeploymentList{}
 				Expect(bed.Spokes[plane].List(ctx, list, client.InNamespace(ns))).To(Succeed())

@@ -121,7 +121,7 @@ func readyBindings(names []string) int {
 	n := 0
 	for _, name := range names {
 		b := &platformv1alpha1.ReleaseBinding{}
-		if hub.Get(ctx, client.ObjectKey{Namespace: org, Name: name + "-development"}, b) != nil {
+		if hub.Get(ctx, client.ObjectKey{Namespace: org, Name: name + "--development"}, b) != nil {
 			continue
 		}
 		if c := meta.FindStatusCondition(b.Status.Conditions, platformv1alpha1.ConditionReady); c != nil &&
@@ -200,7 +200,7 @@ func recoverySpecs() {
 		patchImages(liveComponents(), "3")
 		Eventually(func(g Gomega) {
 			b := &platformv1alpha1.ReleaseBinding{}
-			g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: "api-development"}, b)).To(Succeed())
+			g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: "api--development"}, b)).To(Succeed())
 			c := meta.FindStatusCondition(b.Status.Conditions, platformv1alpha1.ConditionReady)
 			g.Expect(c).NotTo(BeNil())
 			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))

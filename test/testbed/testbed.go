@@ -167,11 +167,11 @@ func TestOptions() manager.Options {
 	return opts
 }
 
-// Binding is the ReleaseBinding <component>-<env> of organization org at
+// Binding is the ReleaseBinding <component>--<env> of organization org at
 // release, as a person (or the promotion flow) creates it.
 func Binding(org, component, env, release string) *platformv1alpha1.ReleaseBinding {
 	return &platformv1alpha1.ReleaseBinding{
-		ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: component + "-" + env},
+		ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: component + "--" + env},
 		Spec: platformv1alpha1.ReleaseBindingSpec{
 			ComponentRef:   platformv1alpha1.LocalObjectReference{Name: component},
 			EnvironmentRef: platformv1alpha1.LocalObjectReference{Name: env},

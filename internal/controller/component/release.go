@@ -8,7 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-	"github.com/aileron-dev/aileron/internal/render"
+	"github.com/aileron-dev/aileron/internal/names"
 )
 
 // releaseHashLength is how many hex digits of the content hash name a
@@ -57,7 +57,8 @@ func NewRelease(c *platformv1alpha1.Component, image string) (*platformv1alpha1.
 	}, nil
 }
 
-// BindingName is the name of a component's binding to an environment.
+// BindingName is the name of a component's binding to an environment:
+// <component>--<environment> (names.Join), so that no two pairs share one.
 func BindingName(component, environment string) string {
-	return render.DNSLabel(component, environment)
+	return names.Join(component, environment)
 }

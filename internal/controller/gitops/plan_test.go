@@ -36,7 +36,7 @@ func TestCompute(t *testing.T) {
 			cells: map[delivery.Cell][]string{shopProd: {"eu-1", "na-1"}, shopDev: {"eu-1"}}, dests: 6},
 		{name: "a plane in direct delivery is released, not pruned, where the cell has bindings",
 			edit:  func(in *Input) { in.GitOps["na-1"] = false },
-			cells: map[delivery.Cell][]string{shopProd: {"eu-1"}, shopDev: {"eu-1"}}, rel: []string{"acme-shop-production-na-1"}, dests: 4},
+			cells: map[delivery.Cell][]string{shopProd: {"eu-1"}, shopDev: {"eu-1"}}, rel: []string{"acme--shop--production--na-1"}, dests: 4},
 		{name: "no bindings, no cells; the fence still covers every project",
 			edit:  func(in *Input) { in.Bindings = nil },
 			cells: map[delivery.Cell][]string{}, dests: 6},

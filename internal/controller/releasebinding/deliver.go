@@ -7,6 +7,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
@@ -153,6 +154,12 @@ func (r *Reconciler) applyChanged(ctx context.Context, c client.Client, key, pla
 	if withCell {
 		apply = append(append(render.Objects{}, cell...), objs...)
 	}
+	if withCell {
+		if err := ownsCell(ctx, c, cell[0]); err != nil {
+			r.applied.Delete(cellKey)
+			return err
+		}
+	}
 	if !changed {
 		if apply, err = direct.Drifted(ctx, c, apply); err != nil {
 			return fmt.Errorf("checking the plane for drift: %w", err)
@@ -208,7 +215,7 @@ func (r *Reconciler) cleanPlane(ctx context.Context, b *platformv1alpha1.Release
 			case apierrors.IsNotFound(err):
 			case err != nil:
 				return false, err.Error()
-			case ns.Labels[platformv1alpha1.LabelManagedBy] == platformv1alpha1.ManagedByValue && ns.DeletionTimestamp.IsZero():
+			case ownedForDeletion(b, ns) && ns.DeletionTimestamp.IsZero():
 				r.applied.Delete(cellAppliedKey(st.Plane, st.Namespace))
 				if err := conn.Client.Delete(ctx, ns); client.IgnoreNotFound(err) != nil {
 					return false, err.Error()
@@ -244,4 +251,27 @@ func union(a, b []platformv1alpha1.InventoryEntry) []platformv1alpha1.InventoryE
 	out := append([]platformv1alpha1.InventoryEntry(nil), a...)
 	out = append(out, direct.Stale(b, a)...)
 	return out
+}
+
+// ownsCell checks, before the cell is applied to a plane, that its
+// namespace there is absent or the cell's own (render.OwnsNamespace).
+func ownsCell(ctx context.Context, c client.Client, namespace *unstructured.Unstructured) error {
+	ns := &corev1.Namespace{}
+	err := c.Get(ctx, client.ObjectKey{Name: namespace.GetName()}, ns)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading namespace %s: %w", namespace.GetName(), err)
+	}
+	l := namespace.GetLabels()
+	return render.OwnsNamespace(ns.Name, ns.Labels, l[platformv1alpha1.LabelOrganization], l[platformv1alpha1.LabelProject], l[platformv1alpha1.LabelEnvironment])
+}
+
+// ownedForDeletion tells whether a cell namespace found on a plane may be
+// deleted with the binding's last component there: the binding knows its
+// organization and environment, and the only project whose cell has that
+// name is the one its label must name (cell names are injective).
+func ownedForDeletion(b *platformv1alpha1.ReleaseBinding, ns *corev1.Namespace) bool {
+	return render.OwnsNamespace(ns.Name, ns.Labels, b.Namespace, ns.Labels[platformv1alpha1.LabelProject], b.Spec.EnvironmentRef.Name) == nil
 }

@@ -117,7 +117,7 @@ func TestDriftedOnARealAPIServer(t *testing.T) {
 
 	// Someone edits a ConfigMap by hand and deletes a Service.
 	cm := &corev1.ConfigMap{}
-	if err := c.Get(ctx, client.ObjectKey{Namespace: "acme-shop-production", Name: "api-env"}, cm); err != nil {
+	if err := c.Get(ctx, client.ObjectKey{Namespace: "acme--shop--production", Name: "api-env"}, cm); err != nil {
 		t.Fatal(err)
 	}
 	cm.Data["LOG_LEVEL"] = "debug"
@@ -127,7 +127,7 @@ func TestDriftedOnARealAPIServer(t *testing.T) {
 	svc := &unstructured.Unstructured{}
 	svc.SetAPIVersion("v1")
 	svc.SetKind("Service")
-	svc.SetNamespace("acme-shop-production")
+	svc.SetNamespace("acme--shop--production")
 	svc.SetName("web")
 	if err := c.Delete(ctx, svc); err != nil {
 		t.Fatal(err)

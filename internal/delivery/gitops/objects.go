@@ -11,6 +11,7 @@ import (
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops/argocd"
+	"github.com/aileron-dev/aileron/internal/names"
 	"github.com/aileron-dev/aileron/internal/render"
 )
 
@@ -33,14 +34,19 @@ func (c Cell) Namespace() string {
 	return render.CellNamespace(c.Organization, c.Project, c.Environment)
 }
 
-// ApplicationName names the Application that syncs cell c on plane.
+// ApplicationName names the Application that syncs cell c on plane: its
+// ApplicationSet's name, "--" and the plane's. Plane names hold no "--",
+// so the plane is what follows the last one, and two cells or two planes
+// never share an Application name.
 func ApplicationName(c Cell, plane string) string {
-	return c.Namespace() + "-" + plane
+	return c.Namespace() + names.Separator + plane
 }
 
-// AppProjectName names an organization's AppProject.
+// AppProjectName names an organization's AppProject: aileron--<organization>,
+// which no organization's name can make equal to another AppProject's
+// (such as the stacks' aileron-stacks).
 func AppProjectName(organization string) string {
-	return "aileron-" + organization
+	return names.Join("aileron", organization)
 }
 
 // ClusterSecretName names a data plane's Argo CD cluster Secret.
@@ -58,12 +64,13 @@ func ClusterSecretNameFor(planeType, plane string) string {
 }
 
 // clusterName is a plane's cluster name in Argo CD: plane names are unique
-// per kind only, so build and observability planes carry their type.
+// per kind only, so build and observability planes carry their type,
+// joined with "--", which no data plane's name holds.
 func clusterName(planeType, plane string) string {
 	if planeType == platformv1alpha1.PlaneTypeData {
 		return plane
 	}
-	return planeType + "-" + plane
+	return names.Join(planeType, plane)
 }
 
 // RepositorySecretName names an organization's Argo CD repository Secret.
@@ -240,7 +247,7 @@ func ApplicationSet(namespace string, cell Cell, repo Repository, planes []strin
 			}}}},
 			Template: argocd.ApplicationSetTemplate{
 				ApplicationSetTemplateMeta: argocd.ApplicationSetTemplateMeta{
-					Name:   cell.Namespace() + "-{{.name}}",
+					Name:   ApplicationName(cell, "{{.name}}"),
 					Labels: appLabels,
 					// Argo CD's finalizer prunes the cell from the plane when
 					// Aileron deletes the Application; Aileron's removes the

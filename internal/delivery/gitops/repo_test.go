@@ -86,7 +86,7 @@ func TestLayout(t *testing.T) {
 		t.Errorf("cell file %q", got)
 	}
 	cell := gitops.Cell{Organization: "acme", Project: "shop", Environment: "production"}
-	if got := gitops.ApplicationName(cell, "eu-1"); got != "acme-shop-production-eu-1" {
+	if got := gitops.ApplicationName(cell, "eu-1"); got != "acme--shop--production--eu-1" {
 		t.Errorf("application name %q", got)
 	}
 }

@@ -364,7 +364,7 @@ func expectRunning(image string) string {
 	cell := render.CellNamespace(org, "shop", "development")
 	EventuallyWithOffset(1, func(g Gomega) {
 		b := &platformv1alpha1.ReleaseBinding{}
-		g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: component + "-development"}, b)).To(Succeed())
+		g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: component + "--development"}, b)).To(Succeed())
 		g.Expect(b.Spec.Release).To(Equal(release))
 		g.Expect(condition(b, platformv1alpha1.ConditionReady)).To(HaveField("Status", metav1.ConditionTrue))
 		g.Expect(deploymentImage(g, cell)).To(Equal(image))

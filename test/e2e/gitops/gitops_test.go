@@ -51,13 +51,13 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 
 		release := latestRelease("api")
 		Expect(hub.Create(ctx, binding("api", "production", release))).To(Succeed())
-		expectBindingReady("api-development", release)
-		expectBindingReady("api-production", release)
+		expectBindingReady("api--development", release)
+		expectBindingReady("api--production", release)
 		AddReportEntry("component created → Ready on 3 Applications (2 planes)", time.Since(t0).Round(time.Second).String())
 		expectRunning(apiRuns, "api:1")
 
 		Expect(file("globex/shop/production/na-1/_cell.yaml")).To(ContainSubstring("kind: Namespace"))
-		Expect(applications()).To(ConsistOf("globex-shop-development-eu-1", "globex-shop-production-eu-1", "globex-shop-production-na-1"))
+		Expect(applications()).To(ConsistOf("globex--shop--development--eu-1", "globex--shop--production--eu-1", "globex--shop--production--na-1"))
 		project := &argocd.AppProject{}
 		Expect(hub.Get(ctx, client.ObjectKey{Namespace: fleet.ArgoCDNamespace, Name: "aileron-globex"}, project)).To(Succeed())
 		Expect(project.Spec.SourceRepos).To(ConsistOf("file://" + repoDir))
@@ -116,9 +116,9 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 		Eventually(func() string { return file("globex/shop/development/eu-1/api.yaml") }).Should(ContainSubstring("api:2"))
 		AddReportEntry("commit latency, component edited → commit pushed", time.Since(t0).Round(time.Millisecond).String())
 		release := latestRelease("api")
-		moveBinding("api-production", release)
-		expectBindingReady("api-development", release)
-		expectBindingReady("api-production", release)
+		moveBinding("api--production", release)
+		expectBindingReady("api--development", release)
+		expectBindingReady("api--production", release)
 		expectRunning(apiRuns, "api:2")
 		Expect(commitMessages()).To(ContainElement(ContainSubstring("globex/shop/production: api at release " + release + " on plane na-1")))
 		AddReportEntry("component edited → synced on both planes", time.Since(t0).Round(time.Second).String())
@@ -134,10 +134,10 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 
 		setDelivery("na-1", platformv1alpha1.DeliveryDirect)
 		Eventually(func(g Gomega) {
-			st := planeStatus(g, "api-production", "na-1")
+			st := planeStatus(g, "api--production", "na-1")
 			g.Expect(st.Delivery).To(Equal(platformv1alpha1.DeliveryDirect))
 			g.Expect(st.Health).To(Equal(platformv1alpha1.HealthHealthy), st.Message)
-			g.Expect(applications()).NotTo(ContainElement("globex-shop-production-na-1"))
+			g.Expect(applications()).NotTo(ContainElement("globex--shop--production--na-1"))
 			g.Expect(file("globex/shop/production/na-1/api.yaml")).To(BeEmpty())
 			g.Expect(managers(g, "na-1", key)).NotTo(ContainElement(argocd.FieldManager))
 		}).Should(Succeed())
@@ -149,7 +149,7 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 
 		setDelivery("na-1", platformv1alpha1.DeliveryGitOps)
 		Eventually(func(g Gomega) {
-			st := planeStatus(g, "api-production", "na-1")
+			st := planeStatus(g, "api--production", "na-1")
 			g.Expect(st.Delivery).To(Equal(platformv1alpha1.DeliveryGitOps))
 			g.Expect(st.Health).To(Equal(platformv1alpha1.HealthHealthy), st.Message)
 			g.Expect(st.Inventory).To(BeEmpty(), "the direct inventory is released to Argo CD")
@@ -170,7 +170,7 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 		patchImage("api", "registry.globex.example/shop/api:3")
 		b := &platformv1alpha1.ReleaseBinding{}
 		Eventually(func(g Gomega) {
-			g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: "api-development"}, b)).To(Succeed())
+			g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: "api--development"}, b)).To(Succeed())
 			c := meta.FindStatusCondition(b.Status.Conditions, platformv1alpha1.ConditionReady)
 			g.Expect(c).NotTo(BeNil())
 			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
@@ -184,7 +184,7 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 		Expect(hub.Patch(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: testbed.OperatorNamespace, Name: "globex-git"}},
 			client.RawPatch(types.MergePatchType, []byte(`{"stringData":{"password":"s3cret"}}`)))).To(Succeed())
 		release := latestRelease("api")
-		expectBindingReady("api-development", release)
+		expectBindingReady("api--development", release)
 		Expect(file("globex/shop/development/eu-1/api.yaml")).To(ContainSubstring("api:3"))
 		expectRunning(map[string][]string{"eu-1": {devNS}}, "api:3")
 		AddReportEntry("credentials fixed → committed over HTTPS and synced by Argo CD", time.Since(t0).Round(time.Second).String())
@@ -219,7 +219,7 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 		for _, project := range []string{"shop", "crm"} {
 			for i := range perProject - boolInt(project == "shop") {
 				name := fmt.Sprintf("%s-w%d", project, i)
-				expectBindingReady(name+"-production", "")
+				expectBindingReady(name+"--production", "")
 			}
 		}
 		AddReportEntry("Applications for 2 projects × 2 environments (3 plane slots) with 20 components", fmt.Sprint(len(applications())))
@@ -253,7 +253,7 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 			}
 			g.Expect(file("globex/crm/production/na-1/_cell.yaml")).To(BeEmpty())
 		}).Should(Succeed())
-		Expect(applications()).To(ContainElement("globex-shop-production-na-1"), "the other cells stay")
+		Expect(applications()).To(ContainElement("globex--shop--production--na-1"), "the other cells stay")
 	})
 })
 

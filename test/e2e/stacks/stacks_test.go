@@ -101,9 +101,10 @@ func applications(g Gomega, stackName string) map[string]int {
 		if a.DeletionTimestamp != nil {
 			continue
 		}
-		i := strings.Index(a.Name, "-"+stackName+"-")
-		g.Expect(i).To(BeNumerically(">", 0), "Application %s is not named after its plane", a.Name)
-		out[a.Name[:i]]++
+		// <the group's ApplicationSet>--<plane>
+		i := strings.LastIndex(a.Name, "--")
+		g.Expect(a.Name).To(HavePrefix("aileron--stack--"+stackName+"--"), "Application %s is not named after its ApplicationSet", a.Name)
+		out[a.Name[i+2:]]++
 	}
 	return out
 }
@@ -151,7 +152,7 @@ func tenItemStack(name string, mode platformv1alpha1.StackMode) *platformv1alpha
 }
 
 var _ = Describe("Plane stacks", Ordered, func() {
-	dataProfiles := []string{"data-plane-external-secrets", "data-plane-fluent-bit", "data-plane-gateway", "data-plane-kyverno", "data-plane-metrics-agent"}
+	dataProfiles := []string{"data-plane--external-secrets", "data-plane--fluent-bit", "data-plane--gateway", "data-plane--kyverno", "data-plane--metrics-agent"}
 
 	It("registers every plane with Sveltos, and delivers each default stack to the planes of its type", func() {
 		Expect(hub.Create(ctx, &platformv1alpha1.ObservabilityPlane{
@@ -193,14 +194,14 @@ var _ = Describe("Plane stacks", Ordered, func() {
 				names = append(names, p.Name)
 			}
 			sort.Strings(names)
-			g.Expect(names).To(Equal(append(append([]string{"build-plane-argo-workflows"}, dataProfiles...),
-				"observability-plane-log-store", "observability-plane-metrics-store")))
+			g.Expect(names).To(Equal(append(append([]string{"build-plane--argo-workflows"}, dataProfiles...),
+				"observability-plane--log-store", "observability-plane--metrics-store")))
 		}).Should(Succeed())
 
 		By("each plane a SveltosCluster, labelled with its type and its own labels, its kubeconfig beside it")
 		Eventually(func(g Gomega) {
 			for _, c := range []struct{ cluster, secret string }{
-				{"data-eu-1", "eu-1-kubeconfig"}, {"build-builder", "builder-kubeconfig"}, {"observability-observer", "observer-kubeconfig"},
+				{"data--eu-1", "eu-1-kubeconfig"}, {"build--builder", "builder-kubeconfig"}, {"observability--observer", "observer-kubeconfig"},
 			} {
 				sc := &sveltos.SveltosCluster{}
 				g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: ns, Name: c.cluster}, sc)).To(Succeed())
@@ -212,29 +213,29 @@ var _ = Describe("Plane stacks", Ordered, func() {
 			}
 		}).Should(Succeed())
 		sc := &sveltos.SveltosCluster{}
-		Expect(hub.Get(ctx, client.ObjectKey{Namespace: ns, Name: "data-eu-1"}, sc)).To(Succeed())
+		Expect(hub.Get(ctx, client.ObjectKey{Namespace: ns, Name: "data--eu-1"}, sc)).To(Succeed())
 		Expect(sc.Labels).To(HaveKeyWithValue(platformv1alpha1.LabelRegion, "eu"))
 		Expect(sc.Labels).To(HaveKeyWithValue(platformv1alpha1.LabelPlaneType, "data"))
 
 		By("each ClusterProfile selecting exactly the planes of its type")
 		for _, p := range dataProfiles {
-			Expect(matches(p)).To(Equal([]string{"data-eu-1"}), p)
+			Expect(matches(p)).To(Equal([]string{"data--eu-1"}), p)
 		}
-		Expect(matches("build-plane-argo-workflows")).To(Equal([]string{"build-builder"}))
-		Expect(matches("observability-plane-log-store")).To(Equal([]string{"observability-observer"}))
+		Expect(matches("build-plane--argo-workflows")).To(Equal([]string{"build--builder"}))
+		Expect(matches("observability-plane--log-store")).To(Equal([]string{"observability--observer"}))
 
 		By("the secrets operator before what needs secrets")
-		for _, p := range []string{"data-plane-gateway", "data-plane-metrics-agent", "data-plane-fluent-bit"} {
+		for _, p := range []string{"data-plane--gateway", "data-plane--metrics-agent", "data-plane--fluent-bit"} {
 			cp := &sveltos.ClusterProfile{}
 			Expect(hub.Get(ctx, client.ObjectKey{Name: p}, cp)).To(Succeed())
-			Expect(cp.Spec.DependsOn).To(Equal([]string{"data-plane-external-secrets"}), p)
+			Expect(cp.Spec.DependsOn).To(Equal([]string{"data-plane--external-secrets"}), p)
 			Expect(cp.Spec.SyncMode).To(Equal("ContinuousWithDriftDetection"))
 		}
 
 		By("the data plane's agents shipping to its observability plane")
 		for _, p := range []struct{ profile, want string }{
-			{"data-plane-fluent-bit", "Host logs.observer.example\n        Port 9428\n        URI /insert/jsonline?_msg_field=log\n        tls Off"},
-			{"data-plane-metrics-agent", "url: https://metrics.observer.example/api/v1/write"},
+			{"data-plane--fluent-bit", "Host logs.observer.example\n        Port 9428\n        URI /insert/jsonline?_msg_field=log\n        tls Off"},
+			{"data-plane--metrics-agent", "url: https://metrics.observer.example/api/v1/write"},
 		} {
 			cp := &sveltos.ClusterProfile{}
 			Expect(hub.Get(ctx, client.ObjectKey{Name: p.profile}, cp)).To(Succeed())
@@ -251,7 +252,7 @@ var _ = Describe("Plane stacks", Ordered, func() {
 
 	It("reports what Sveltos reports on a plane as its AddonsReady condition", func() {
 		for _, p := range dataProfiles {
-			summary(p, "data-eu-1", sveltos.FeatureStatusProvisioned, "")
+			summary(p, "data--eu-1", sveltos.FeatureStatusProvisioned, "")
 		}
 		Eventually(func(g Gomega) {
 			c := addonsReady(g, "eu-1")
@@ -259,14 +260,14 @@ var _ = Describe("Plane stacks", Ordered, func() {
 			g.Expect(c.Message).To(Equal("5 add-on profile(s) provisioned: " + strings.Join(dataProfiles, ", ")))
 		}).Should(Succeed())
 
-		summary("data-plane-fluent-bit", "data-eu-1", sveltos.FeatureStatusFailed, "chart fluent-bit 0.49.0 not found in https://fluent.github.io/helm-charts")
+		summary("data-plane--fluent-bit", "data--eu-1", sveltos.FeatureStatusFailed, "chart fluent-bit 0.49.0 not found in https://fluent.github.io/helm-charts")
 		Eventually(func(g Gomega) {
 			c := addonsReady(g, "eu-1")
 			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
 			g.Expect(c.Reason).To(Equal(platformv1alpha1.ReasonAddonsFailed))
 			g.Expect(c.Message).To(Equal("failed: data-plane-fluent-bit: Helm failed: chart fluent-bit 0.49.0 not found in https://fluent.github.io/helm-charts"))
 		}).Should(Succeed())
-		summary("data-plane-fluent-bit", "data-eu-1", sveltos.FeatureStatusProvisioned, "")
+		summary("data-plane--fluent-bit", "data--eu-1", sveltos.FeatureStatusProvisioned, "")
 		Eventually(func(g Gomega) metav1.ConditionStatus { return addonsReady(g, "eu-1").Status }).Should(Equal(metav1.ConditionTrue))
 	})
 
@@ -291,24 +292,24 @@ var _ = Describe("Plane stacks", Ordered, func() {
 			g.Expect(s.Status.Rendered).To(Equal([]string{"ClusterProfile/edge-cache", "ClusterProfile/edge-limits"}))
 		}).Should(Succeed())
 		cp := &sveltos.ClusterProfile{}
-		Expect(hub.Get(ctx, client.ObjectKey{Name: "edge-limits"}, cp)).To(Succeed())
-		Expect(cp.Spec.DependsOn).To(Equal([]string{"edge-cache"}))
+		Expect(hub.Get(ctx, client.ObjectKey{Name: "edge--limits"}, cp)).To(Succeed())
+		Expect(cp.Spec.DependsOn).To(Equal([]string{"edge--cache"}))
 		Expect(cp.Spec.PolicyRefs).To(HaveLen(1))
 		cm := &corev1.ConfigMap{}
 		Expect(hub.Get(ctx, client.ObjectKey{Namespace: cp.Spec.PolicyRefs[0].Namespace, Name: cp.Spec.PolicyRefs[0].Name}, cm)).To(Succeed())
 		Expect(cm.Data[stack.ManifestsKey]).To(ContainSubstring("kind: LimitRange"))
-		Expect(matches("edge-cache")).To(BeEmpty())
+		Expect(matches("edge--cache")).To(BeEmpty())
 
 		By("a rendered ClusterProfile deleted by hand comes back")
-		Expect(hub.Delete(ctx, &sveltos.ClusterProfile{ObjectMeta: metav1.ObjectMeta{Name: "edge-cache"}})).To(Succeed())
-		Eventually(func() error { return hub.Get(ctx, client.ObjectKey{Name: "edge-cache"}, &sveltos.ClusterProfile{}) }).Should(Succeed())
+		Expect(hub.Delete(ctx, &sveltos.ClusterProfile{ObjectMeta: metav1.ObjectMeta{Name: "edge--cache"}})).To(Succeed())
+		Eventually(func() error { return hub.Get(ctx, client.ObjectKey{Name: "edge--cache"}, &sveltos.ClusterProfile{}) }).Should(Succeed())
 
 		relabel := func(patch string) {
 			Expect(hub.Patch(ctx, &platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: "eu-1"}},
 				client.RawPatch(types.MergePatchType, []byte(patch)))).To(Succeed())
 		}
 		relabel(`{"metadata":{"labels":{"tier":"edge"}}}`)
-		Eventually(func() []string { return matches("edge-cache") }).Should(Equal([]string{"data-eu-1"}))
+		Eventually(func() []string { return matches("edge--cache") }).Should(Equal([]string{"data--eu-1"}))
 		Eventually(func(g Gomega) {
 			c := addonsReady(g, "eu-1")
 			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
@@ -319,7 +320,7 @@ var _ = Describe("Plane stacks", Ordered, func() {
 		}).Should(Succeed())
 
 		relabel(`{"metadata":{"labels":{"tier":null}}}`)
-		Eventually(func() []string { return matches("edge-cache") }).Should(BeEmpty())
+		Eventually(func() []string { return matches("edge--cache") }).Should(BeEmpty())
 		Eventually(func(g Gomega) metav1.Condition { return addonsReady(g, "eu-1") }).Should(
 			HaveField("Status", metav1.ConditionTrue))
 
@@ -336,7 +337,7 @@ var _ = Describe("Plane stacks", Ordered, func() {
 			g.Expect(c.Reason).To(Equal(platformv1alpha1.ReasonDependencyCycle))
 			g.Expect(c.Message).To(ContainSubstring("cache → limits → cache"))
 		}).Should(Succeed())
-		Expect(hub.Get(ctx, client.ObjectKey{Name: "cyclic-cache"}, &sveltos.ClusterProfile{})).NotTo(Succeed(), "nothing of a stalled stack is rendered")
+		Expect(hub.Get(ctx, client.ObjectKey{Name: "cyclic--cache"}, &sveltos.ClusterProfile{})).NotTo(Succeed(), "nothing of a stalled stack is rendered")
 	})
 
 	It("gives each of 100 planes exactly 1, 2 or 3 Applications for a 10-item stack in the agentless, mixed and agent-based modes", func() {
@@ -376,8 +377,8 @@ var _ = Describe("Plane stacks", Ordered, func() {
 		By("the agent-based mode's other items reach the planes as ClusterProfiles, through the Sveltos agent")
 		s := &platformv1alpha1.PlaneStack{}
 		Expect(hub.Get(ctx, client.ObjectKey{Name: "herd-agentbased"}, s)).To(Succeed())
-		Expect(s.Status.Rendered).To(ContainElements("ApplicationSet/stack-herd-agentbased-gateway", "ApplicationSet/stack-herd-agentbased-sveltos-agent",
-			"ApplicationSet/stack-herd-agentbased-observability-agent", "ClusterProfile/herd-agentbased-secrets", "ClusterProfile/herd-agentbased-backup"))
+		Expect(s.Status.Rendered).To(ContainElements("ApplicationSet/aileron--stack--herd-agentbased--gateway", "ApplicationSet/aileron--stack--herd-agentbased--sveltos-agent",
+			"ApplicationSet/aileron--stack--herd-agentbased--observability-agent", "ClusterProfile/herd-agentbased--secrets", "ClusterProfile/herd-agentbased--backup"))
 		Expect(s.Status.Rendered).To(HaveLen(3 + 6))
 
 		By("a plane that loses the label loses its Applications")

@@ -136,6 +136,41 @@ func TestCLI(t *testing.T) {
 	})
 
 	// The DataPlane in platform.yaml exists already: the CLI registered it.
+	t.Run("plane register again changes only what its flags give", func(t *testing.T) {
+		g := NewWithT(t)
+		// A plane of its own (the same cluster as eu-1, under a label no
+		// environment selects), so the other subtests' plane is untouched.
+		const name, publicHost = "edge-1", "edge-1.apps.acme.example"
+		out, code := e.run("admin", "plane", "register", name, "--plane-kubeconfig", f.Spokes[0].KubeconfigPath,
+			"--type", "data", "--delivery", "GitOps", "--public-host", publicHost, "--organization-host", "edge-1.internal.acme.example",
+			"--label", "aileron.dev/test=reregister")
+		g.Expect(code).To(Equal(0), out)
+		defer func() {
+			g.Expect(hub.Delete(ctx, &platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: name}})).To(Succeed())
+			g.Eventually(func() error {
+				return hub.Get(ctx, client.ObjectKey{Name: name}, &platformv1alpha1.DataPlane{})
+			}).WithTimeout(time.Minute).Should(MatchError(ContainSubstring("not found")))
+		}()
+
+		// A new label and the same kubeconfig: nothing else given.
+		out, code = e.run("admin", "plane", "register", name, "--plane-kubeconfig", f.Spokes[0].KubeconfigPath, "--label", "tier=edge")
+		g.Expect(code).To(Equal(0), out)
+		dp := &platformv1alpha1.DataPlane{}
+		g.Expect(hub.Get(ctx, client.ObjectKey{Name: name}, dp)).To(Succeed())
+		g.Expect(dp.Spec.Delivery).To(Equal(platformv1alpha1.DeliveryMode("GitOps")), "delivery was reset")
+		g.Expect(dp.Spec.Gateway.PublicHost).To(Equal(publicHost), "the public host was cleared")
+		g.Expect(dp.Spec.Gateway.OrganizationHost).To(Equal("edge-1.internal.acme.example"), "the organization host was cleared")
+		g.Expect(dp.Labels).To(HaveKeyWithValue("aileron.dev/test", "reregister"))
+		g.Expect(dp.Labels).To(HaveKeyWithValue("tier", "edge"))
+
+		// What is given is changed.
+		out, code = e.run("admin", "plane", "register", name, "--plane-kubeconfig", f.Spokes[0].KubeconfigPath, "--delivery", "Direct")
+		g.Expect(code).To(Equal(0), out)
+		g.Expect(hub.Get(ctx, client.ObjectKey{Name: name}, dp)).To(Succeed())
+		g.Expect(dp.Spec.Delivery).To(Equal(platformv1alpha1.DeliveryMode("Direct")))
+		g.Expect(dp.Spec.Gateway.PublicHost).To(Equal(publicHost))
+	})
+
 	for _, file := range []string{"platform.yaml", "web.yaml"} {
 		objs, err := fleet.ReadManifests(filepath.Join("testdata", file))
 		g.Expect(err).NotTo(HaveOccurred())

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -34,12 +35,21 @@ func newPlaneCommand(o *options) *cobra.Command {
 	register := &cobra.Command{
 		Use:   "register NAME --plane-kubeconfig FILE --type data|build|observability",
 		Short: "Register a cluster as a plane: store its kubeconfig, create the plane, wait until it answers",
+		Long: `Register a cluster as a plane: store its kubeconfig, create the plane, wait until it answers.
+
+Registering a plane that exists stores its kubeconfig again, adds the labels
+given, and changes only the fields whose flags are given: a plane registered
+with --delivery GitOps stays GitOps, and keeps its hosts, unless the flags say
+otherwise.`,
 		Example: `  aileron plane register eu-1 --plane-kubeconfig eu-1.kubeconfig --type data \
       --label topology.kubernetes.io/region=eu --public-host eu-1.apps.example.com
+  aileron plane register eu-1 --plane-kubeconfig eu-1-rotated.kubeconfig   # new credentials, nothing else changes
   aileron plane register builder --plane-kubeconfig builder.kubeconfig --type build --registry-prefix registry.example.com/builds
   aileron plane register observer --plane-kubeconfig observer.kubeconfig --type observability --logs-url https://logs.example.com/insert`,
 		Args: exactArgs("NAME"),
-		RunE: func(cmd *cobra.Command, args []string) error { return o.registerPlane(cmd.Context(), args[0], f) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.registerPlane(cmd.Context(), args[0], f, cmd.Flags().Changed)
+		},
 	}
 	fl := register.Flags()
 	// --kubeconfig is kubectl's flag for the hub, so the plane's file has
@@ -58,7 +68,9 @@ func newPlaneCommand(o *options) *cobra.Command {
 	return plane
 }
 
-func (o *options) registerPlane(ctx context.Context, name string, f *planeFlags) error {
+// registerPlane stores the plane's kubeconfig and creates or updates the
+// plane; changed reports whether a flag was given on the command line.
+func (o *options) registerPlane(ctx context.Context, name string, f *planeFlags, changed func(flag string) bool) error {
 	if f.kubeconfig == "" {
 		return usageErrorf("--plane-kubeconfig is required: the kubeconfig Aileron uses to reach the plane")
 	}
@@ -82,41 +94,68 @@ func (o *options) registerPlane(ctx context.Context, name string, f *planeFlags)
 		return err
 	}
 	conn := platformv1alpha1.PlaneConnection{KubeconfigSecretRef: platformv1alpha1.KubeconfigSecretReference{Name: name + "-kubeconfig", Key: platformv1alpha1.DefaultKubeconfigKey}}
-	var obj client.Object
-	var mutate func()
-	switch f.planeType {
-	case "data":
-		dp := &platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: name}}
-		obj, mutate = dp, func() {
-			dp.Spec.PlaneConnection = conn
-			dp.Spec.Delivery = platformv1alpha1.DeliveryMode(f.delivery)
-			dp.Spec.Gateway.PublicHost, dp.Spec.Gateway.OrganizationHost = f.publicHost, f.orgHost
+	obj, ok := newPlane(f.planeType, name)
+	if !ok {
+		return usageErrorf("--type must be data, build or observability, not %q", f.planeType)
+	}
+	exists, err := planeExists(ctx, c, obj)
+	if err != nil {
+		return err
+	}
+	if !exists && !changed("type") {
+		// --type defaults to data: registering a build or observability
+		// plane again without it would create a data plane beside it.
+		for _, other := range []string{"build", "observability"} {
+			p, _ := newPlane(other, name)
+			if found, err := planeExists(ctx, c, p); err != nil {
+				return err
+			} else if found {
+				return usageErrorf("%s is a %s: pass --type %s to register it again", name, planeKinds[other], other)
+			}
 		}
-	case "build":
-		if f.registryPrefix == "" {
+	}
+	// A plane registered again keeps what it has but for the fields whose
+	// flags are given: a flag's default is what a new plane gets, never a
+	// reset of an existing one.
+	set := func(flag string) bool { return !exists || changed(flag) }
+	var mutate func()
+	switch plane := obj.(type) {
+	case *platformv1alpha1.DataPlane:
+		mutate = func() {
+			plane.Spec.PlaneConnection = conn
+			if set("delivery") {
+				plane.Spec.Delivery = platformv1alpha1.DeliveryMode(f.delivery)
+			}
+			if set("public-host") {
+				plane.Spec.Gateway.PublicHost = f.publicHost
+			}
+			if set("organization-host") {
+				plane.Spec.Gateway.OrganizationHost = f.orgHost
+			}
+		}
+	case *platformv1alpha1.BuildPlane:
+		if !exists && f.registryPrefix == "" {
 			return usageErrorf("--registry-prefix is required for a build plane")
 		}
-		bp := &platformv1alpha1.BuildPlane{ObjectMeta: metav1.ObjectMeta{Name: name}}
-		obj, mutate = bp, func() {
-			bp.Spec.PlaneConnection = conn
-			bp.Spec.Registry.Prefix = f.registryPrefix
+		mutate = func() {
+			plane.Spec.PlaneConnection = conn
+			if set("registry-prefix") {
+				plane.Spec.Registry.Prefix = f.registryPrefix
+			}
 		}
-	case "observability":
-		if f.logsURL == "" && f.metricsURL == "" {
+	case *platformv1alpha1.ObservabilityPlane:
+		if !exists && f.logsURL == "" && f.metricsURL == "" {
 			return usageErrorf("--logs-url or --metrics-url is required for an observability plane")
 		}
-		op := &platformv1alpha1.ObservabilityPlane{ObjectMeta: metav1.ObjectMeta{Name: name}}
-		obj, mutate = op, func() {
-			op.Spec.PlaneConnection = conn
+		mutate = func() {
+			plane.Spec.PlaneConnection = conn
 			if f.logsURL != "" {
-				op.Spec.Logs = &platformv1alpha1.TelemetryEndpoint{IngestURL: f.logsURL}
+				plane.Spec.Logs = &platformv1alpha1.TelemetryEndpoint{IngestURL: f.logsURL}
 			}
 			if f.metricsURL != "" {
-				op.Spec.Metrics = &platformv1alpha1.TelemetryEndpoint{IngestURL: f.metricsURL}
+				plane.Spec.Metrics = &platformv1alpha1.TelemetryEndpoint{IngestURL: f.metricsURL}
 			}
 		}
-	default:
-		return usageErrorf("--type must be data, build or observability, not %q", f.planeType)
 	}
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: f.operatorNS, Name: conn.KubeconfigSecretRef.Name}}
 	if _, err := controllerutil.CreateOrPatch(ctx, c, secret, func() error {
@@ -132,7 +171,7 @@ func (o *options) registerPlane(ctx context.Context, name string, f *planeFlags)
 	}); err != nil {
 		return fmt.Errorf("creating the plane: %w", err)
 	}
-	kind := map[string]string{"data": "DataPlane", "build": "BuildPlane", "observability": "ObservabilityPlane"}[f.planeType]
+	kind := planeKinds[f.planeType]
 	var st *platformv1alpha1.PlaneStatus
 	err = wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, o.timeout, true, func(ctx context.Context) (bool, error) {
 		if err := c.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
@@ -150,6 +189,35 @@ func (o *options) registerPlane(ctx context.Context, name string, f *planeFlags)
 	}
 	_, err = fmt.Fprintf(o.out, "%s %s is Reachable: Kubernetes %s, %d node(s)\n", kind, name, st.KubernetesVersion, st.NodeCount)
 	return err
+}
+
+// planeKinds names the kind of each plane type.
+var planeKinds = map[string]string{"data": "DataPlane", "build": "BuildPlane", "observability": "ObservabilityPlane"}
+
+// newPlane is an empty plane of a type, named name.
+func newPlane(planeType, name string) (client.Object, bool) {
+	om := metav1.ObjectMeta{Name: name}
+	switch planeType {
+	case "data":
+		return &platformv1alpha1.DataPlane{ObjectMeta: om}, true
+	case "build":
+		return &platformv1alpha1.BuildPlane{ObjectMeta: om}, true
+	case "observability":
+		return &platformv1alpha1.ObservabilityPlane{ObjectMeta: om}, true
+	}
+	return nil, false
+}
+
+// planeExists reads obj, reporting whether it exists.
+func planeExists(ctx context.Context, c client.Client, obj client.Object) (bool, error) {
+	switch err := c.Get(ctx, client.ObjectKeyFromObject(obj), obj); {
+	case err == nil:
+		return true, nil
+	case apierrors.IsNotFound(err):
+		return false, nil
+	default:
+		return false, fmt.Errorf("reading plane %s: %w", obj.GetName(), err)
+	}
 }
 
 func readyMessageOf(st *platformv1alpha1.PlaneStatus) string {

@@ -7,5 +7,5 @@ import "embed"
 
 // Files holds crd/bases, rbac/tenant_roles.yaml, admission and samples.
 //
-//go:embed crd/bases/*.yaml rbac/tenant_roles.yaml admission/promotion_identity.yaml samples/*.yaml
+//go:embed crd/bases/*.yaml rbac/tenant_roles.yaml admission/promotion_identity.yaml admission/binding_moves.yaml samples/*.yaml
 var Files embed.FS

@@ -105,21 +105,33 @@ type PlaneDeliveryStatus struct {
 // MaxBindingHistory bounds a binding's history.
 const MaxBindingHistory = 10
 
+// AnnotationMovedBy names the user who last moved a binding (changed its
+// release or state, or created it). The API server sets it on every move
+// and refuses any other name (config/admission/binding_moves.yaml); the
+// binding controller records it in the history of moves no Promotion
+// recorded.
+const AnnotationMovedBy = "platform.aileron.dev/moved-by"
+
 // BindingHistoryEntry records one move of a binding to a release.
 type BindingHistoryEntry struct {
 	// release moved to.
 	// +required
 	Release string `json:"release"`
+	// state the binding was left in: Active when empty.
+	// +optional
+	State BindingState `json:"state,omitempty"`
 	// time of the move.
 	// +required
 	Time metav1.Time `json:"time"`
-	// by is who asked for it: a user name, or "aileron" for automatic moves.
+	// by is who asked for it: a user name (the requester of a promotion,
+	// or whoever edited the binding), or "aileron" for automatic moves.
 	// +required
 	By string `json:"by"`
 	// approvedBy is who approved it, when the environment requires approval.
 	// +optional
 	ApprovedBy string `json:"approvedBy,omitempty"`
-	// via is how: the Promotion's name, or "autoDeploy".
+	// via is how: the Promotion's name, "autoDeploy", "firstRelease", or
+	// "edit" for a change made to the binding itself.
 	// +required
 	Via string `json:"via"`
 }

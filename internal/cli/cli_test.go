@@ -103,7 +103,8 @@ func TestCLI(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(hub.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: manager.DefaultNamespace}})).To(Succeed())
 	g.Expect(fleet.CreateManifests(ctx, hub, filepath.Join(root, "config", "rbac", "tenant_roles.yaml"),
-		filepath.Join(root, "config", "admission", "promotion_identity.yaml"))).To(Succeed())
+		filepath.Join(root, "config", "admission", "promotion_identity.yaml"),
+		filepath.Join(root, "config", "admission", "binding_moves.yaml"))).To(Succeed())
 
 	if path := os.Getenv("AILERON_TEST_LOG"); path != "" {
 		logFile, err := os.Create(path)
@@ -210,6 +211,9 @@ func TestCLI(t *testing.T) {
 		g.Expect(code).To(Equal(0), out)
 		golden(t, "promote-awaiting", out)
 		name := promotionName.FindString(out)
+		requested := &platformv1alpha1.Promotion{}
+		g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: "acme", Name: name}, requested)).To(Succeed())
+		g.Expect(requested.Spec.Release).To(Equal("web-df52aae989"), "promote pins the release running in --from")
 
 		out, code = e.run("dana", "approve", name, "-n", "acme")
 		g.Expect(code).To(Equal(1), "a developer cannot approve:\n%s", out)

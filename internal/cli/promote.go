@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -32,7 +33,14 @@ promotion waits until an organization admin other than you approves it.`,
 			if from == "" || to == "" {
 				return usageErrorf("--from and --to are required")
 			}
-			return o.request(cmd.Context(), args[0], from, to, "")
+			// The promotion pins the release running in --from now: an
+			// approval applies to that release, never to one --from moves
+			// to while the promotion waits.
+			release, err := o.runningRelease(cmd.Context(), args[0], from)
+			if err != nil {
+				return err
+			}
+			return o.request(cmd.Context(), args[0], from, to, release)
 		},
 	}
 	cmd.Flags().StringVar(&from, "from", "", "Source environment: its running release is promoted.")
@@ -74,6 +82,23 @@ promotion, including approval where the environment requires it.`,
 	cmd.Flags().StringVar(&env, "env", "", "The environment to roll back.")
 	cmd.Flags().StringVar(&to, "to", "", "The release to return to (default: the one before the current).")
 	return cmd
+}
+
+// runningRelease is the release comp runs in env, or "" when it runs
+// nothing there yet (the promotion then fails, saying so).
+func (o *options) runningRelease(ctx context.Context, comp, env string) (string, error) {
+	c, ns, err := o.client()
+	if err != nil {
+		return "", err
+	}
+	b := &platformv1alpha1.ReleaseBinding{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: component.BindingName(comp, env)}, b); err != nil {
+		if apierrors.IsNotFound(err) {
+			return "", nil
+		}
+		return "", fmt.Errorf("reading what %s runs in %s: %w", comp, env, err)
+	}
+	return b.Status.Release, nil
 }
 
 // request creates a Promotion as the authenticated user and reports how
@@ -202,7 +227,11 @@ func newHistoryCommand(o *options) *cobra.Command {
 			}
 			rows := make([][]string, 0, len(b.Status.History))
 			for _, h := range b.Status.History {
-				rows = append(rows, []string{h.Release, h.Time.UTC().Format(time.RFC3339), h.By, orDash(h.ApprovedBy), h.Via})
+				release := h.Release
+				if state := pipeline.StateOf(h.State); state != platformv1alpha1.BindingActive {
+					release += " (" + string(state) + ")"
+				}
+				rows = append(rows, []string{release, h.Time.UTC().Format(time.RFC3339), h.By, orDash(h.ApprovedBy), h.Via})
 			}
 			return table(o.out, []string{"RELEASE", "TIME", "BY", "APPROVED BY", "VIA"}, rows)
 		},

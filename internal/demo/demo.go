@@ -168,7 +168,7 @@ func installAPI(ctx context.Context, f *fleet.Fleet, hub client.Client) error {
 	if _, err := envtest.InstallCRDs(f.Hub.Config, envtest.CRDInstallOptions{CRDs: crds}); err != nil {
 		return fmt.Errorf("installing the CRDs: %w", err)
 	}
-	for _, file := range []string{"rbac/tenant_roles.yaml", "admission/promotion_identity.yaml"} {
+	for _, file := range []string{"rbac/tenant_roles.yaml", "admission/promotion_identity.yaml", "admission/binding_moves.yaml"} {
 		if err := createEmbedded(ctx, hub, file); err != nil {
 			return err
 		}

@@ -99,6 +99,7 @@ func setupControllers(mgr ctrl.Manager, o Options, argoCD, svelt bool) error {
 		&project.Reconciler{Client: c, MaxConcurrentReconciles: n},
 		&component.Reconciler{Client: c, MaxConcurrentReconciles: n},
 		&releasebinding.Reconciler{Client: c, Registry: registry, GitOps: service, ResyncPeriod: o.ResyncPeriod, MaxConcurrentReconciles: n},
+		&releasebinding.MoveRecorder{Client: c, MaxConcurrentReconciles: n},
 		&promotion.Reconciler{Client: c, APIReader: mgr.GetAPIReader(), MaxConcurrentReconciles: n},
 		stacks,
 		&buildsource.Reconciler{Client: c, PollInterval: o.SourcePollInterval, MaxConcurrentReconciles: n},

@@ -11,13 +11,16 @@ const (
 	// FirstReleaseVia records the binding of a component's first release
 	// to the pipeline's first environment.
 	FirstReleaseVia = "firstRelease"
+	// EditVia records a move made by changing the binding itself
+	// (kubectl edit, patch or apply), by the user the API server names.
+	EditVia = "edit"
 )
 
 // RecordMove prepends a move to a binding's history, keeping the newest
 // MaxBindingHistory entries. A move already recorded (the same request
 // seen twice) is not recorded again.
 func RecordMove(history []platformv1alpha1.BindingHistoryEntry, e platformv1alpha1.BindingHistoryEntry) []platformv1alpha1.BindingHistoryEntry {
-	if len(history) > 0 && history[0].Release == e.Release && history[0].Via == e.Via {
+	if len(history) > 0 && history[0].Release == e.Release && StateOf(history[0].State) == StateOf(e.State) && history[0].Via == e.Via {
 		return history
 	}
 	out := append([]platformv1alpha1.BindingHistoryEntry{e}, history...)
@@ -59,4 +62,31 @@ func TargetRequiresApproval(spec platformv1alpha1.DeploymentPipelineSpec, env st
 		}
 	}
 	return false
+}
+
+// StateOf is a binding state with its default: empty is Active.
+func StateOf(s platformv1alpha1.BindingState) platformv1alpha1.BindingState {
+	if s == "" {
+		return platformv1alpha1.BindingActive
+	}
+	return s
+}
+
+// UnrecordedMove is the move of b that its history lacks: b runs another
+// release, or is in another state, than its newest entry says. It is
+// credited to the user the API server stamped on b (AnnotationMovedBy),
+// via "edit". Moves by self (the manager) are not reported: MoveBinding
+// records them itself, with the request and approval they carry out. A
+// binding without the stamp predates the admission policy and has no mover
+// to name.
+func UnrecordedMove(b *platformv1alpha1.ReleaseBinding, self string) (platformv1alpha1.BindingHistoryEntry, bool) {
+	by := b.Annotations[platformv1alpha1.AnnotationMovedBy]
+	if by == "" || by == self {
+		return platformv1alpha1.BindingHistoryEntry{}, false
+	}
+	state := StateOf(b.Spec.State)
+	if h := b.Status.History; len(h) > 0 && h[0].Release == b.Spec.Release && StateOf(h[0].State) == state {
+		return platformv1alpha1.BindingHistoryEntry{}, false
+	}
+	return platformv1alpha1.BindingHistoryEntry{Release: b.Spec.Release, State: state, By: by, Via: EditVia}, true
 }

@@ -25,3 +25,50 @@ func TestHistoryIsBoundedNewestFirst(t *testing.T) {
 		t.Error("Previous/InHistory disagree with the history")
 	}
 }
+
+func TestUnrecordedMove(t *testing.T) {
+	const manager = "system:serviceaccount:aileron-system:aileron-manager"
+	binding := func(movedBy, release string, state platformv1alpha1.BindingState, history ...platformv1alpha1.BindingHistoryEntry) *platformv1alpha1.ReleaseBinding {
+		b := &platformv1alpha1.ReleaseBinding{}
+		if movedBy != "" {
+			b.Annotations = map[string]string{platformv1alpha1.AnnotationMovedBy: movedBy}
+		}
+		b.Spec.Release, b.Spec.State, b.Status.History = release, state, history
+		return b
+	}
+	promoted := platformv1alpha1.BindingHistoryEntry{Release: "r1", By: "dana", ApprovedBy: "ada", Via: "to-production"}
+	for _, tc := range []struct {
+		name string
+		b    *platformv1alpha1.ReleaseBinding
+		want *platformv1alpha1.BindingHistoryEntry
+	}{
+		{"a release edited by a user", binding("ada", "r2", platformv1alpha1.BindingActive, promoted),
+			&platformv1alpha1.BindingHistoryEntry{Release: "r2", State: platformv1alpha1.BindingActive, By: "ada", Via: "edit"}},
+		{"a state edited by a user", binding("dana", "r1", platformv1alpha1.BindingUndeployed, promoted),
+			&platformv1alpha1.BindingHistoryEntry{Release: "r1", State: platformv1alpha1.BindingUndeployed, By: "dana", Via: "edit"}},
+		{"a binding created by a user", binding("ada", "r1", ""),
+			&platformv1alpha1.BindingHistoryEntry{Release: "r1", State: platformv1alpha1.BindingActive, By: "ada", Via: "edit"}},
+		{"already recorded (an entry without a state is Active)", binding("dana", "r1", platformv1alpha1.BindingActive, promoted), nil},
+		{"moved by the manager, which records its own moves", binding(manager, "r2", platformv1alpha1.BindingActive, promoted), nil},
+		{"no mover stamped (older than the admission policy)", binding("", "r2", platformv1alpha1.BindingActive, promoted), nil},
+	} {
+		got, ok := UnrecordedMove(tc.b, manager)
+		switch {
+		case tc.want == nil && ok:
+			t.Errorf("%s: reported %+v, want nothing", tc.name, got)
+		case tc.want != nil && (!ok || got != *tc.want):
+			t.Errorf("%s: got %+v (%v), want %+v", tc.name, got, ok, *tc.want)
+		}
+	}
+}
+
+func TestAStateChangeIsAMove(t *testing.T) {
+	h := RecordMove(nil, platformv1alpha1.BindingHistoryEntry{Release: "r1", Via: EditVia})
+	h = RecordMove(h, platformv1alpha1.BindingHistoryEntry{Release: "r1", State: platformv1alpha1.BindingSuspended, Via: EditVia})
+	if len(h) != 2 || h[0].State != platformv1alpha1.BindingSuspended {
+		t.Fatalf("suspending is recorded as a move: %+v", h)
+	}
+	if got := RecordMove(h, platformv1alpha1.BindingHistoryEntry{Release: "r1", State: platformv1alpha1.BindingSuspended, Via: EditVia}); len(got) != 2 {
+		t.Error("the same state recorded twice must not add an entry")
+	}
+}

@@ -95,7 +95,8 @@ func StartWith(ctx context.Context, opts Options, planes ...string) (_ *Bed, err
 			return nil, err
 		}
 	}
-	if err := fleet.CreateManifests(ctx, b.Hub, Repo("config", "admission", "promotion_identity.yaml")); err != nil {
+	if err := fleet.CreateManifests(ctx, b.Hub, Repo("config", "admission", "promotion_identity.yaml"),
+		Repo("config", "admission", "binding_moves.yaml")); err != nil {
 		return nil, err
 	}
 	gateway, err := fleet.GatewayAPICRDs()

@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
@@ -40,7 +43,13 @@ func MoveBinding(ctx context.Context, c client.Client, key client.ObjectKey, tem
 			return fmt.Errorf("moving ReleaseBinding %s: %w", key.Name, err)
 		}
 	}
-	move.Release = release
+	move.Release, move.State = release, pipeline.StateOf(b.Spec.State)
+	return RecordMove(ctx, c, b, move)
+}
+
+// RecordMove adds move to b's history, unless it is already its newest
+// entry.
+func RecordMove(ctx context.Context, c client.Client, b *platformv1alpha1.ReleaseBinding, move platformv1alpha1.BindingHistoryEntry) error {
 	if move.Time.IsZero() {
 		move.Time = metav1.Now()
 	}
@@ -54,4 +63,18 @@ func MoveBinding(ctx context.Context, c client.Client, key client.ObjectKey, tem
 	patch := client.MergeFromWithOptions(b.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	b.Status.History = history
 	return c.Status().Patch(ctx, b, patch)
+}
+
+// WhoAmI is the user name the hub authenticates cfg as: the manager's own
+// identity, which the API server stamps on the bindings it moves.
+func WhoAmI(ctx context.Context, cfg *rest.Config) (string, error) {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return "", err
+	}
+	review, err := cs.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+	if err != nil {
+		return "", fmt.Errorf("asking the hub who the manager is: %w", err)
+	}
+	return review.Status.UserInfo.Username, nil
 }

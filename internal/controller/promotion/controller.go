@@ -83,7 +83,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, p *platformv1alpha1.Pr
 		case a == nil:
 			p.Status.Phase = platformv1alpha1.PromotionAwaitingApproval
 			common.MarkProgressing(p, ReasonAwaitingApproval, fmt.Sprintf(
-				"%s requires an approval: an organization admin runs `aileron approve %s -n %s` (or `aileron reject`)", target, p.Name, p.Namespace))
+				"%s requires an approval of release %s: an organization admin runs `aileron approve %s -n %s` (or `aileron reject`)", target, plan.release, p.Name, p.Namespace))
 			return ctrl.Result{}, nil
 		case a.Decision == platformv1alpha1.Rejected:
 			finish(p, platformv1alpha1.PromotionRejected, ReasonRejected, withComment("rejected by "+a.By, a.Comment))
@@ -148,12 +148,23 @@ func (r *Reconciler) plan(ctx context.Context, p *platformv1alpha1.Promotion) (p
 			"component %s does not run in %s: there is nothing to promote", comp, src.Name); v != "" || err != nil {
 			return plan{}, v, err
 		}
+		// A promotion moves the release it was requested for: the one the
+		// requester pinned, or the one the source ran when the promotion
+		// was first seen (recorded in status before any approval is asked
+		// for). An approval applies to exactly that release; a source that
+		// moved on since fails the promotion rather than carry a release
+		// nobody approved.
+		pinned := p.Spec.Release
+		if pinned == "" {
+			pinned = p.Status.Release
+		}
+		if moved := movedFrom(pinned, b); moved != "" {
+			return plan{}, fmt.Sprintf("%s moved from %s to %s since the promotion was requested: an approval applies only to the release it was asked for; request a new promotion to move %s",
+				src.Name, pinned, moved, moved), nil
+		}
 		if !common.IsReady(b) || b.Status.Release == "" || b.Status.Release != b.Spec.Release {
 			return plan{}, fmt.Sprintf("the release of %s in %s is not running Ready (%s): only a release that runs Ready in the source is promoted",
 				comp, src.Name, readyMessage(b)), nil
-		}
-		if p.Spec.Release != "" && p.Spec.Release != b.Status.Release {
-			return plan{}, fmt.Sprintf("release %s is not the one running in %s (%s runs there)", p.Spec.Release, src.Name, b.Status.Release), nil
 		}
 		out.release, out.requiresApproval = b.Status.Release, approval
 		return out, "", nil
@@ -172,6 +183,21 @@ func (r *Reconciler) plan(ctx context.Context, p *platformv1alpha1.Promotion) (p
 	}
 	out.release, out.requiresApproval = p.Spec.Release, pipeline.TargetRequiresApproval(pl.Spec, target)
 	return out, "", nil
+}
+
+// movedFrom is the release the source binding b moved to away from the
+// pinned one (what it is moving to, else what it runs), or "" when it has
+// not moved or nothing is pinned yet.
+func movedFrom(pinned string, b *platformv1alpha1.ReleaseBinding) string {
+	switch {
+	case pinned == "":
+		return ""
+	case b.Spec.Release != pinned:
+		return b.Spec.Release
+	case b.Status.Release != "" && b.Status.Release != pinned:
+		return b.Status.Release
+	}
+	return ""
 }
 
 // lookup reads an object the rules need. A missing one is a violation,

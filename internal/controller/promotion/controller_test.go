@@ -2,6 +2,7 @@ package promotion_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -13,16 +14,44 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/yaml"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/controller/component"
 	"github.com/aileron-dev/aileron/internal/controller/index"
 	"github.com/aileron-dev/aileron/internal/controller/promotion"
+	"github.com/aileron-dev/aileron/internal/controller/releasebinding"
 	"github.com/aileron-dev/aileron/internal/fleet"
 	"github.com/aileron-dev/aileron/internal/manager"
 )
 
 const ns = "acme"
+
+// root is the repository's root, where config/ lives.
+var root = filepath.Join("..", "..", "..")
+
+// managerUser is the user name of the manager's service account
+// (config/rbac/service_account.yaml).
+var managerUser = "system:serviceaccount:" + manager.DefaultNamespace + ":aileron-manager"
+
+// admissionPolicies lists every policy config/admission installs, read from
+// its kustomization, so that the test runs against all of them.
+func admissionPolicies(g *WithT) []string {
+	raw, err := os.ReadFile(filepath.Join(root, "config", "admission", "kustomization.yaml"))
+	g.Expect(err).NotTo(HaveOccurred())
+	var k struct {
+		Resources []string `json:"resources"`
+	}
+	g.Expect(yaml.Unmarshal(raw, &k)).To(Succeed())
+	g.Expect(k.Resources).NotTo(BeEmpty())
+	paths := make([]string, 0, len(k.Resources))
+	for _, r := range k.Resources {
+		paths = append(paths, filepath.Join(root, "config", "admission", r))
+	}
+	return paths
+}
 
 // TestPromotions runs the promotion controller alone against a real hub
 // with the CRDs, the tenant roles and the identity admission policy
@@ -38,16 +67,27 @@ func TestPromotions(t *testing.T) {
 	f, err := fleet.Start(ctx, fleet.Options{})
 	g.Expect(err).NotTo(HaveOccurred())
 	defer f.Stop()
-	g.Expect(f.Hub.InstallCRDs(filepath.Join("..", "..", "..", "config", "crd", "bases"))).To(Succeed())
+	g.Expect(f.Hub.InstallCRDs(filepath.Join(root, "config", "crd", "bases"))).To(Succeed())
 	admin, err := client.New(f.Hub.Config, client.Options{Scheme: manager.Scheme()})
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(fleet.CreateManifests(ctx, admin, filepath.Join("..", "..", "..", "config", "rbac", "tenant_roles.yaml"),
-		filepath.Join("..", "..", "..", "config", "admission", "promotion_identity.yaml"))).To(Succeed())
+	must(g, admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: manager.DefaultNamespace}}))
+	rbac := []string{"service_account.yaml", "role.yaml", "role_binding.yaml", "tenant_roles.yaml"}
+	for _, file := range rbac {
+		must(g, fleet.CreateManifests(ctx, admin, filepath.Join(root, "config", "rbac", file)))
+	}
+	must(g, fleet.CreateManifests(ctx, admin, admissionPolicies(g)...))
 
-	mgr, err := ctrl.NewManager(f.Hub.Config, ctrl.Options{Scheme: manager.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"}})
+	// The manager runs as its service account, with its ClusterRole: the
+	// identity the admission policies see for every move it makes.
+	managerCfg, err := f.UserConfig(f.Hub, managerUser, "system:serviceaccounts", "system:serviceaccounts:"+manager.DefaultNamespace)
+	g.Expect(err).NotTo(HaveOccurred())
+	mgr, err := ctrl.NewManager(managerCfg, ctrl.Options{Scheme: manager.Scheme(), Metrics: metricsserver.Options{BindAddress: "0"}})
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(index.Register(ctx, mgr)).To(Succeed())
 	g.Expect((&promotion.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), MaxConcurrentReconciles: 2}).SetupWithManager(mgr)).To(Succeed())
+	// The binding controller's recorder of moves, without delivery: no plane
+	// is needed to record who moved a binding.
+	g.Expect((&releasebinding.MoveRecorder{Client: mgr.GetClient()}).SetupWithManager(mgr)).To(Succeed())
 	go func() { _ = mgr.Start(ctx) }()
 
 	// The organization: its namespace and role bindings, pipeline
@@ -85,6 +125,16 @@ func TestPromotions(t *testing.T) {
 			Spec:       platformv1alpha1.ReleaseSpec{ComponentRef: platformv1alpha1.LocalObjectReference{Name: "api"}, Image: "api:1", ComponentSpec: spec},
 		}))
 	}
+	// The mutating policy admits bindings once the API server has the
+	// ReleaseBinding schema, which it refreshes every few seconds after the
+	// CRDs are installed; until then it answers 503.
+	g.Eventually(func() error {
+		return admin.Create(ctx, &platformv1alpha1.ReleaseBinding{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "probe"},
+			Spec: platformv1alpha1.ReleaseBindingSpec{ComponentRef: platformv1alpha1.LocalObjectReference{Name: "api"},
+				EnvironmentRef: platformv1alpha1.LocalObjectReference{Name: "development"}, Release: "api-r1"},
+		}, client.DryRunAll)
+	}).WithTimeout(30 * time.Second).WithPolling(500 * time.Millisecond).Should(Succeed())
 	bindingRunning(ctx, g, admin, "development", "api-r1")
 	binding(ctx, g, admin, "staging", "api-r1") // exists, not Ready
 
@@ -130,7 +180,7 @@ func TestPromotions(t *testing.T) {
 		p := request(dana, "dana", "to-production", "staging", "production", "")
 		must(g, dana.Create(ctx, p))
 		expectPhase(ctx, g, admin, p, platformv1alpha1.PromotionAwaitingApproval, "production requires an approval")
-		g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: "api-production"}, &platformv1alpha1.ReleaseBinding{})).NotTo(Succeed(), "nothing moves before the approval")
+		g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: component.BindingName("api", "production")}, &platformv1alpha1.ReleaseBinding{})).NotTo(Succeed(), "nothing moves before the approval")
 
 		err := approve(ctx, dana, p, "dana", platformv1alpha1.Approved)
 		g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "a developer may not approve: %v", err)
@@ -158,6 +208,7 @@ func TestPromotions(t *testing.T) {
 		expectPhase(ctx, g, admin, p, platformv1alpha1.PromotionSucceeded, "production now runs release api-r1")
 		b := getBinding(ctx, g, admin, "production")
 		g.Expect(b.Status.History[0]).To(And(HaveField("Release", "api-r1"), HaveField("By", "dana"), HaveField("ApprovedBy", "ada"), HaveField("Via", "to-production")))
+		g.Expect(b.Annotations).To(HaveKeyWithValue(movedBy, managerUser), "the manager's service account moved it, for the approved promotion")
 
 		err = approve(ctx, alex, p, "alex", platformv1alpha1.Rejected)
 		g.Expect(err).To(HaveOccurred(), "an approval cannot be changed once given")
@@ -203,6 +254,90 @@ func TestPromotions(t *testing.T) {
 		g.Expect(b.Status.History[0]).To(And(HaveField("Release", "api-r1"), HaveField("Via", "back-to-r1"), HaveField("ApprovedBy", "alex")))
 		g.Expect(b.Status.History[1]).To(HaveField("Release", "api-r2"))
 	})
+
+	production := component.BindingName("api", "production")
+	t.Run("a developer cannot move, suspend or strip the binding of an environment that requires approval", func(t *testing.T) {
+		g := NewWithT(t)
+		for what, change := range map[string]func(*platformv1alpha1.ReleaseBinding){
+			"release": func(b *platformv1alpha1.ReleaseBinding) { b.Spec.Release = "api-r2" },
+			"state":   func(b *platformv1alpha1.ReleaseBinding) { b.Spec.State = platformv1alpha1.BindingUndeployed },
+			"finalizer": func(b *platformv1alpha1.ReleaseBinding) {
+				controllerutil.RemoveFinalizer(b, platformv1alpha1.Finalizer)
+			},
+		} {
+			err := edit(ctx, dana, "production", change)
+			g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "changing the %s: %v", what, err)
+			g.Expect(err.Error()).To(And(
+				ContainSubstring("dana may not change the release, state or finalizer of ReleaseBinding "+production),
+				ContainSubstring("pipeline standard requires approval for production")), "changing the %s", what)
+		}
+		b := getBinding(ctx, g, admin, "production")
+		g.Expect(b.Spec.Release).To(Equal("api-r1"))
+		g.Expect(b.Spec.State).To(Equal(platformv1alpha1.BindingActive))
+		g.Expect(b.Finalizers).To(ContainElement(platformv1alpha1.Finalizer))
+	})
+
+	t.Run("an organization admin moves the binding of an environment that requires approval, and the history names them", func(t *testing.T) {
+		g := NewWithT(t)
+		must(g, edit(ctx, ada, "production", func(b *platformv1alpha1.ReleaseBinding) { b.Spec.Release = "api-r2" }))
+		expectMove(ctx, g, admin, "production", "api-r2", "ada")
+	})
+
+	t.Run("an approval applies to the release the promotion was requested for, not one the source moved to since", func(t *testing.T) {
+		g := NewWithT(t)
+		// Production runs r2 (moved by ada above); staging runs r2.
+		bindingRunning(ctx, g, admin, "staging", "api-r2")
+		p := request(dana, "dana", "pinned", "staging", "production", "")
+		must(g, dana.Create(ctx, p))
+		expectPhase(ctx, g, admin, p, platformv1alpha1.PromotionAwaitingApproval, "production requires an approval")
+		cur := &platformv1alpha1.Promotion{}
+		must(g, admin.Get(ctx, client.ObjectKeyFromObject(p), cur))
+		g.Expect(cur.Status.Release).To(Equal("api-r2"), "the promotion shows the approver the release it moves")
+
+		bindingRunning(ctx, g, admin, "staging", "api-r1")
+		must(g, approve(ctx, alex, p, "alex", platformv1alpha1.Approved))
+		expectPhase(ctx, g, admin, p, platformv1alpha1.PromotionFailed, "staging moved from api-r2 to api-r1 since the promotion was requested")
+		g.Expect(getBinding(ctx, g, admin, "production").Spec.Release).To(Equal("api-r2"), "production keeps what it ran")
+	})
+
+	t.Run("a developer still moves the binding of an environment without approval, and the history names them", func(t *testing.T) {
+		g := NewWithT(t)
+		must(g, edit(ctx, dana, "staging", func(b *platformv1alpha1.ReleaseBinding) { b.Spec.Release = "api-r2" }))
+		expectMove(ctx, g, admin, "staging", "api-r2", "dana")
+		must(g, edit(ctx, dana, "staging", func(b *platformv1alpha1.ReleaseBinding) { b.Spec.State = platformv1alpha1.BindingSuspended }))
+		expectMove(ctx, g, admin, "staging", "api-r2", "dana")
+		g.Expect(getBinding(ctx, g, admin, "staging").Status.History[0]).To(HaveField("State", platformv1alpha1.BindingSuspended))
+
+		err := edit(ctx, dana, "staging", func(b *platformv1alpha1.ReleaseBinding) { b.Annotations[movedBy] = "ada" })
+		g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "nobody writes another user's name as the mover: %v", err)
+	})
+}
+
+// movedBy is the annotation in which the API server records who last
+// moved a binding.
+const movedBy = platformv1alpha1.AnnotationMovedBy
+
+// edit changes env's binding as c's user, as `kubectl edit` would.
+func edit(ctx context.Context, c client.Client, env string, change func(*platformv1alpha1.ReleaseBinding)) error {
+	b := &platformv1alpha1.ReleaseBinding{}
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: component.BindingName("api", env)}, b); err != nil {
+		return err
+	}
+	patch := client.MergeFrom(b.DeepCopy())
+	change(b)
+	return c.Patch(ctx, b, patch)
+}
+
+// expectMove waits for env's binding to record a move to release by user,
+// made by editing the binding.
+func expectMove(ctx context.Context, g *WithT, c client.Client, env, release, user string) {
+	g.EventuallyWithOffset(1, func(g Gomega) {
+		b := &platformv1alpha1.ReleaseBinding{}
+		g.Expect(c.Get(ctx, client.ObjectKey{Namespace: ns, Name: component.BindingName("api", env)}, b)).To(Succeed())
+		g.Expect(b.Annotations).To(HaveKeyWithValue(movedBy, user))
+		g.Expect(b.Status.History).NotTo(BeEmpty())
+		g.Expect(b.Status.History[0]).To(And(HaveField("Release", release), HaveField("By", user), HaveField("Via", "edit"), HaveField("ApprovedBy", "")))
+	}).WithTimeout(30 * time.Second).WithPolling(200 * time.Millisecond).Should(Succeed())
 }
 
 func must(g *WithT, err error) { g.ExpectWithOffset(1, err).NotTo(HaveOccurred()) }
@@ -252,7 +387,7 @@ func expectPhase(ctx context.Context, g *WithT, c client.Client, p *platformv1al
 
 func binding(ctx context.Context, g *WithT, c client.Client, env, release string) *platformv1alpha1.ReleaseBinding {
 	b := &platformv1alpha1.ReleaseBinding{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "api-" + env},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: component.BindingName("api", env)},
 		Spec: platformv1alpha1.ReleaseBindingSpec{
 			ComponentRef: platformv1alpha1.LocalObjectReference{Name: "api"}, EnvironmentRef: platformv1alpha1.LocalObjectReference{Name: env}, Release: release,
 		},
@@ -281,6 +416,6 @@ func bindingRunning(ctx context.Context, g *WithT, c client.Client, env, release
 
 func getBinding(ctx context.Context, g *WithT, c client.Client, env string) *platformv1alpha1.ReleaseBinding {
 	b := &platformv1alpha1.ReleaseBinding{}
-	g.ExpectWithOffset(1, c.Get(ctx, client.ObjectKey{Namespace: ns, Name: "api-" + env}, b)).To(Succeed())
+	g.ExpectWithOffset(1, c.Get(ctx, client.ObjectKey{Namespace: ns, Name: component.BindingName("api", env)}, b)).To(Succeed())
 	return b
 }

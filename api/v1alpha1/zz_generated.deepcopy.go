@@ -135,6 +135,16 @@ func (in *BuildPlaneSpec) DeepCopyInto(out *BuildPlaneSpec) {
 	*out = *in
 	out.PlaneConnection = in.PlaneConnection
 	out.Registry = in.Registry
+	if in.AllowedBuilders != nil {
+		in, out := &in.AllowedBuilders, &out.AllowedBuilders
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
+	if in.Organizations != nil {
+		in, out := &in.Organizations, &out.Organizations
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	if in.ObservabilityPlaneRef != nil {
 		in, out := &in.ObservabilityPlaneRef, &out.ObservabilityPlaneRef
 		*out = new(LocalObjectReference)

@@ -102,7 +102,7 @@ func setupControllers(mgr ctrl.Manager, o Options, argoCD, svelt bool) error {
 		&releasebinding.MoveRecorder{Client: c, MaxConcurrentReconciles: n},
 		&promotion.Reconciler{Client: c, APIReader: mgr.GetAPIReader(), MaxConcurrentReconciles: n},
 		stacks,
-		&buildsource.Reconciler{Client: c, PollInterval: o.SourcePollInterval, MaxConcurrentReconciles: n},
+		&buildsource.Reconciler{Client: c, PollInterval: o.SourcePollInterval, Schemes: o.BuildSourceSchemes, MaxConcurrentReconciles: n},
 		&buildrun.Reconciler{Client: c, Registry: registry, MaxConcurrentReconciles: n},
 	} {
 		if err := s.SetupWithManager(mgr); err != nil {

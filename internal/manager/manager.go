@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -32,6 +34,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/controller/buildsource"
 	"github.com/aileron-dev/aileron/internal/dashboard"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops/argocd"
 	"github.com/aileron-dev/aileron/internal/stack/sveltos"
@@ -95,6 +98,10 @@ type Options struct {
 	// SourcePollInterval is how often the repository of each component
 	// built from source is asked where its revision points.
 	SourcePollInterval time.Duration
+	// BuildSourceSchemes are the repository URL schemes the hub fetches
+	// build sources over (https and ssh by default); a component whose
+	// repository uses another is refused before anything is fetched.
+	BuildSourceSchemes []string
 	// DashboardBindAddress serves the read-only dashboard; empty disables it.
 	DashboardBindAddress string
 	// DefaultStacks creates the default PlaneStacks (one per plane type,
@@ -147,6 +154,7 @@ func DefaultOptions() Options {
 		PlaneStatusRefresh:      5 * time.Minute,
 		ResyncPeriod:            5 * time.Minute,
 		SourcePollInterval:      time.Minute,
+		BuildSourceSchemes:      slices.Clone(buildsource.DefaultSchemes),
 		DashboardAuth:           "kubernetes",
 		ArgoCDNamespace:         "argocd",
 		DefaultStacks:           true,
@@ -177,6 +185,11 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.PlaneStatusRefresh, "plane-status-refresh", o.PlaneStatusRefresh, "How stale a healthy plane's lastProbeTime may get before it is rewritten.")
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod, "How often delivered objects are applied again, restoring changes made on planes by hand.")
 	fs.DurationVar(&o.SourcePollInterval, "source-poll-interval", o.SourcePollInterval, "How often the Git repository of each component built from source is polled for new commits.")
+	fs.Func("build-source-schemes", fmt.Sprintf("Comma-separated repository URL schemes build sources are fetched over, of %s (default %s); http, git and file let tenants make the hub reach its own network or disk.",
+		strings.Join(buildsource.KnownSchemes, ", "), strings.Join(o.BuildSourceSchemes, ",")), func(v string) error {
+		o.BuildSourceSchemes = strings.Split(v, ",")
+		return nil
+	})
 	fs.StringVar(&o.DashboardBindAddress, "dashboard-bind-address", o.DashboardBindAddress, "Address of the read-only dashboard; empty disables it.")
 	fs.StringVar(&o.DashboardAuth, "dashboard-auth", o.DashboardAuth, "kubernetes: each caller sees what their bearer token may list; none: everything (localhost only).")
 	fs.BoolVar(&o.DefaultStacks, "default-stacks", o.DefaultStacks, "Create the default PlaneStacks (data-plane, build-plane, observability-plane) when they do not exist; existing ones are never changed.")
@@ -205,6 +218,14 @@ func (o Options) Validate() error {
 	} {
 		if d < time.Second {
 			errs = append(errs, fmt.Errorf("%s must be at least 1s, not %s", name, d))
+		}
+	}
+	if len(o.BuildSourceSchemes) == 0 {
+		errs = append(errs, errors.New("--build-source-schemes must name at least one scheme"))
+	}
+	for _, scheme := range o.BuildSourceSchemes {
+		if !slices.Contains(buildsource.KnownSchemes, scheme) {
+			errs = append(errs, fmt.Errorf("--build-source-schemes: %q is not one of %s", scheme, strings.Join(buildsource.KnownSchemes, ", ")))
 		}
 	}
 	if o.ArgoCDNamespace == "" {

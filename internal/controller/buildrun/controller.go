@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -23,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/controller/buildsource"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
 	"github.com/aileron-dev/aileron/internal/planes"
@@ -95,6 +95,12 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, run *platformv1alpha1.
 		fmt.Sprintf("BuildPlane %s does not exist", run.Spec.BuildPlaneRef.Name)); !found {
 		return ctrl.Result{}, err
 	}
+	// The plane may have stopped granting the organization, or allowing
+	// the builder, since the run was made: nothing is built then.
+	if refusal := build.Refusal(bp, run.Namespace, run.Spec.Source); refusal != "" {
+		fail(run, refusal, r.Now())
+		return ctrl.Result{}, nil
+	}
 	plane := build.PlaneOf(bp)
 	wf, err := build.Render(build.InputOf(run, plane))
 	if err != nil {
@@ -118,7 +124,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, run *platformv1alpha1.
 			"BuildPlane %s does not serve Argo Workflows (workflows.argoproj.io): install its stack", plane.Name))
 		return ctrl.Result{RequeueAfter: unreachableRequeue}, nil
 	case apierrors.IsNotFound(err):
-		if err := r.createWorkflow(ctx, conn.Client, wf); err != nil {
+		if err := r.createWorkflow(ctx, conn.Client, plane, run.Namespace, wf); err != nil {
 			common.MarkProgressing(run, platformv1alpha1.ReasonDeliveryFailed, fmt.Sprintf("creating Workflow %s/%s on BuildPlane %s: %v",
 				wf.Metadata.Namespace, wf.Metadata.Name, plane.Name, err))
 			return ctrl.Result{RequeueAfter: unreachableRequeue}, nil
@@ -147,6 +153,8 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, run *platformv1alpha1.
 		repository = build.ImageRepository(plane.RegistryPrefix, run.Namespace, run.Spec.ComponentRef.Name)
 	}
 	out := build.Read(read.Status)
+	// Argo's messages may quote the repository, and whatever it embeds.
+	out.Message = buildsource.RedactURL(out.Message, run.Spec.Source.Repository)
 	record(run, out, repository, r.Now())
 	if out.Phase.Finished() {
 		ctrl.LoggerFrom(ctx).Info("build finished", "phase", out.Phase, "image", run.Status.Image, "failedStep", run.Status.FailedStep)
@@ -170,19 +178,12 @@ func getWorkflow(ctx context.Context, c client.Client, namespace, name string) (
 	return u, err
 }
 
-// createWorkflow creates the workflow, and its namespace when the plane
-// has none yet. The workflow is created once and never updated: Argo runs
-// a workflow's spec as it was submitted, and owns its status.
-func (r *Reconciler) createWorkflow(ctx context.Context, c client.Client, wf *build.Workflow) error {
-	ns := &corev1.Namespace{}
-	if err := c.Get(ctx, client.ObjectKey{Name: wf.Metadata.Namespace}, ns); apierrors.IsNotFound(err) {
-		ns = &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: wf.Metadata.Namespace, Labels: map[string]string{
-			platformv1alpha1.LabelManagedBy: platformv1alpha1.ManagedByValue,
-		}}}
-		if err := c.Create(ctx, ns); client.IgnoreAlreadyExists(err) != nil {
-			return fmt.Errorf("creating namespace %s: %w", wf.Metadata.Namespace, err)
-		}
-	} else if err != nil {
+// createWorkflow creates the workflow once the organization's build
+// namespace is ready for it. The workflow is created once and never
+// updated: Argo runs a workflow's spec as it was submitted, and owns its
+// status.
+func (r *Reconciler) createWorkflow(ctx context.Context, c client.Client, plane build.Plane, organization string, wf *build.Workflow) error {
+	if err := prepareNamespace(ctx, c, plane, organization); err != nil {
 		return err
 	}
 	u, err := wf.Unstructured()
@@ -209,7 +210,7 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, run *platformv1alpha1.
 	plane := build.PlaneOf(bp)
 	name := build.WorkflowName(run.Namespace, run.Name)
 	if err := r.deleteWorkflow(ctx, run, plane, name); err != nil {
-		msg := fmt.Sprintf("waiting to delete Workflow %s/%s from BuildPlane %s: %v", plane.Namespace, name, plane.Name, err)
+		msg := fmt.Sprintf("waiting to delete Workflow %s/%s from BuildPlane %s: %v", plane.BuildNamespace(run.Namespace), name, plane.Name, err)
 		common.SetCondition(run, platformv1alpha1.ConditionDeletionBlocked, metav1.ConditionTrue, platformv1alpha1.ReasonPlaneUnreachable, msg)
 		common.MarkProgressing(run, platformv1alpha1.ReasonDeleting, msg)
 		return ctrl.Result{RequeueAfter: unreachableRequeue}, nil
@@ -225,7 +226,7 @@ func (r *Reconciler) deleteWorkflow(ctx context.Context, run *platformv1alpha1.B
 	if err != nil {
 		return err
 	}
-	current, err := getWorkflow(ctx, conn.Client, plane.Namespace, name)
+	current, err := getWorkflow(ctx, conn.Client, plane.BuildNamespace(run.Namespace), name)
 	switch {
 	case apierrors.IsNotFound(err), meta.IsNoMatchError(err):
 		return nil

@@ -13,7 +13,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -32,12 +31,17 @@ import (
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops"
+	"github.com/aileron-dev/aileron/internal/render/build"
 )
 
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=components,verbs=get;list;watch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=components/status,verbs=get;patch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=buildruns,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=buildplanes;releases,verbs=get;list;watch
+
+// ReasonNotAllowed: the BuildPlane does not build for the component's
+// organization, or not with its builder.
+const ReasonNotAllowed = "NotAllowed"
 
 // listTimeout bounds one listing of a repository's references.
 const listTimeout = 20 * time.Second
@@ -49,14 +53,18 @@ type Reconciler struct {
 	// references.
 	PollInterval time.Duration
 	// ListRefs lists a repository's references; ListRemote when nil.
-	ListRefs                ListRefs
+	ListRefs ListRefs
+	// Schemes are the repository URL schemes sources are fetched over;
+	// DefaultSchemes when nil. A source of any other scheme is refused
+	// before the hub contacts it.
+	Schemes                 []string
 	MaxConcurrentReconciles int
 }
 
 // SetupWithManager registers the controller: a component's spec, its
 // runs finishing and its latest release (which protects a run from
-// deletion) start a reconcile, and so do BuildPlanes coming and going
-// (they change which plane a component builds on).
+// deletion) start a reconcile, and so do BuildPlanes coming, going or
+// changing (which plane a component builds on, and whether it may).
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.ListRefs == nil {
 		r.ListRefs = ListRemote
@@ -67,7 +75,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 			predicate.NewPredicateFuncs(func(o client.Object) bool { return o.(*platformv1alpha1.Component).Spec.Build != nil }),
 			predicate.Or(predicate.GenerationChangedPredicate{}, common.CreatedOrDeleted(), latestReleaseChanged()))).
 		Owns(&platformv1alpha1.BuildRun{}, builder.WithPredicates(phaseChanged())).
-		Watches(&platformv1alpha1.BuildPlane{}, handler.EnqueueRequestsFromMapFunc(r.componentsOfPlane), builder.WithPredicates(common.CreatedOrDeleted())).
+		Watches(&platformv1alpha1.BuildPlane{}, handler.EnqueueRequestsFromMapFunc(r.componentsOfPlane),
+			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, common.CreatedOrDeleted()))).
 		WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).
 		Complete(r)
 }
@@ -130,15 +139,31 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 
 func (r *Reconciler) reconcile(ctx context.Context, c *platformv1alpha1.Component) (ctrl.Result, error) {
 	src := c.Spec.Build
-	plane, problem, err := r.choosePlane(ctx, src)
+	// Checked first: a refused repository is never contacted.
+	schemes := r.Schemes
+	if schemes == nil {
+		schemes = DefaultSchemes
+	}
+	if refusal := SchemeRefusal(src.Repository, schemes); refusal != "" {
+		setSourceResolved(c, metav1.ConditionFalse, ReasonSchemeNotAllowed, refusal)
+		return ctrl.Result{}, nil
+	}
+	bp, problem, err := r.choosePlane(ctx, src)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	if problem == nil {
+		if refusal := build.Refusal(bp, c.Namespace, *src); refusal != "" {
+			problem = &PlaneProblem{Reason: ReasonNotAllowed, Message: refusal}
+		}
+	}
 	if problem != nil {
-		// A plane being created or deleted starts the next reconcile.
+		// A plane being created, changed or deleted starts the next
+		// reconcile.
 		setSourceResolved(c, metav1.ConditionFalse, problem.Reason, problem.Message)
 		return ctrl.Result{}, nil
 	}
+	plane := bp.Name
 
 	poll := ctrl.Result{RequeueAfter: r.PollInterval}
 	if IsCommit(src.Revision) {
@@ -153,7 +178,7 @@ func (r *Reconciler) reconcile(ctx context.Context, c *platformv1alpha1.Componen
 	}
 	if err != nil {
 		setSourceResolved(c, metav1.ConditionFalse, platformv1alpha1.ReasonRepositoryUnavailable,
-			fmt.Sprintf("cannot list the references of %s: %s (polled every %s)", gitops.Redact(src.Repository), redactIn(err.Error(), src.Repository), r.PollInterval))
+			RedactURL(fmt.Sprintf("cannot list the references of %s: %v (polled every %s)", src.Repository, err, r.PollInterval), src.Repository))
 		return poll, nil
 	}
 
@@ -177,19 +202,21 @@ func setSourceResolved(c *platformv1alpha1.Component, status metav1.ConditionSta
 
 // choosePlane returns the BuildPlane the component builds on, or the
 // problem a person must fix.
-func (r *Reconciler) choosePlane(ctx context.Context, src *platformv1alpha1.BuildSource) (string, *PlaneProblem, error) {
+func (r *Reconciler) choosePlane(ctx context.Context, src *platformv1alpha1.BuildSource) (*platformv1alpha1.BuildPlane, *PlaneProblem, error) {
 	list := &platformv1alpha1.BuildPlaneList{}
 	if err := r.List(ctx, list); err != nil {
-		return "", nil, err
+		return nil, nil, err
 	}
+	byName := map[string]*platformv1alpha1.BuildPlane{}
 	names := make([]string, 0, len(list.Items))
-	for _, p := range list.Items {
+	for i, p := range list.Items {
 		if p.DeletionTimestamp.IsZero() {
 			names = append(names, p.Name)
+			byName[p.Name] = &list.Items[i]
 		}
 	}
 	plane, problem := ChoosePlane(src.BuildPlaneRef, names)
-	return plane, problem, nil
+	return byName[plane], problem, nil
 }
 
 func (r *Reconciler) resolve(ctx context.Context, src *platformv1alpha1.BuildSource) (string, error) {
@@ -282,13 +309,4 @@ func (r *Reconciler) expire(ctx context.Context, c *platformv1alpha1.Component) 
 		ctrl.LoggerFrom(ctx).Info("deleted build run beyond the history limit", "buildRun", name)
 	}
 	return nil
-}
-
-// redactIn removes the credentials a repository URL embeds from a message
-// that may quote the URL.
-func redactIn(message, url string) string {
-	if redacted := gitops.Redact(url); redacted != url {
-		return strings.ReplaceAll(message, url, redacted)
-	}
-	return message
 }

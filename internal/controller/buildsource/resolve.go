@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"regexp"
 	"strings"
 
@@ -11,6 +12,8 @@ import (
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/storage/memory"
+
+	"github.com/aileron-dev/aileron/internal/delivery/gitops"
 )
 
 // ListRefs lists a repository's references, as `git ls-remote` does.
@@ -68,4 +71,79 @@ func Resolve(refs []*plumbing.Reference, revision string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("%w: %q is neither a branch nor a tag of the repository: use one of those, or a full 40-hex commit", ErrRevisionNotFound, revision)
+}
+
+// DefaultSchemes are the repository URL schemes the hub fetches build
+// sources over unless the manager says otherwise (--build-source-schemes):
+// the ones a platform's Git hosting serves. http, git and file would let a
+// tenant make the hub probe its internal network or read its disk.
+var DefaultSchemes = []string{"https", "ssh"}
+
+// KnownSchemes are the schemes the API admits in spec.build.repository.
+var KnownSchemes = []string{"https", "ssh", "http", "git", "file"}
+
+// ReasonSchemeNotAllowed: the repository's scheme is not one the platform
+// fetches over.
+const ReasonSchemeNotAllowed = "SchemeNotAllowed"
+
+// scheme matches a URL's scheme.
+var scheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
+
+// Scheme is the scheme a repository URL is fetched over: its own, ssh for
+// the scp-like user@host:path, "" for anything else.
+func Scheme(url string) string {
+	if m := scheme.FindStringSubmatch(url); m != nil {
+		return strings.ToLower(m[1])
+	}
+	if strings.Contains(url, "@") && strings.Contains(url, ":") {
+		return "ssh"
+	}
+	return ""
+}
+
+// SchemeRefusal says why the hub may not fetch url, or "" when it may.
+func SchemeRefusal(url string, allowed []string) string {
+	s := Scheme(url)
+	for _, a := range allowed {
+		if s != "" && s == a {
+			return ""
+		}
+	}
+	if s == "" {
+		s = "unknown"
+	}
+	return fmt.Sprintf("repository %s uses scheme %s, which this platform does not fetch build sources over (it allows %s; the manager's --build-source-schemes): use one of those",
+		RedactURL(url, url), s, strings.Join(allowed, ", "))
+}
+
+// RedactURL removes from message what a repository URL embeds that must
+// not reach a status, an event or a log: the password of its user
+// information (gitops.Redact), wherever the URL or the password alone is
+// quoted, and the user name of an http(s) URL without a password, which
+// Git hosts accept as a token.
+func RedactURL(message, url string) string {
+	if redacted := gitops.Redact(url); redacted != url {
+		message = strings.ReplaceAll(message, url, redacted)
+	}
+	u, err := neturl.Parse(url)
+	if err != nil || u.User == nil {
+		return message
+	}
+	secrets := []string{}
+	if p, ok := u.User.Password(); ok {
+		secrets = append(secrets, p)
+	} else if s := strings.ToLower(u.Scheme); s == "http" || s == "https" {
+		secrets = append(secrets, u.User.Username())
+	}
+	for _, secret := range secrets {
+		if secret == "" {
+			continue
+		}
+		for _, form := range []string{secret, neturl.QueryEscape(secret), neturl.PathEscape(secret), neturl.UserPassword("", secret).String()[1:]} {
+			if form != "" {
+				message = strings.ReplaceAll(message, form, "redacted")
+			}
+		}
+	}
+	return message
 }

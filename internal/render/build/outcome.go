@@ -44,8 +44,8 @@ type Outcome struct {
 }
 
 // Read interprets a workflow's status: its phase, the digest a succeeded
-// build exported (from the build step's node, or the workflow's global
-// outputs), or the step a failed build failed at and its message.
+// build's push step exported, or the step a failed build failed at and its
+// message.
 func Read(st WorkflowStatus) Outcome {
 	out := Outcome{StartedAt: st.StartedAt, FinishedAt: st.FinishedAt}
 	nodes, nodesErr := nodesOf(st)
@@ -60,12 +60,12 @@ func Read(st WorkflowStatus) Outcome {
 			out.Message = "running step " + strings.Join(steps, ", ")
 		}
 	case PhaseSucceeded:
-		digest, err := digestOf(nodes, st.Outputs)
+		digest, err := digestOf(nodes)
 		if err != nil && nodesErr != nil {
 			err = fmt.Errorf("%w (%w)", err, nodesErr)
 		}
 		if err != nil {
-			out.Phase, out.FailedStep, out.Message = platformv1alpha1.BuildRunFailed, StepBuild, err.Error()
+			out.Phase, out.FailedStep, out.Message = platformv1alpha1.BuildRunFailed, StepPush, err.Error()
 			return out
 		}
 		out.Phase, out.Digest = platformv1alpha1.BuildRunSucceeded, digest
@@ -139,29 +139,28 @@ func running(nodes map[string]NodeStatus) []string {
 	return steps
 }
 
-// digestOf finds the image-digest output: on a succeeded Pod node, or in
-// the workflow's global outputs. A value that is not a sha256 digest is an
-// error naming what was found: the image reference is built from it.
-func digestOf(nodes map[string]NodeStatus, global *Outputs) (string, error) {
+// digestOf finds the image-digest output of the succeeded push step: the
+// only step that runs Aileron's code alone. What other steps (which run
+// tenant code) or the workflow's global outputs say is never taken. A
+// value that is not a sha256 digest is an error naming what was found:
+// the image reference is built from it.
+func digestOf(nodes map[string]NodeStatus) (string, error) {
 	var found []string
 	for _, n := range sortedPods(nodes) {
-		if n.Phase != PhaseSucceeded || n.Outputs == nil {
+		if n.Phase != PhaseSucceeded || n.Outputs == nil || n.TemplateName != StepPush {
 			continue
 		}
 		found = append(found, parameter(n.Outputs, DigestParameter)...)
 	}
-	if global != nil {
-		found = append(found, parameter(global, DigestParameter)...)
-	}
 	if len(found) == 0 {
-		return "", fmt.Errorf("the workflow succeeded but reported no %s output", DigestParameter)
+		return "", fmt.Errorf("the workflow succeeded but its %s step reported no %s output", StepPush, DigestParameter)
 	}
 	for _, v := range found {
 		if v := strings.TrimSpace(v); digestPattern.MatchString(v) {
 			return v, nil
 		}
 	}
-	return "", fmt.Errorf("the workflow's %s output %q is not a sha256 digest", DigestParameter, truncate(found[0], 80))
+	return "", fmt.Errorf("the %s step's %s output %q is not a sha256 digest", StepPush, DigestParameter, truncate(found[0], 80))
 }
 
 func parameter(o *Outputs, name string) []string {

@@ -71,23 +71,24 @@ func TestRead(t *testing.T) {
 		{"running the build step", WorkflowStatus{Phase: PhaseRunning, StartedAt: at(0), Nodes: nodes(
 			node("clone", PhaseSucceeded, "", 5), node("build", PhaseRunning, "", 0))},
 			Outcome{Phase: platformv1alpha1.BuildRunRunning, Message: "running step build", StartedAt: at(0)}},
-		{"succeeded, digest on the build node", WorkflowStatus{Phase: PhaseSucceeded, StartedAt: at(0), FinishedAt: at(40), Nodes: nodes(
-			node("clone", PhaseSucceeded, "", 5), node("build", PhaseSucceeded, "", 40, digestOutput(digest+"\n")))},
+		{"succeeded, digest on the push node", WorkflowStatus{Phase: PhaseSucceeded, StartedAt: at(0), FinishedAt: at(40), Nodes: nodes(
+			node("clone", PhaseSucceeded, "", 5), node("build", PhaseSucceeded, "", 30), node("push", PhaseSucceeded, "", 40, digestOutput(digest+"\n")))},
 			Outcome{Phase: platformv1alpha1.BuildRunSucceeded, Digest: digest, Message: "pushed " + digest, StartedAt: at(0), FinishedAt: at(40)}},
-		{"succeeded, digest only in the global outputs", WorkflowStatus{Phase: PhaseSucceeded, Nodes: nodes(node("build", PhaseSucceeded, "", 40)),
+		{"a digest only in the global outputs is not taken", WorkflowStatus{Phase: PhaseSucceeded, Nodes: nodes(node("push", PhaseSucceeded, "", 40)),
 			Outputs: &Outputs{Parameters: []Parameter{{Name: DigestParameter, Value: digest}}}},
-			Outcome{Phase: platformv1alpha1.BuildRunSucceeded, Digest: digest, Message: "pushed " + digest}},
-		{"succeeded without a digest", WorkflowStatus{Phase: PhaseSucceeded, Nodes: nodes(node("build", PhaseSucceeded, "", 40))},
-			Outcome{Phase: platformv1alpha1.BuildRunFailed, FailedStep: StepBuild, Message: "the workflow succeeded but reported no image-digest output"}},
+			Outcome{Phase: platformv1alpha1.BuildRunFailed, FailedStep: StepPush, Message: "the workflow succeeded but its push step reported no image-digest output"}},
+		{"a digest on the build node is not taken", WorkflowStatus{Phase: PhaseSucceeded, Nodes: nodes(
+			node("build", PhaseSucceeded, "", 30, digestOutput(digest)), node("push", PhaseSucceeded, "", 40))},
+			Outcome{Phase: platformv1alpha1.BuildRunFailed, FailedStep: StepPush, Message: "the workflow succeeded but its push step reported no image-digest output"}},
 		{"succeeded with something that is not a digest", WorkflowStatus{Phase: PhaseSucceeded, Nodes: nodes(
-			node("build", PhaseSucceeded, "", 40, digestOutput("sha256:abc")))},
-			Outcome{Phase: platformv1alpha1.BuildRunFailed, FailedStep: StepBuild, Message: `the workflow's image-digest output "sha256:abc" is not a sha256 digest`}},
+			node("push", PhaseSucceeded, "", 40, digestOutput("sha256:abc")))},
+			Outcome{Phase: platformv1alpha1.BuildRunFailed, FailedStep: StepPush, Message: `the push step's image-digest output "sha256:abc" is not a sha256 digest`}},
 		{"an upper-case digest is not one", WorkflowStatus{Phase: PhaseSucceeded, Nodes: nodes(
-			node("build", PhaseSucceeded, "", 40, digestOutput(strings.ToUpper(digest))))},
-			Outcome{Phase: platformv1alpha1.BuildRunFailed, FailedStep: StepBuild, Message: `the workflow's image-digest output "SHA256:9C1E5A7B3D2F4E6A8B0C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F6A7B8C9D0E1F2A" is not a sha256 digest`}},
+			node("push", PhaseSucceeded, "", 40, digestOutput(strings.ToUpper(digest))))},
+			Outcome{Phase: platformv1alpha1.BuildRunFailed, FailedStep: StepPush, Message: `the push step's image-digest output "SHA256:9C1E5A7B3D2F4E6A8B0C1D2E3F4A5B6C7D8E9F0A1B2C3D4E5F6A7B8C9D0E1F2A" is not a sha256 digest`}},
 		{"a digest on a failed node is not taken", WorkflowStatus{Phase: PhaseSucceeded, Nodes: nodes(
-			node("build", PhaseFailed, "", 40, digestOutput(digest)))},
-			Outcome{Phase: platformv1alpha1.BuildRunFailed, FailedStep: StepBuild, Message: "the workflow succeeded but reported no image-digest output"}},
+			node("push", PhaseFailed, "", 40, digestOutput(digest)))},
+			Outcome{Phase: platformv1alpha1.BuildRunFailed, FailedStep: StepPush, Message: "the workflow succeeded but its push step reported no image-digest output"}},
 		{"the build step failed", WorkflowStatus{Phase: PhaseFailed, Message: "child 'wf-build' failed", FinishedAt: at(30), Nodes: nodes(
 			node("clone", PhaseSucceeded, "", 5), node("build", PhaseFailed, "Error (exit code 51)", 30))},
 			Outcome{Phase: platformv1alpha1.BuildRunFailed, FailedStep: "build", Message: "Error (exit code 51)", FinishedAt: at(30)}},
@@ -118,7 +119,7 @@ func TestReadCompressedNodes(t *testing.T) {
 	if got := Read(st); got.FailedStep != "build" || got.Message != "Error (exit code 1)" {
 		t.Errorf("compressed failure: %+v", got)
 	}
-	st = WorkflowStatus{Phase: PhaseSucceeded, CompressedNodes: compressed(t, nodes(node("build", PhaseSucceeded, "", 30, digestOutput(digest))))}
+	st = WorkflowStatus{Phase: PhaseSucceeded, CompressedNodes: compressed(t, nodes(node("push", PhaseSucceeded, "", 30, digestOutput(digest))))}
 	if got := Read(st); got.Digest != digest {
 		t.Errorf("compressed success: %+v", got)
 	}

@@ -58,8 +58,8 @@ func TestRoundTripThroughUpstreamCRD(t *testing.T) {
 		// Argo's controller reports the build the way Read expects it.
 		w.Status = WorkflowStatus{
 			Phase: PhaseSucceeded, StartedAt: at(0), FinishedAt: at(40), Message: "",
-			Nodes:   nodes(node(StepClone, PhaseSucceeded, "", 5), node(StepBuild, PhaseSucceeded, "", 40, digestOutput(digest))),
-			Outputs: &Outputs{Parameters: []Parameter{{Name: DigestParameter, Value: digest}}},
+			Nodes: nodes(node(StepClone, PhaseSucceeded, "", 5), node(StepBuild, PhaseSucceeded, "", 30),
+				node(StepPush, PhaseSucceeded, "", 40, digestOutput(digest))),
 		}
 		withStatus, err := w.Unstructured()
 		if err != nil {

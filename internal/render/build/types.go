@@ -35,14 +35,20 @@ type ObjectMeta struct {
 
 // WorkflowSpec is what the workflow runs.
 type WorkflowSpec struct {
-	Entrypoint            string          `json:"entrypoint"`
-	ServiceAccountName    string          `json:"serviceAccountName,omitempty"`
-	Templates             []Template      `json:"templates"`
-	Volumes               []corev1.Volume `json:"volumes,omitempty"`
-	ActiveDeadlineSeconds *int64          `json:"activeDeadlineSeconds,omitempty"`
-	PodGC                 *PodGC          `json:"podGC,omitempty"`
-	TTLStrategy           *TTLStrategy    `json:"ttlStrategy,omitempty"`
-	PodMetadata           *PodMetadata    `json:"podMetadata,omitempty"`
+	Entrypoint         string `json:"entrypoint"`
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+	// AutomountServiceAccountToken false keeps the token out of the steps'
+	// containers; Executor names the service account Argo's own init and
+	// wait containers report results with.
+	AutomountServiceAccountToken *bool           `json:"automountServiceAccountToken,omitempty"`
+	Executor                     *Executor       `json:"executor,omitempty"`
+	VolumeClaimTemplates         []PVC           `json:"volumeClaimTemplates,omitempty"`
+	Templates                    []Template      `json:"templates"`
+	Volumes                      []corev1.Volume `json:"volumes,omitempty"`
+	ActiveDeadlineSeconds        *int64          `json:"activeDeadlineSeconds,omitempty"`
+	PodGC                        *PodGC          `json:"podGC,omitempty"`
+	TTLStrategy                  *TTLStrategy    `json:"ttlStrategy,omitempty"`
+	PodMetadata                  *PodMetadata    `json:"podMetadata,omitempty"`
 }
 
 // Template is a steps template or a container template.
@@ -53,6 +59,21 @@ type Template struct {
 	Steps     [][]Step   `json:"steps,omitempty"`
 	Container *Container `json:"container,omitempty"`
 	Outputs   *Outputs   `json:"outputs,omitempty"`
+	// Volumes are the template's own: only its pod has them.
+	Volumes []corev1.Volume `json:"volumes,omitempty"`
+}
+
+// Executor configures Argo's executor containers.
+type Executor struct {
+	ServiceAccountName string `json:"serviceAccountName,omitempty"`
+}
+
+// PVC is a volume claim template: Argo creates the claim with the workflow
+// and mounts it in every step that names it, which is how steps (each a pod
+// of its own) share files.
+type PVC struct {
+	Metadata ObjectMeta                       `json:"metadata"`
+	Spec     corev1.PersistentVolumeClaimSpec `json:"spec"`
 }
 
 // Step runs a template.

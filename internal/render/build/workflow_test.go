@@ -16,6 +16,7 @@ var plane = Plane{
 	Name: "builder", Namespace: "aileron-builds",
 	RegistryPrefix: "registry.acme.example/builds", PushSecretName: "registry-push",
 	DefaultBuilder: "docker.io/paketobuildpacks/builder-jammy-base:0.4.500", ServiceAccountName: "builder",
+	RunImage: "docker.io/paketobuildpacks/run-jammy-base:0.1.130",
 }
 
 // inputs are the golden cases: one per strategy, with and without what the
@@ -79,26 +80,35 @@ func TestRenderDestinationAndPaths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w.Metadata.Name != "acme-api-3f2a9c81d0" || w.Metadata.Namespace != "aileron-builds" {
-		t.Errorf("workflow %s/%s, want aileron-builds/acme-api-3f2a9c81d0", w.Metadata.Namespace, w.Metadata.Name)
+	if w.Metadata.Name != "acme--api-3f2a9c81d0" || w.Metadata.Namespace != "aileron-builds--acme" {
+		t.Errorf("workflow %s/%s, want aileron-builds--acme/acme--api-3f2a9c81d0", w.Metadata.Namespace, w.Metadata.Name)
 	}
 	if got := w.Metadata.Annotations[AnnotationImageRepository]; got != "registry.acme.example/builds/acme/api" {
 		t.Errorf("image repository %q", got)
 	}
-	build := w.Spec.Templates[2]
-	env := map[string]string{}
-	for _, e := range build.Container.Env {
-		env[e.Name] = e.Value
-	}
-	if env["IMAGE"] != "registry.acme.example/builds/acme/api:"+commit || env["APP_DIR"] != "/workspace/source/services/api" {
-		t.Errorf("build env %v", env)
+	build := template(t, w, StepBuild)
+	args := strings.Join(build.Container.Args, " ")
+	for _, want := range []string{
+		"-app=/workspace/source/services/api ", "-layout ", "-layout-dir=/workspace/layout ",
+		"-run-image=docker.io/paketobuildpacks/run-jammy-base:0.1.130 ", "registry.acme.example/builds/acme/api:" + commit,
+	} {
+		if !strings.Contains(args+" ", want) {
+			t.Errorf("creator args %q lack %q", args, want)
+		}
 	}
 	if build.Container.Image != plane.DefaultBuilder {
 		t.Errorf("without a builder of its own the component builds with the plane's default, got %s", build.Container.Image)
 	}
+	if got := env(template(t, w, StepRunImage))["RUN_IMAGE_LAYOUT"]; got != "/workspace/layout/index.docker.io/paketobuildpacks/run-jammy-base/0.1.130" {
+		t.Errorf("the run image is fetched to %s", got)
+	}
+	pushEnv := env(template(t, w, StepPush))
+	if pushEnv["LAYOUT"] != "/workspace/layout/registry.acme.example/builds/acme/api/"+commit || pushEnv["IMAGE"] != "registry.acme.example/builds/acme/api:"+commit {
+		t.Errorf("push env %v", pushEnv)
+	}
 	in.Source.Builder = "docker.io/heroku/builder:24"
 	w, _ = Render(in)
-	if got := w.Spec.Templates[2].Container.Image; got != in.Source.Builder {
+	if got := template(t, w, StepBuild).Container.Image; got != in.Source.Builder {
 		t.Errorf("the component's builder must win, got %s", got)
 	}
 
@@ -106,13 +116,62 @@ func TestRenderDestinationAndPaths(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := strings.Join(d.Spec.Templates[2].Container.Args, " ")
+	args = strings.Join(template(t, d, StepBuild).Container.Args, " ")
 	for _, want := range []string{
 		"--context=dir:///workspace/source ", "--dockerfile=/workspace/source/build/Dockerfile.prod",
-		"--destination=registry.internal:5000/acme/web:" + commit, "--digest-file=/workspace/image-digest",
+		"--destination=registry.internal:5000/acme/web:" + commit, "--no-push", "--oci-layout-path=/workspace/layout/image",
 	} {
 		if !strings.Contains(args+" ", want) {
 			t.Errorf("kaniko args %q lack %q", args, want)
+		}
+	}
+	if got := env(template(t, d, StepPush))["LAYOUT"]; got != "/workspace/layout/image" {
+		t.Errorf("the push reads %s", got)
+	}
+	var steps []string
+	for _, group := range d.Spec.Templates[0].Steps {
+		steps = append(steps, group[0].Name)
+	}
+	if strings.Join(steps, ",") != "clone,build,push" {
+		t.Errorf("steps %v", steps)
+	}
+}
+
+func template(t *testing.T, w *Workflow, name string) Template {
+	t.Helper()
+	for _, tmpl := range w.Spec.Templates {
+		if tmpl.Name == name {
+			return tmpl
+		}
+	}
+	t.Fatalf("no template %s", name)
+	return Template{}
+}
+
+func env(tmpl Template) map[string]string {
+	out := map[string]string{}
+	for _, e := range tmpl.Container.Env {
+		out[e.Name] = e.Value
+	}
+	return out
+}
+
+func TestLayoutPath(t *testing.T) {
+	for ref, want := range map[string]string{
+		"docker.io/paketobuildpacks/run-jammy-base:latest": "/l/index.docker.io/paketobuildpacks/run-jammy-base/latest",
+		"paketobuildpacks/run-jammy-base":                  "/l/index.docker.io/paketobuildpacks/run-jammy-base/latest",
+		"ubuntu:jammy":                                     "/l/index.docker.io/library/ubuntu/jammy",
+		"registry.internal:5000/acme/web:abc":              "/l/registry.internal:5000/acme/web/abc",
+		"localhost/run@sha256:0123":                        "/l/localhost/run/sha256/0123",
+		"ghcr.io/a/b/c@sha256:ff":                          "/l/ghcr.io/a/b/c/sha256/ff",
+	} {
+		if got, err := LayoutPath("/l", ref); err != nil || got != want {
+			t.Errorf("LayoutPath(%s) = %s, %v; want %s", ref, got, err, want)
+		}
+	}
+	for _, bad := range []string{"ghcr.io/a/../../etc:x", "ghcr.io/a@sha256", "ghcr.io//a"} {
+		if got, err := LayoutPath("/l", bad); err == nil {
+			t.Errorf("LayoutPath(%s) = %s, want an error", bad, got)
 		}
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -25,8 +28,10 @@ import (
 )
 
 const (
-	component      = "api"
-	buildNamespace = "aileron-builds"
+	component = "api"
+	// buildNamespace is acme's own on the build plane: the BuildPlane's
+	// namespace and the organization, joined.
+	buildNamespace = "aileron-builds--acme"
 	imageRepo      = "registry.acme.example/builds/acme/api"
 )
 
@@ -66,9 +71,9 @@ var _ = Describe("Building from source", Ordered, func() {
 		Expect(wf.Metadata.Labels).To(HaveKeyWithValue(platformv1alpha1.LabelBuildRun, run.Name))
 		Expect(env(wf, build.StepClone)).To(HaveKeyWithValue("COMMIT", first))
 		Expect(env(wf, build.StepClone)).To(HaveKeyWithValue("REPOSITORY", "file://"+repoDir))
-		Expect(env(wf, build.StepBuild)).To(HaveKeyWithValue("IMAGE", imageRepo+":"+first), "the image goes to the BuildPlane's registry")
-		Expect(wf.Spec.Volumes).To(ContainElement(HaveField("Secret.SecretName", "registry-push")))
-		Expect(spokes[buildPlane].Get(ctx, client.ObjectKey{Name: buildNamespace}, &corev1.Namespace{})).To(Succeed())
+		Expect(env(wf, build.StepPush)).To(HaveKeyWithValue("IMAGE", imageRepo+":"+first), "the image goes to the BuildPlane's registry")
+		expectPushSecretOnlyInPush(wf)
+		expectBuildNamespace(org)
 
 		// Until the build ends the component waits for it.
 		Eventually(func(g Gomega) {
@@ -194,6 +199,80 @@ var _ = Describe("Building from source", Ordered, func() {
 		Expect(hub.Delete(ctx, ghost)).To(Succeed())
 	})
 
+	It("builds each organization in a namespace of its own on the build plane", func() {
+		tenant("globex")
+		commit, err := gitserver.Commit(repoDir, "main", map[string]string{"main.go": "package main\n\nfunc main() { println(\"globex\") }\n"}, "globex")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(hub.Create(ctx, sourceComponent("globex", "api", platformv1alpha1.BuildSource{Repository: "file://" + repoDir}))).To(Succeed())
+
+		var run *platformv1alpha1.BuildRun
+		Eventually(func(g Gomega) {
+			run = &platformv1alpha1.BuildRun{}
+			g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: "globex", Name: buildsource.RunName("api", commit)}, run)).To(Succeed())
+			g.Expect(run.Status.WorkflowName).NotTo(BeEmpty())
+		}).Should(Succeed())
+		u := &unstructured.Unstructured{}
+		u.SetGroupVersionKind(build.WorkflowGVK)
+		Eventually(func() error {
+			return spokes[buildPlane].Get(ctx, client.ObjectKey{Namespace: "aileron-builds--globex", Name: run.Status.WorkflowName}, u)
+		}).Should(Succeed())
+		wf, err := build.FromUnstructured(u)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(wf.Metadata.Labels).To(HaveKeyWithValue(platformv1alpha1.LabelOrganization, "globex"))
+		expectPushSecretOnlyInPush(wf)
+		expectBuildNamespace("globex")
+
+		// Neither organization's namespace holds a workflow of the other.
+		for ns, other := range map[string]string{buildNamespace: "globex", "aileron-builds--globex": org} {
+			list := &unstructured.UnstructuredList{}
+			list.SetGroupVersionKind(build.WorkflowGVK)
+			Expect(spokes[buildPlane].List(ctx, list, client.InNamespace(ns))).To(Succeed())
+			Expect(list.Items).NotTo(BeEmpty())
+			for _, w := range list.Items {
+				Expect(w.GetLabels()).NotTo(HaveKeyWithValue(platformv1alpha1.LabelOrganization, other), "workflow %s/%s", ns, w.GetName())
+			}
+		}
+	})
+
+	It("refuses to build for an organization the BuildPlane is not granted to", func() {
+		tenant("initech")
+		Expect(hub.Create(ctx, sourceComponent("initech", "api", platformv1alpha1.BuildSource{Repository: "file://" + repoDir}))).To(Succeed())
+		expectRefused("initech", "api", buildsource.ReasonNotAllowed,
+			"BuildPlane builds is not granted to organization initech (its spec.organizations)")
+	})
+
+	It("refuses a builder the BuildPlane does not allow", func() {
+		Expect(hub.Create(ctx, sourceComponent(org, "evil", platformv1alpha1.BuildSource{
+			Repository: "file://" + repoDir, Builder: "docker.io/evil/builder:1",
+		}))).To(Succeed())
+		expectRefused(org, "evil", buildsource.ReasonNotAllowed,
+			"builder docker.io/evil/builder:1 is not allowed on BuildPlane builds (spec.allowedBuilders: docker.io/paketobuildpacks/builder-jammy-base:latest, docker.io/paketobuildpacks/)")
+
+		// One under the allowed path builds.
+		Expect(hub.Create(ctx, sourceComponent(org, "full", platformv1alpha1.BuildSource{
+			Repository: "file://" + repoDir, Builder: "docker.io/paketobuildpacks/builder-jammy-full:latest",
+		}))).To(Succeed())
+		Eventually(func(g Gomega) {
+			list := &platformv1alpha1.BuildRunList{}
+			g.Expect(hub.List(ctx, list, client.InNamespace(org), client.MatchingLabels{platformv1alpha1.LabelComponent: "full"})).To(Succeed())
+			g.Expect(list.Items).To(HaveLen(1))
+		}).Should(Succeed())
+	})
+
+	It("never fetches a repository whose scheme the platform does not allow", func() {
+		var requests atomic.Int32
+		internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			requests.Add(1)
+			http.Error(w, "an internal service", http.StatusNotFound)
+		}))
+		DeferCleanup(internal.Close)
+		url := internal.URL + "/admin.git"
+		Expect(hub.Create(ctx, sourceComponent(org, "probe", platformv1alpha1.BuildSource{Repository: url}))).To(Succeed())
+		expectRefused(org, "probe", buildsource.ReasonSchemeNotAllowed,
+			"repository "+url+" uses scheme http, which this platform does not fetch build sources over (it allows https, ssh, file; the manager's --build-source-schemes)")
+		Consistently(requests.Load, 2*pollInterval, 500*time.Millisecond).Should(BeZero(), "the hub contacted the repository")
+	})
+
 	It("deletes the component's runs and their workflows with the component", func() {
 		names := runNames(Default)
 		Expect(names).NotTo(BeEmpty())
@@ -206,6 +285,99 @@ var _ = Describe("Building from source", Ordered, func() {
 		}).Should(Succeed())
 	})
 })
+
+// tenant creates an organization with two environments, a pipeline and the
+// project shop, as the platform team would.
+func tenant(name string) {
+	Expect(hub.Create(ctx, &platformv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: name}})).To(Succeed())
+	Eventually(func() error { return hub.Get(ctx, client.ObjectKey{Name: name}, &corev1.Namespace{}) }).Should(Succeed())
+	for _, o := range []client.Object{
+		&platformv1alpha1.Environment{ObjectMeta: metav1.ObjectMeta{Namespace: name, Name: "development"},
+			Spec: platformv1alpha1.EnvironmentSpec{DataPlaneRef: &platformv1alpha1.LocalObjectReference{Name: dataPlane}}},
+		&platformv1alpha1.Environment{ObjectMeta: metav1.ObjectMeta{Namespace: name, Name: "production"},
+			Spec: platformv1alpha1.EnvironmentSpec{DataPlaneRef: &platformv1alpha1.LocalObjectReference{Name: dataPlane}}},
+		&platformv1alpha1.DeploymentPipeline{ObjectMeta: metav1.ObjectMeta{Namespace: name, Name: "standard"},
+			Spec: platformv1alpha1.DeploymentPipelineSpec{PromotionPaths: []platformv1alpha1.PromotionPath{{
+				SourceEnvironmentRef: "development", TargetEnvironmentRefs: []platformv1alpha1.TargetEnvironment{{Name: "production"}},
+			}}}},
+		&platformv1alpha1.Project{ObjectMeta: metav1.ObjectMeta{Namespace: name, Name: "shop"},
+			Spec: platformv1alpha1.ProjectSpec{DeploymentPipelineRef: platformv1alpha1.LocalObjectReference{Name: "standard"}}},
+	} {
+		Expect(hub.Create(ctx, o)).To(Succeed())
+	}
+}
+
+func sourceComponent(namespace, name string, src platformv1alpha1.BuildSource) *platformv1alpha1.Component {
+	return &platformv1alpha1.Component{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+		Spec: platformv1alpha1.ComponentSpec{
+			ProjectRef: platformv1alpha1.LocalObjectReference{Name: "shop"}, Type: platformv1alpha1.ComponentWorker,
+			Build: &src,
+		},
+	}
+}
+
+// expectRefused waits for a component to say, in SourceResolved and
+// Ready, that it is not built and why, and checks no BuildRun was made.
+func expectRefused(namespace, name, reason, message string) {
+	EventuallyWithOffset(1, func(g Gomega) {
+		c := &platformv1alpha1.Component{}
+		g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, c)).To(Succeed())
+		source := condition(c, platformv1alpha1.ConditionSourceResolved)
+		g.Expect(source).NotTo(BeNil())
+		g.Expect(source.Status).To(Equal(metav1.ConditionFalse))
+		g.Expect(source.Reason).To(Equal(reason))
+		g.Expect(source.Message).To(ContainSubstring(message))
+		ready := condition(c, platformv1alpha1.ConditionReady)
+		g.Expect(ready).NotTo(BeNil())
+		g.Expect(ready.Status).To(Equal(metav1.ConditionFalse))
+		g.Expect(ready.Message).To(ContainSubstring(message))
+	}).Should(Succeed())
+	list := &platformv1alpha1.BuildRunList{}
+	ExpectWithOffset(1, hub.List(ctx, list, client.InNamespace(namespace), client.MatchingLabels{platformv1alpha1.LabelComponent: name})).To(Succeed())
+	ExpectWithOffset(1, list.Items).To(BeEmpty(), "nothing of a refused component is built")
+}
+
+// expectPushSecretOnlyInPush checks that only the push step, running the
+// pinned crane image, has the push Secret.
+func expectPushSecretOnlyInPush(wf *build.Workflow) {
+	for _, v := range wf.Spec.Volumes {
+		ExpectWithOffset(1, v.Secret).To(BeNil(), "workflow volume %s", v.Name)
+	}
+	for _, t := range wf.Spec.Templates {
+		secrets := 0
+		for _, v := range t.Volumes {
+			if v.Secret != nil {
+				secrets++
+				ExpectWithOffset(1, v.Secret.SecretName).To(Equal(pushSecret))
+			}
+		}
+		if t.Name == build.StepPush {
+			ExpectWithOffset(1, secrets).To(Equal(1))
+			ExpectWithOffset(1, t.Container.Image).To(HavePrefix("gcr.io/go-containerregistry/crane/debug:v"))
+		} else {
+			ExpectWithOffset(1, secrets).To(BeZero(), "step %s has a Secret volume", t.Name)
+		}
+	}
+	ExpectWithOffset(1, wf.Spec.AutomountServiceAccountToken).To(HaveValue(BeFalse()))
+}
+
+// expectBuildNamespace checks organization's build namespace on the
+// plane: labelled for it, with the executor's service account and a copy
+// of the push Secret.
+func expectBuildNamespace(organization string) {
+	name := "aileron-builds--" + organization
+	ns := &corev1.Namespace{}
+	ExpectWithOffset(1, spokes[buildPlane].Get(ctx, client.ObjectKey{Name: name}, ns)).To(Succeed())
+	ExpectWithOffset(1, ns.Labels).To(HaveKeyWithValue(platformv1alpha1.LabelOrganization, organization))
+	ExpectWithOffset(1, ns.Labels).To(HaveKeyWithValue(platformv1alpha1.LabelManagedBy, platformv1alpha1.ManagedByValue))
+	sa := &corev1.ServiceAccount{}
+	ExpectWithOffset(1, spokes[buildPlane].Get(ctx, client.ObjectKey{Namespace: name, Name: "aileron-build"}, sa)).To(Succeed())
+	ExpectWithOffset(1, sa.AutomountServiceAccountToken).To(HaveValue(BeFalse()))
+	secret := &corev1.Secret{}
+	ExpectWithOffset(1, spokes[buildPlane].Get(ctx, client.ObjectKey{Namespace: name, Name: pushSecret}, secret)).To(Succeed())
+	ExpectWithOffset(1, string(secret.Data[corev1.DockerConfigJsonKey])).To(Equal(pushCredentials))
+}
 
 // digestOf makes up the digest a build of commit pushes.
 func digestOf(commit string) string {
@@ -300,14 +472,15 @@ func podNode(name, phase, message string, outputs ...build.Parameter) build.Node
 func succeeded(digest string) build.WorkflowStatus {
 	now := metav1.Now()
 	clone := podNode(build.StepClone, build.PhaseSucceeded, "")
-	push := podNode(build.StepBuild, build.PhaseSucceeded, "", build.Parameter{
-		Name: build.DigestParameter, Value: digest, ValueFrom: &build.ValueFrom{Path: "/workspace/image-digest"},
+	built := podNode(build.StepBuild, build.PhaseSucceeded, "")
+	push := podNode(build.StepPush, build.PhaseSucceeded, "", build.Parameter{
+		Name: build.DigestParameter, Value: digest, ValueFrom: &build.ValueFrom{Path: "/result/image-digest"},
 	})
 	return build.WorkflowStatus{
 		Phase: build.PhaseSucceeded, StartedAt: &now, FinishedAt: &now,
 		Nodes: map[string]build.NodeStatus{
 			"n":      {ID: "n", Name: "wf", DisplayName: "wf", Type: "Steps", TemplateName: "main", Phase: build.PhaseSucceeded, Children: []string{clone.ID}},
-			clone.ID: clone, push.ID: push,
+			clone.ID: clone, built.ID: built, push.ID: push,
 		},
 	}
 }

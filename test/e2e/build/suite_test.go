@@ -15,6 +15,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -30,6 +32,10 @@ const (
 	// pollInterval is the manager's --source-poll-interval here: a pushed
 	// commit is seen within it.
 	pollInterval = 2 * time.Second
+	// planeNamespace is the BuildPlane's namespace, holding pushSecret.
+	planeNamespace  = "aileron-builds"
+	pushSecret      = "registry-push"
+	pushCredentials = `{"auths":{"registry.acme.example":{"auth":"cHVzaGVyOnMzY3JldA=="}}}`
 )
 
 var (
@@ -71,11 +77,23 @@ var _ = BeforeSuite(func() {
 	}
 	Expect(bed.Fleet.Spoke(buildPlane).InstallCRDs(filepath.Join(shared, "crds", "argo-workflows", "argoproj.io_workflows.yaml"))).To(Succeed())
 
+	// The push Secret, where the platform keeps it: in the BuildPlane's
+	// namespace. Aileron copies it into each organization's.
+	Expect(spokes[buildPlane].Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: planeNamespace}})).To(Succeed())
+	Expect(spokes[buildPlane].Create(ctx, &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Namespace: planeNamespace, Name: pushSecret},
+		Type:       corev1.SecretTypeDockerConfigJson,
+		Data:       map[string][]byte{corev1.DockerConfigJsonKey: []byte(pushCredentials)},
+	})).To(Succeed())
+
 	repoDir, err = gitserver.InitBare(GinkgoT().TempDir(), "api.git")
 	Expect(err).NotTo(HaveOccurred())
 
 	opts := testbed.TestOptions()
 	opts.SourcePollInterval = pollInterval
+	// The repositories here are on disk: file is allowed besides the
+	// defaults, and http stays refused.
+	opts.BuildSourceSchemes = []string{"https", "ssh", "file"}
 	stop, err := bed.StartManager(ctx, opts)
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(stop)

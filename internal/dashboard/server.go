@@ -19,6 +19,7 @@ import (
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -163,28 +164,39 @@ func (s *Server) fleet(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if allowed, err := s.Auth.CanList(r.Context(), user, "dataplanes", ""); err != nil || !allowed {
-		s.render(w, r, "message", http.StatusForbidden, page{Title: "Fleet", Orgs: orgs,
-			Data: "Your identity may not list the platform's planes. Pick an organization above."})
-		return
-	}
 	ctx := r.Context()
+	// Each plane kind is shown only to a caller who may list it.
 	var planes []platformv1alpha1.Plane
-	dps, bps, ops := &platformv1alpha1.DataPlaneList{}, &platformv1alpha1.BuildPlaneList{}, &platformv1alpha1.ObservabilityPlaneList{}
-	for _, l := range []client.ObjectList{dps, bps, ops} {
-		if err := s.Reader.List(ctx, l); err != nil {
+	shown := 0
+	for _, kind := range []struct {
+		resource string
+		list     client.ObjectList
+	}{
+		{"dataplanes", &platformv1alpha1.DataPlaneList{}},
+		{"buildplanes", &platformv1alpha1.BuildPlaneList{}},
+		{"observabilityplanes", &platformv1alpha1.ObservabilityPlaneList{}},
+	} {
+		if allowed, err := s.Auth.CanList(ctx, user, kind.resource, ""); err != nil || !allowed {
+			continue
+		}
+		shown++
+		if err := s.Reader.List(ctx, kind.list); err != nil {
 			s.fail(w, r, http.StatusInternalServerError, err.Error())
 			return
 		}
+		items, err := meta.ExtractList(kind.list)
+		if err != nil {
+			s.fail(w, r, http.StatusInternalServerError, err.Error())
+			return
+		}
+		for _, item := range items {
+			planes = append(planes, item.(platformv1alpha1.Plane))
+		}
 	}
-	for i := range dps.Items {
-		planes = append(planes, &dps.Items[i])
-	}
-	for i := range bps.Items {
-		planes = append(planes, &bps.Items[i])
-	}
-	for i := range ops.Items {
-		planes = append(planes, &ops.Items[i])
+	if shown == 0 {
+		s.render(w, r, "message", http.StatusForbidden, page{Title: "Fleet", Orgs: orgs,
+			Data: "Your identity may not list the platform's planes. Pick an organization above."})
+		return
 	}
 	bindings := &platformv1alpha1.ReleaseBindingList{}
 	if err := s.Reader.List(ctx, bindings); err != nil {

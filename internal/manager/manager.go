@@ -109,7 +109,8 @@ type Options struct {
 	// exist; an existing stack is never overwritten.
 	DefaultStacks bool
 	// DashboardAuth is "kubernetes" (each caller sees what their bearer
-	// token may list) or "none" (everything, for a dashboard on localhost).
+	// token may list) or "none" (everything: refused unless the dashboard
+	// listens on a loopback address).
 	DashboardAuth string
 	// ArgoCDNamespace is where Argo CD runs on the hub: GitOps delivery
 	// writes its cluster Secrets, AppProjects and ApplicationSets there.
@@ -191,7 +192,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		return nil
 	})
 	fs.StringVar(&o.DashboardBindAddress, "dashboard-bind-address", o.DashboardBindAddress, "Address of the read-only dashboard; empty disables it.")
-	fs.StringVar(&o.DashboardAuth, "dashboard-auth", o.DashboardAuth, "kubernetes: each caller sees what their bearer token may list; none: everything (localhost only).")
+	fs.StringVar(&o.DashboardAuth, "dashboard-auth", o.DashboardAuth, "kubernetes: each caller sees what their bearer token may list; none: everything (only on a loopback address, such as 127.0.0.1:8080).")
 	fs.BoolVar(&o.DefaultStacks, "default-stacks", o.DefaultStacks, "Create the default PlaneStacks (data-plane, build-plane, observability-plane) when they do not exist; existing ones are never changed.")
 	fs.StringVar(&o.ArgoCDNamespace, "argocd-namespace", o.ArgoCDNamespace, "Argo CD's namespace on the hub, for GitOps delivery.")
 	fs.StringVar(&o.GitOpsRepository.URL, "gitops-repository-url", o.GitOpsRepository.URL, "Default Git repository of GitOps delivery, for organizations without spec.gitOps (https://, ssh:// or file://).")
@@ -237,8 +238,8 @@ func (o Options) Validate() error {
 	if o.GitOpsRepository.Branch == "" {
 		errs = append(errs, errors.New("--gitops-branch must not be empty"))
 	}
-	if o.DashboardAuth != "kubernetes" && o.DashboardAuth != "none" {
-		errs = append(errs, fmt.Errorf("--dashboard-auth must be kubernetes or none, not %q", o.DashboardAuth))
+	if err := dashboard.ValidateAuth(o.DashboardAuth, o.DashboardBindAddress); err != nil {
+		errs = append(errs, err)
 	}
 	if o.LeaderElect && (o.LeaseDuration <= o.RenewDeadline || o.RenewDeadline <= o.RetryPeriod) {
 		errs = append(errs, errors.New("leader election needs lease duration > renew deadline > retry period"))
@@ -276,6 +277,12 @@ func Run(ctx context.Context, o Options) error {
 
 // New builds a manager with its probes, metrics, cache and controllers.
 func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
+	// Checked here too, not only by Validate: the local demo and tests
+	// build the manager directly, and the dashboard must never serve
+	// everything on an open address whoever starts it.
+	if err := dashboard.ValidateAuth(o.DashboardAuth, o.DashboardBindAddress); err != nil {
+		return nil, err
+	}
 	metrics := metricsserver.Options{BindAddress: o.MetricsBindAddress, SecureServing: o.SecureMetrics}
 	if o.SecureMetrics {
 		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
@@ -352,12 +359,12 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	}
 	if o.DashboardBindAddress != "" {
 		var auth dashboard.Authorizer = dashboard.AllowAll{}
-		if o.DashboardAuth != "none" {
+		if o.DashboardAuth != dashboard.AuthNone {
 			cs, err := kubernetes.NewForConfig(cfg)
 			if err != nil {
 				return nil, err
 			}
-			auth = dashboard.KubernetesAuthorizer{Clientset: cs}
+			auth = dashboard.NewKubernetesAuthorizer(cs, dashboard.CacheOptions{})
 		}
 		if err := mgr.Add(&dashboard.Server{Reader: mgr.GetClient(), Auth: auth, Addr: o.DashboardBindAddress}); err != nil {
 			return nil, err

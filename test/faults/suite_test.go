@@ -6,7 +6,6 @@
 package faults
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -44,26 +43,9 @@ var (
 	// were computed from a copy older than the object.
 	lagged, refusedStale atomic.Int64
 	// managerLog holds every line the in-process manager logged.
-	managerLog syncBuffer
+	managerLog testbed.LogBuffer
 )
 
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // conflictShare of the manager's writes fail with 409 Conflict, as they
 // do when another writer got there first; lagShare of the objects entering

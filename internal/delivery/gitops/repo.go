@@ -44,6 +44,8 @@ type Repo struct {
 	// display is url without credentials, for messages.
 	display string
 	auth    transport.AuthMethod
+	// secrets redacts every error the repository returns.
+	secrets Redactor
 
 	mu       sync.Mutex
 	pending  []*request
@@ -81,7 +83,7 @@ func NewRepo(url, branch string, creds Credentials) (*Repo, error) {
 	if _, err := repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{url}}); err != nil {
 		return nil, err
 	}
-	return &Repo{url: url, display: Redact(url), branch: branch, auth: auth, repo: repo}, nil
+	return &Repo{url: url, display: Redact(url), branch: branch, auth: auth, repo: repo, secrets: NewRedactor(url, creds)}, nil
 }
 
 // URL is the repository's URL, without any credentials it embeds.
@@ -115,7 +117,7 @@ func (r *Repo) Commit(ctx context.Context, change Change) (string, error) {
 	r.mu.Unlock()
 	select {
 	case res := <-req.done:
-		return res.commit, res.err
+		return res.commit, r.secrets.Error(res.err)
 	case <-ctx.Done():
 		return "", ctx.Err()
 	}
@@ -273,6 +275,11 @@ func isNoBranch(err error) bool {
 // Contains tells whether revision includes commit: it is commit or a
 // descendant of it. Unknown revisions are fetched once.
 func (r *Repo) Contains(ctx context.Context, revision, commit string) (bool, error) {
+	ok, err := r.contains(revision, commit)
+	return ok, r.secrets.Error(err)
+}
+
+func (r *Repo) contains(revision, commit string) (bool, error) {
 	if revision == commit {
 		return true, nil
 	}

@@ -59,10 +59,10 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 		Expect(file("globex/shop/production/na-1/_cell.yaml")).To(ContainSubstring("kind: Namespace"))
 		Expect(applications()).To(ConsistOf("globex--shop--development--eu-1", "globex--shop--production--eu-1", "globex--shop--production--na-1"))
 		project := &argocd.AppProject{}
-		Expect(hub.Get(ctx, client.ObjectKey{Namespace: fleet.ArgoCDNamespace, Name: "aileron-globex"}, project)).To(Succeed())
+		Expect(hub.Get(ctx, client.ObjectKey{Namespace: fleet.ArgoCDNamespace, Name: "aileron--globex"}, project)).To(Succeed())
 		Expect(project.Spec.SourceRepos).To(ConsistOf("file://" + repoDir))
 		for _, d := range project.Spec.Destinations {
-			Expect(d.Namespace).To(HavePrefix("globex-"), "the AppProject reaches only the organization's cells")
+			Expect(d.Namespace).To(HavePrefix("globex--"), "the AppProject reaches only the organization's cells")
 		}
 	})
 
@@ -70,7 +70,7 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 		// The project exists, so a refusal below is the fence, not a
 		// missing project.
 		Eventually(func() error {
-			return hub.Get(ctx, client.ObjectKey{Namespace: fleet.ArgoCDNamespace, Name: "aileron-globex"}, &argocd.AppProject{})
+			return hub.Get(ctx, client.ObjectKey{Namespace: fleet.ArgoCDNamespace, Name: "aileron--globex"}, &argocd.AppProject{})
 		}).Should(Succeed())
 		server := f.Spoke("eu-1").Config.Host
 		for name, rogue := range map[string]struct {
@@ -79,19 +79,19 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 		}{
 			"rogue-destination": {
 				spec: argocd.ApplicationSpec{
-					Project:     "aileron-globex",
+					Project:     "aileron--globex",
 					Source:      &argocd.ApplicationSource{RepoURL: "file://" + repoDir, Path: "globex/shop/production/eu-1", TargetRevision: "main"},
 					Destination: argocd.ApplicationDestination{Server: server, Namespace: render.CellNamespace("initech", "shop", "production")},
 				},
-				refusal: "do not match any of the allowed destinations in project 'aileron-globex'",
+				refusal: "do not match any of the allowed destinations in project 'aileron--globex'",
 			},
 			"rogue-source": {
 				spec: argocd.ApplicationSpec{
-					Project:     "aileron-globex",
+					Project:     "aileron--globex",
 					Source:      &argocd.ApplicationSource{RepoURL: "https://git.initech.example/platform.git", Path: "initech", TargetRevision: "main"},
 					Destination: argocd.ApplicationDestination{Server: server, Namespace: prodNS},
 				},
-				refusal: "is not permitted in project 'aileron-globex'",
+				refusal: "is not permitted in project 'aileron--globex'",
 			},
 		} {
 			app := &argocd.Application{ObjectMeta: metav1.ObjectMeta{Namespace: fleet.ArgoCDNamespace, Name: name}, Spec: rogue.spec}
@@ -246,7 +246,7 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 		}
 		crmProd := render.CellNamespace(org, "crm", "production")
 		Eventually(func(g Gomega) {
-			g.Expect(applications()).NotTo(ContainElement(HavePrefix("globex-crm-")))
+			g.Expect(applications()).NotTo(ContainElement(HavePrefix("globex--crm--")))
 			for _, plane := range []string{"eu-1", "na-1"} {
 				err := spokes[plane].Get(ctx, client.ObjectKey{Name: crmProd}, &corev1.Namespace{})
 				g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "the crm cell is still on %s", plane)

@@ -7,6 +7,7 @@ package gitops
 
 import (
 	"context"
+	"io"
 	"testing"
 	"time"
 
@@ -33,6 +34,8 @@ var (
 	repoDir string
 	gitHTTP *gitserver.Server
 	suiteT0 time.Time
+	// managerLog holds every line the in-process manager logged.
+	managerLog testbed.LogBuffer
 )
 
 func TestGitOps(t *testing.T) {
@@ -46,7 +49,7 @@ func TestGitOps(t *testing.T) {
 var _ = BeforeSuite(func() {
 	suiteT0 = time.Now()
 	ctx, cancel = context.WithCancel(context.Background())
-	ctrl.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
+	ctrl.SetLogger(zap.New(zap.WriteTo(io.MultiWriter(GinkgoWriter, &managerLog)), zap.UseDevMode(true)))
 	SetDefaultEventuallyTimeout(3 * time.Minute)
 	SetDefaultEventuallyPollingInterval(500 * time.Millisecond)
 

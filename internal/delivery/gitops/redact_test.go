@@ -1,0 +1,66 @@
+package gitops_test
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/aileron-dev/aileron/internal/delivery/gitops"
+)
+
+// A repository server a tenant chose may answer anything: this one answers
+// every request with an error that repeats the request's URL and the
+// credentials it was sent. What Aileron reports of it (the error that
+// reaches a status, an event or a log) must hold neither the password of
+// the URL nor the Secret's token, in any encoding.
+func TestGitErrorsNeverShowCredentials(t *testing.T) {
+	hostile := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pass, _ := r.BasicAuth()
+		// A smart-HTTP advertisement whose one line is an ERR packet:
+		// Git clients show its text as the server's error.
+		w.Header().Set("Content-Type", "application/x-"+r.URL.Query().Get("service")+"-advertisement")
+		pkt := func(s string) { fmt.Fprintf(w, "%04x%s", len(s)+4, s) }
+		pkt("# service=" + r.URL.Query().Get("service") + "\n")
+		fmt.Fprint(w, "0000")
+		pkt(fmt.Sprintf("ERR cannot serve %s to %s:%s (Authorization: %s)\n", r.URL, user, pass, r.Header.Get("Authorization")))
+	}))
+	defer hostile.Close()
+	const urlSecret, tokenSecret = "url-secret-6d1f0c", "token-secret-91ab3e"
+	host := strings.TrimPrefix(hostile.URL, "http://")
+	for _, tc := range []struct {
+		name  string
+		url   string
+		creds gitops.Credentials
+	}{
+		{"a password in the URL", "http://alice:" + urlSecret + "@" + host + "/shop.git", gitops.Credentials{}},
+		{"a token in the Secret", "http://" + host + "/shop.git", gitops.Credentials{Username: "alice", Password: tokenSecret}},
+		{"both", "http://alice:" + urlSecret + "@" + host + "/shop.git", gitops.Credentials{Password: tokenSecret}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := gitops.NewRepo(tc.url, "main", tc.creds)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, commitErr := r.Commit(context.Background(), gitops.Change{Files: map[string][]byte{"a.yaml": []byte("a")}, Message: "a"})
+			_, containsErr := r.Contains(context.Background(), strings.Repeat("a", 40), strings.Repeat("b", 40))
+			for _, err := range []error{commitErr, containsErr} {
+				if err == nil {
+					t.Fatal("a server that refuses every request was not an error")
+				}
+				msg := err.Error()
+				for _, secret := range []string{urlSecret, tokenSecret} {
+					for _, form := range []string{secret, base64.StdEncoding.EncodeToString([]byte("alice:" + secret)), base64.StdEncoding.EncodeToString([]byte("git:" + secret))} {
+						if strings.Contains(msg, form) {
+							t.Errorf("the error shows a credential (%q): %s", form, msg)
+						}
+					}
+				}
+			}
+			t.Log(commitErr)
+		})
+	}
+}

@@ -46,7 +46,6 @@ var (
 	managerLog testbed.LogBuffer
 )
 
-
 // conflictShare of the manager's writes fail with 409 Conflict, as they
 // do when another writer got there first; lagShare of the objects entering
 // its cache arrive 50–300 ms late, and everything behind them too, as when

@@ -3,13 +3,11 @@ package gitops_test
 import (
 	"context"
 	"encoding/base64"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/aileron-dev/aileron/internal/delivery/gitops"
+	"github.com/aileron-dev/aileron/test/gitserver"
 )
 
 // A repository server a tenant chose may answer anything: this one answers
@@ -18,16 +16,7 @@ import (
 // reaches a status, an event or a log) must hold neither the password of
 // the URL nor the Secret's token, in any encoding.
 func TestGitErrorsNeverShowCredentials(t *testing.T) {
-	hostile := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		user, pass, _ := r.BasicAuth()
-		// A smart-HTTP advertisement whose one line is an ERR packet:
-		// Git clients show its text as the server's error.
-		w.Header().Set("Content-Type", "application/x-"+r.URL.Query().Get("service")+"-advertisement")
-		pkt := func(s string) { fmt.Fprintf(w, "%04x%s", len(s)+4, s) }
-		pkt("# service=" + r.URL.Query().Get("service") + "\n")
-		fmt.Fprint(w, "0000")
-		pkt(fmt.Sprintf("ERR cannot serve %s to %s:%s (Authorization: %s)\n", r.URL, user, pass, r.Header.Get("Authorization")))
-	}))
+	hostile := gitserver.StartHostile()
 	defer hostile.Close()
 	const urlSecret, tokenSecret = "url-secret-6d1f0c", "token-secret-91ab3e"
 	host := strings.TrimPrefix(hostile.URL, "http://")

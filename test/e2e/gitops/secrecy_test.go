@@ -6,8 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/pem"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -24,29 +22,15 @@ import (
 	gossh "golang.org/x/crypto/ssh"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/test/gitserver"
 	"github.com/aileron-dev/aileron/test/testbed"
 )
-
-// hostileGitServer answers every request with a Git "ERR" line that
-// repeats the URL and the credentials it was sent, as a server a tenant
-// chose may.
-func hostileGitServer() *httptest.Server {
-	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		user, pass, _ := r.BasicAuth()
-		service := r.URL.Query().Get("service")
-		w.Header().Set("Content-Type", "application/x-"+service+"-advertisement")
-		pkt := func(s string) { fmt.Fprintf(w, "%04x%s", len(s)+4, s) }
-		pkt("# service=" + service + "\n")
-		fmt.Fprint(w, "0000")
-		pkt(fmt.Sprintf("ERR cannot serve %s to %s:%s (Authorization: %s)\n", r.URL, user, pass, r.Header.Get("Authorization")))
-	}))
-}
 
 var _ = Describe("Repository credentials", Ordered, func() {
 	const tenant, plane = "vault", "vault-eu"
 
 	It("never appear in a status, an event or the manager's log, even when the repository's server repeats them", func() {
-		server := hostileGitServer()
+		server := gitserver.StartHostile()
 		DeferCleanup(server.Close)
 		const urlSecret, token = "url-password-5c0ffee1", "https-token-d15ea5e7"
 		_, key, err := ed25519.GenerateKey(rand.Reader)

@@ -65,8 +65,8 @@ func RecordMove(ctx context.Context, c client.Client, b *platformv1alpha1.Releas
 	return c.Status().Patch(ctx, b, patch)
 }
 
-// WhoAmI is the user name the hub authenticates cfg as: the manager's own
-// identity, which the API server stamps on the bindings it moves.
+// WhoAmI is the user name the hub authenticates cfg as: the one the API
+// server checks and stamps on what that client writes.
 func WhoAmI(ctx context.Context, cfg *rest.Config) (string, error) {
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
@@ -74,7 +74,7 @@ func WhoAmI(ctx context.Context, cfg *rest.Config) (string, error) {
 	}
 	review, err := cs.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
 	if err != nil {
-		return "", fmt.Errorf("asking the hub who the manager is: %w", err)
+		return "", err
 	}
 	return review.Status.UserInfo.Username, nil
 }

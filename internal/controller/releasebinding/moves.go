@@ -2,6 +2,7 @@ package releasebinding
 
 import (
 	"context"
+	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -37,7 +38,7 @@ func (r *MoveRecorder) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Self == "" {
 		self, err := common.WhoAmI(context.Background(), mgr.GetConfig())
 		if err != nil {
-			return err
+			return fmt.Errorf("asking the hub who the manager is: %w", err)
 		}
 		r.Self = self
 	}

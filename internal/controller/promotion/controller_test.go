@@ -280,7 +280,7 @@ func TestPromotions(t *testing.T) {
 	t.Run("an organization admin moves the binding of an environment that requires approval, and the history names them", func(t *testing.T) {
 		g := NewWithT(t)
 		must(g, edit(ctx, ada, "production", func(b *platformv1alpha1.ReleaseBinding) { b.Spec.Release = "api-r2" }))
-		expectMove(ctx, g, admin, "production", "api-r2", "ada")
+		expectMove(ctx, g, admin, "production", "api-r2", platformv1alpha1.BindingActive, "ada")
 	})
 
 	t.Run("an approval applies to the release the promotion was requested for, not one the source moved to since", func(t *testing.T) {
@@ -303,10 +303,9 @@ func TestPromotions(t *testing.T) {
 	t.Run("a developer still moves the binding of an environment without approval, and the history names them", func(t *testing.T) {
 		g := NewWithT(t)
 		must(g, edit(ctx, dana, "staging", func(b *platformv1alpha1.ReleaseBinding) { b.Spec.Release = "api-r2" }))
-		expectMove(ctx, g, admin, "staging", "api-r2", "dana")
+		expectMove(ctx, g, admin, "staging", "api-r2", platformv1alpha1.BindingActive, "dana")
 		must(g, edit(ctx, dana, "staging", func(b *platformv1alpha1.ReleaseBinding) { b.Spec.State = platformv1alpha1.BindingSuspended }))
-		expectMove(ctx, g, admin, "staging", "api-r2", "dana")
-		g.Expect(getBinding(ctx, g, admin, "staging").Status.History[0]).To(HaveField("State", platformv1alpha1.BindingSuspended))
+		expectMove(ctx, g, admin, "staging", "api-r2", platformv1alpha1.BindingSuspended, "dana")
 
 		err := edit(ctx, dana, "staging", func(b *platformv1alpha1.ReleaseBinding) { b.Annotations[movedBy] = "ada" })
 		g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "nobody writes another user's name as the mover: %v", err)
@@ -328,15 +327,16 @@ func edit(ctx context.Context, c client.Client, env string, change func(*platfor
 	return c.Patch(ctx, b, patch)
 }
 
-// expectMove waits for env's binding to record a move to release by user,
-// made by editing the binding.
-func expectMove(ctx context.Context, g *WithT, c client.Client, env, release, user string) {
+// expectMove waits for env's binding to record a move to release and
+// state by user, made by editing the binding.
+func expectMove(ctx context.Context, g *WithT, c client.Client, env, release string, state platformv1alpha1.BindingState, user string) {
 	g.EventuallyWithOffset(1, func(g Gomega) {
 		b := &platformv1alpha1.ReleaseBinding{}
 		g.Expect(c.Get(ctx, client.ObjectKey{Namespace: ns, Name: component.BindingName("api", env)}, b)).To(Succeed())
 		g.Expect(b.Annotations).To(HaveKeyWithValue(movedBy, user))
 		g.Expect(b.Status.History).NotTo(BeEmpty())
-		g.Expect(b.Status.History[0]).To(And(HaveField("Release", release), HaveField("By", user), HaveField("Via", "edit"), HaveField("ApprovedBy", "")))
+		g.Expect(b.Status.History[0]).To(And(HaveField("Release", release), HaveField("State", state), HaveField("By", user),
+			HaveField("Via", "edit"), HaveField("ApprovedBy", "")))
 	}).WithTimeout(30 * time.Second).WithPolling(200 * time.Millisecond).Should(Succeed())
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	neturl "net/url"
 	"regexp"
 	"strings"
 
@@ -117,33 +116,10 @@ func SchemeRefusal(url string, allowed []string) string {
 }
 
 // RedactURL removes from message what a repository URL embeds that must
-// not reach a status, an event or a log: the password of its user
-// information (gitops.Redact), wherever the URL or the password alone is
-// quoted, and the user name of an http(s) URL without a password, which
-// Git hosts accept as a token.
+// not reach a status, an event or a log (gitops.Redactor): the password of
+// its user information, or the user name of an http(s) URL without a
+// password, which Git hosts accept as a token, in every form a message may
+// quote it.
 func RedactURL(message, url string) string {
-	if redacted := gitops.Redact(url); redacted != url {
-		message = strings.ReplaceAll(message, url, redacted)
-	}
-	u, err := neturl.Parse(url)
-	if err != nil || u.User == nil {
-		return message
-	}
-	secrets := []string{}
-	if p, ok := u.User.Password(); ok {
-		secrets = append(secrets, p)
-	} else if s := strings.ToLower(u.Scheme); s == "http" || s == "https" {
-		secrets = append(secrets, u.User.Username())
-	}
-	for _, secret := range secrets {
-		if secret == "" {
-			continue
-		}
-		for _, form := range []string{secret, neturl.QueryEscape(secret), neturl.PathEscape(secret), neturl.UserPassword("", secret).String()[1:]} {
-			if form != "" {
-				message = strings.ReplaceAll(message, form, "redacted")
-			}
-		}
-	}
-	return message
+	return gitops.NewRedactor(url, gitops.Credentials{}).String(message)
 }

@@ -10,7 +10,8 @@ import (
 const redacted = "redacted"
 
 // Redactor removes a repository's credentials from text: the password its
-// URL embeds and the token or SSH key of its Secret, as they are and in the
+// URL embeds (or the token an HTTP URL gives as its user name) and the
+// token or SSH key of its Secret, as they are and in the
 // forms a client sends them (URL-escaped, in a basic Authorization
 // header). A repository's server is chosen by its tenant and may repeat
 // anything it was sent in its error messages (a Git "ERR" line, say),
@@ -26,9 +27,16 @@ func NewRedactor(url string, creds Credentials) Redactor {
 	users := []string{"git", creds.Username}
 	var passwords []string
 	if u, err := neturl.Parse(url); err == nil && u.User != nil {
-		users = append(users, u.User.Username())
-		if p, ok := u.User.Password(); ok {
+		p, hasPassword := u.User.Password()
+		switch scheme := strings.ToLower(u.Scheme); {
+		case hasPassword:
+			users = append(users, u.User.Username())
 			passwords = append(passwords, p)
+		case (scheme == "http" || scheme == "https") && u.User.Username() != "":
+			// A user name alone in an HTTP URL is how Git hosts take a
+			// token; it is sent as the user of basic authentication.
+			token := u.User.Username()
+			r.add(token, neturl.QueryEscape(token), neturl.PathEscape(token), base64.StdEncoding.EncodeToString([]byte(token+":")))
 		}
 	}
 	if creds.Password != "" {

@@ -18,7 +18,7 @@ import (
 func TestGitErrorsNeverShowCredentials(t *testing.T) {
 	hostile := gitserver.StartHostile()
 	defer hostile.Close()
-	const urlSecret, tokenSecret = "url-secret-6d1f0c", "token-secret-91ab3e"
+	const urlSecret, tokenSecret, userToken = "url-secret-6d1f0c", "token-secret-91ab3e", "ghp-user-token-44c2"
 	host := strings.TrimPrefix(hostile.URL, "http://")
 	for _, tc := range []struct {
 		name  string
@@ -28,6 +28,7 @@ func TestGitErrorsNeverShowCredentials(t *testing.T) {
 		{"a password in the URL", "http://alice:" + urlSecret + "@" + host + "/shop.git", gitops.Credentials{}},
 		{"a token in the Secret", "http://" + host + "/shop.git", gitops.Credentials{Username: "alice", Password: tokenSecret}},
 		{"both", "http://alice:" + urlSecret + "@" + host + "/shop.git", gitops.Credentials{Password: tokenSecret}},
+		{"a token as the URL's user", "http://" + userToken + "@" + host + "/shop.git", gitops.Credentials{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, err := gitops.NewRepo(tc.url, "main", tc.creds)
@@ -41,8 +42,8 @@ func TestGitErrorsNeverShowCredentials(t *testing.T) {
 					t.Fatal("a server that refuses every request was not an error")
 				}
 				msg := err.Error()
-				for _, secret := range []string{urlSecret, tokenSecret} {
-					for _, form := range []string{secret, base64.StdEncoding.EncodeToString([]byte("alice:" + secret)), base64.StdEncoding.EncodeToString([]byte("git:" + secret))} {
+				for _, secret := range []string{urlSecret, tokenSecret, userToken} {
+					for _, form := range []string{secret, base64.StdEncoding.EncodeToString([]byte("alice:" + secret)), base64.StdEncoding.EncodeToString([]byte("git:" + secret)), base64.StdEncoding.EncodeToString([]byte(secret + ":"))} {
 						if strings.Contains(msg, form) {
 							t.Errorf("the error shows a credential (%q): %s", form, msg)
 						}

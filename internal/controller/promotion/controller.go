@@ -159,6 +159,11 @@ func (r *Reconciler) plan(ctx context.Context, p *platformv1alpha1.Promotion) (p
 			pinned = p.Status.Release
 		}
 		if moved := movedFrom(pinned, b); moved != "" {
+			if p.Status.Release == "" {
+				// The first look: the requester pinned a release the
+				// source does not run.
+				return plan{}, fmt.Sprintf("release %s is not the one running in %s (%s runs there)", pinned, src.Name, moved), nil
+			}
 			return plan{}, fmt.Sprintf("%s moved from %s to %s since the promotion was requested: an approval applies only to the release it was asked for; request a new promotion to move %s",
 				src.Name, pinned, moved, moved), nil
 		}

@@ -90,3 +90,18 @@ func UnrecordedMove(b *platformv1alpha1.ReleaseBinding, self string) (platformv1
 	}
 	return platformv1alpha1.BindingHistoryEntry{Release: b.Spec.Release, State: state, By: by, Via: EditVia}, true
 }
+
+// MovedFrom is the release a promotion's source binding b moved to away
+// from the pinned one (what it is moving to, else what it runs), or ""
+// when it has not moved or nothing is pinned yet.
+func MovedFrom(pinned string, b *platformv1alpha1.ReleaseBinding) string {
+	switch {
+	case pinned == "":
+		return ""
+	case b.Spec.Release != pinned:
+		return b.Spec.Release
+	case b.Status.Release != "" && b.Status.Release != pinned:
+		return b.Status.Release
+	}
+	return ""
+}

@@ -72,3 +72,27 @@ func TestAStateChangeIsAMove(t *testing.T) {
 		t.Error("the same state recorded twice must not add an entry")
 	}
 }
+
+func TestMovedFrom(t *testing.T) {
+	source := func(spec, status string) *platformv1alpha1.ReleaseBinding {
+		b := &platformv1alpha1.ReleaseBinding{}
+		b.Spec.Release, b.Status.Release = spec, status
+		return b
+	}
+	for _, tc := range []struct {
+		name, pinned string
+		b            *platformv1alpha1.ReleaseBinding
+		want         string
+	}{
+		{"still runs the pinned release", "r1", source("r1", "r1"), ""},
+		{"nothing pinned yet", "", source("r2", "r2"), ""},
+		{"moved and runs another", "r1", source("r2", "r2"), "r2"},
+		{"moving to another, still running the pinned one", "r1", source("r2", "r1"), "r2"},
+		{"back at the pinned one, another still running", "r1", source("r1", "r2"), "r2"},
+		{"at the pinned one, not yet delivered", "r1", source("r1", ""), ""},
+	} {
+		if got := MovedFrom(tc.pinned, tc.b); got != tc.want {
+			t.Errorf("%s: MovedFrom = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

@@ -158,7 +158,7 @@ func (r *Reconciler) plan(ctx context.Context, p *platformv1alpha1.Promotion) (p
 		if pinned == "" {
 			pinned = p.Status.Release
 		}
-		if moved := movedFrom(pinned, b); moved != "" {
+		if moved := pipeline.MovedFrom(pinned, b); moved != "" {
 			if p.Status.Release == "" {
 				// The first look: the requester pinned a release the
 				// source does not run.
@@ -188,21 +188,6 @@ func (r *Reconciler) plan(ctx context.Context, p *platformv1alpha1.Promotion) (p
 	}
 	out.release, out.requiresApproval = p.Spec.Release, pipeline.TargetRequiresApproval(pl.Spec, target)
 	return out, "", nil
-}
-
-// movedFrom is the release the source binding b moved to away from the
-// pinned one (what it is moving to, else what it runs), or "" when it has
-// not moved or nothing is pinned yet.
-func movedFrom(pinned string, b *platformv1alpha1.ReleaseBinding) string {
-	switch {
-	case pinned == "":
-		return ""
-	case b.Spec.Release != pinned:
-		return b.Spec.Release
-	case b.Status.Release != "" && b.Status.Release != pinned:
-		return b.Status.Release
-	}
-	return ""
 }
 
 // lookup reads an object the rules need. A missing one is a violation,

@@ -80,7 +80,7 @@ func setupControllers(mgr ctrl.Manager, o Options, argoCD, svelt bool) error {
 		mgr.GetLogger().Info("Sveltos is not installed on the hub: stacks are delivered by Argo CD only until it is and the manager restarts")
 	}
 	if err := plane.SetupWithManager(mgr, registry, plane.Options{
-		Namespace: o.Namespace, ProbeInterval: o.PlaneProbeInterval, StatusRefresh: o.PlaneStatusRefresh, MaxConcurrentReconciles: n,
+		Namespace: o.Namespace, ProbeInterval: o.PlaneProbeInterval, MaxConcurrentReconciles: n,
 		ArgoCD: clusters, Sveltos: sveltosClusters,
 	}); err != nil {
 		return err

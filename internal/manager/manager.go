@@ -88,10 +88,6 @@ type Options struct {
 	PprofBindAddress string
 	// PlaneProbeInterval is how often each plane is probed.
 	PlaneProbeInterval time.Duration
-	// PlaneStatusRefresh bounds how stale a healthy plane's lastProbeTime
-	// may get: it is written only when something else changes or this
-	// much time has passed.
-	PlaneStatusRefresh time.Duration
 	// ResyncPeriod is how often delivered objects are applied again even
 	// when nothing changed, restoring what was edited on a plane by hand.
 	ResyncPeriod time.Duration
@@ -152,7 +148,6 @@ func DefaultOptions() Options {
 		KubeAPIQPS:              200,
 		KubeAPIBurst:            300,
 		PlaneProbeInterval:      10 * time.Second,
-		PlaneStatusRefresh:      5 * time.Minute,
 		ResyncPeriod:            5 * time.Minute,
 		SourcePollInterval:      time.Minute,
 		BuildSourceSchemes:      slices.Clone(buildsource.DefaultSchemes),
@@ -183,7 +178,6 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.KubeAPIBurst, "kube-api-burst", o.KubeAPIBurst, "Requests the manager may send the hub in a burst above --kube-api-qps.")
 	fs.StringVar(&o.PprofBindAddress, "pprof-bind-address", o.PprofBindAddress, "Address serving Go's profiles at /debug/pprof (localhost only); empty disables them.")
 	fs.DurationVar(&o.PlaneProbeInterval, "plane-probe-interval", o.PlaneProbeInterval, "How often each plane's API server is probed.")
-	fs.DurationVar(&o.PlaneStatusRefresh, "plane-status-refresh", o.PlaneStatusRefresh, "How stale a healthy plane's lastProbeTime may get before it is rewritten.")
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod, "How often delivered objects are applied again, restoring changes made on planes by hand.")
 	fs.DurationVar(&o.SourcePollInterval, "source-poll-interval", o.SourcePollInterval, "How often the Git repository of each component built from source is polled for new commits.")
 	fs.Func("build-source-schemes", fmt.Sprintf("Comma-separated repository URL schemes build sources are fetched over, of %s (default %s); http, git and file let tenants make the hub reach its own network or disk.",
@@ -214,8 +208,8 @@ func (o Options) Validate() error {
 		errs = append(errs, fmt.Errorf("--max-concurrent-reconciles must be at least 1, not %d", o.MaxConcurrentReconciles))
 	}
 	for name, d := range map[string]time.Duration{
-		"--plane-probe-interval": o.PlaneProbeInterval, "--plane-status-refresh": o.PlaneStatusRefresh,
-		"--resync-period": o.ResyncPeriod, "--source-poll-interval": o.SourcePollInterval,
+		"--plane-probe-interval": o.PlaneProbeInterval, "--resync-period": o.ResyncPeriod,
+		"--source-poll-interval": o.SourcePollInterval,
 	} {
 		if d < time.Second {
 			errs = append(errs, fmt.Errorf("%s must be at least 1s, not %s", name, d))

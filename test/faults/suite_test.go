@@ -85,10 +85,6 @@ func startManager() {
 	opts := testbed.TestOptions()
 	opts.WrapClient = injectConflicts
 	opts.CacheTransform = lagCache(rand.New(rand.NewPCG(3, 4))) //nolint:gosec // a reproducible fault pattern, not security
-	// A healthy plane's lastProbeTime is rewritten once per refresh (5 min
-	// by default): a designed heartbeat, kept out of the stability window,
-	// which looks for every other write.
-	opts.PlaneStatusRefresh = time.Hour
 	stop, err := bed.StartManager(ctx, opts)
 	Expect(err).NotTo(HaveOccurred())
 	stopManager = stop

@@ -41,9 +41,6 @@ type Options struct {
 	Namespace string
 	// ProbeInterval is how often a reachable plane is probed.
 	ProbeInterval time.Duration
-	// StatusRefresh is how long lastProbeTime may lag behind the last probe
-	// when nothing else in the status changes.
-	StatusRefresh time.Duration
 	// MaxConcurrentReconciles bounds parallel probes of one kind.
 	MaxConcurrentReconciles int
 	// ArgoCD keeps the Argo CD cluster Secrets of GitOps-mode data planes
@@ -168,7 +165,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, obj object) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	res := planes.Probe(ctx, plane)
-	reachable := applyProbe(obj, secretName, res, time.Now(), r.StatusRefresh)
+	reachable := applyProbe(obj, secretName, res, time.Now())
 	r.Registry.SetReachable(key, reachable, reasonOf(res))
 	if res.Err != nil {
 		// Probe again soon: three failures in a row mark the plane

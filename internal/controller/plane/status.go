@@ -24,10 +24,14 @@ type object interface {
 }
 
 // applyProbe records one probe's outcome in the plane's status and reports
-// whether the plane now counts as reachable. lastProbeTime moves when
-// anything else in the status changes, or once refresh has passed, so that
-// a healthy fleet's statuses are not rewritten on every probe.
-func applyProbe(p object, secret string, res planes.ProbeResult, now time.Time, refresh time.Duration) bool {
+// whether the plane now counts as reachable. A probe that learns nothing new
+// leaves the status exactly as it was, so an idle hub is not written to,
+// whether its planes answer or one stays down: failures stop being counted
+// once the plane is marked unreachable, a down plane's messages keep the
+// error that brought it down (later errors of the same kind are worded
+// differently, timeouts especially), and lastProbeTime is the time of the
+// probe that last changed the status.
+func applyProbe(p object, secret string, res planes.ProbeResult, now time.Time) bool {
 	st := p.PlaneStatus()
 	before := st.DeepCopy()
 	if res.Err == nil {
@@ -38,14 +42,18 @@ func applyProbe(p object, secret string, res planes.ProbeResult, now time.Time, 
 			fmt.Sprintf("the API server answers: Kubernetes %s, %d node(s)", res.KubernetesVersion, res.Nodes))
 		common.MarkReady(p, "connected and reachable")
 	} else {
-		st.ConsecutiveProbeFailures++
+		if !meta.IsStatusConditionFalse(*p.GetConditions(), platformv1alpha1.ConditionReachable) {
+			st.ConsecutiveProbeFailures++
+		}
 		switch {
 		case res.Unauthorized:
-			msg := fmt.Sprintf("the plane refused the credentials of Secret %s: %v; put a valid kubeconfig in the Secret", secret, res.Err)
+			msg := stableMessage(p, platformv1alpha1.ReasonUnauthorized,
+				fmt.Sprintf("the plane refused the credentials of Secret %s: %v; put a valid kubeconfig in the Secret", secret, res.Err))
 			common.SetCondition(p, platformv1alpha1.ConditionReachable, metav1.ConditionFalse, platformv1alpha1.ReasonUnauthorized, msg)
 			common.MarkProgressing(p, platformv1alpha1.ReasonUnauthorized, msg)
 		case st.ConsecutiveProbeFailures >= FailuresBeforeUnreachable:
-			msg := fmt.Sprintf("%d probes in a row failed; the last: %v", st.ConsecutiveProbeFailures, res.Err)
+			msg := stableMessage(p, platformv1alpha1.ReasonProbeFailed,
+				fmt.Sprintf("%d probes in a row failed; the last: %v", st.ConsecutiveProbeFailures, res.Err))
 			common.SetCondition(p, platformv1alpha1.ConditionReachable, metav1.ConditionFalse, platformv1alpha1.ReasonProbeFailed, msg)
 			common.MarkProgressing(p, platformv1alpha1.ReasonPlaneUnreachable, "the plane does not answer: "+msg)
 		case meta.FindStatusCondition(*p.GetConditions(), platformv1alpha1.ConditionReachable) == nil:
@@ -56,10 +64,21 @@ func applyProbe(p object, secret string, res planes.ProbeResult, now time.Time, 
 	}
 	last := before.LastProbeTime
 	before.LastProbeTime, st.LastProbeTime = nil, nil
-	if !equality.Semantic.DeepEqual(before, st) || last == nil || now.Sub(last.Time) >= refresh {
+	if !equality.Semantic.DeepEqual(before, st) || last == nil {
 		st.LastProbeTime = &metav1.Time{Time: now}
 	} else {
 		st.LastProbeTime = last
 	}
 	return meta.IsStatusConditionTrue(*p.GetConditions(), platformv1alpha1.ConditionReachable)
+}
+
+// stableMessage returns the message of a plane already Reachable=False for
+// reason, or msg when it is not (yet): the message says why the plane went
+// down and stays as it was while the plane stays down for the same reason.
+func stableMessage(p object, reason, msg string) string {
+	if c := meta.FindStatusCondition(*p.GetConditions(), platformv1alpha1.ConditionReachable); c != nil &&
+		c.Status == metav1.ConditionFalse && c.Reason == reason {
+		return c.Message
+	}
+	return msg
 }

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -35,8 +36,8 @@ var ErrNotConnected = errors.New("plane is not connected")
 // ErrUnreachable is returned for a plane whose last probes failed.
 var ErrUnreachable = errors.New("plane is unreachable")
 
-// requestTimeout bounds every request to a plane, so a plane that stops
-// answering holds a worker for seconds, not minutes.
+// requestTimeout bounds every request to a plane but a watch, so a plane
+// that stops answering holds a worker for seconds, not minutes.
 const requestTimeout = 15 * time.Second
 
 // Plane is a connected plane.
@@ -133,9 +134,9 @@ func (r *Registry) Connect(key Key, kubeconfig []byte) (p *Plane, changed bool, 
 	return p, true, nil
 }
 
-// RESTConfig parses a kubeconfig into a client configuration, with the
-// registry's request timeout. The error says what is wrong with it, never
-// what it contains.
+// RESTConfig parses a kubeconfig into a client configuration whose
+// requests, but for watches, end after the registry's request timeout. The
+// error says what is wrong with it, never what it contains.
 func RESTConfig(kubeconfig []byte) (*rest.Config, error) {
 	if len(kubeconfig) == 0 {
 		return nil, errors.New("it is empty")
@@ -148,7 +149,11 @@ func RESTConfig(kubeconfig []byte) (*rest.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("it cannot be used: %w", err)
 	}
-	cfg.Timeout = requestTimeout
+	// Not rest.Config.Timeout: it bounds a response's whole body, so it
+	// would also end every watch (and every cache built on it) after that
+	// long.
+	cfg.Timeout = 0
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return deadlines{next: rt, timeout: requestTimeout} })
 	cfg.QPS, cfg.Burst = 100, 200
 	return cfg, nil
 }

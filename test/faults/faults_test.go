@@ -13,7 +13,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
-	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -208,28 +207,8 @@ var _ = Describe("Faults", Ordered, func() {
 				}
 			}
 		}
-		for _, tc := range []struct {
-			namespace, verb string
-			allowed         bool
-		}{
-			{testbed.OperatorNamespace, "get", true},
-			{testbed.OperatorNamespace, "list", true},
-			{testbed.OperatorNamespace, "update", false},
-			{org, "get", false},
-			{"default", "list", false},
-			{"kube-system", "get", false},
-			{"", "list", false},
-		} {
-			sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
-				User:   testbed.ManagerUser,
-				Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + testbed.OperatorNamespace, "system:authenticated"},
-				ResourceAttributes: &authorizationv1.ResourceAttributes{
-					Namespace: tc.namespace, Verb: tc.verb, Resource: "secrets",
-				},
-			}}
-			Expect(hub.Create(ctx, sar)).To(Succeed())
-			Expect(sar.Status.Allowed).To(Equal(tc.allowed), "%s secrets in %q", tc.verb, tc.namespace)
-		}
+		rbacAudit()
+		managerScopeAudit()
 	})
 
 	failoverSpecs()

@@ -96,7 +96,7 @@ func StartWith(ctx context.Context, opts Options, planes ...string) (_ *Bed, err
 		}
 	}
 	if err := fleet.CreateManifests(ctx, b.Hub, Repo("config", "admission", "promotion_identity.yaml"),
-		Repo("config", "admission", "binding_moves.yaml")); err != nil {
+		Repo("config", "admission", "binding_moves.yaml"), Repo("config", "admission", "manager_scope.yaml")); err != nil {
 		return nil, err
 	}
 	gateway, err := fleet.GatewayAPICRDs()

@@ -29,7 +29,14 @@ import (
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=organizations/status,verbs=get;patch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=organizations/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch;create;patch;delete
-// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=rolebindings,verbs=get;list;watch;create;patch;delete
+// RoleBindings are patched and deleted by name: the three tenant bindings
+// only. RBAC cannot limit `create` by name (the name is not known to the
+// authorizer when an object is created), so create stays a grant of its
+// own; config/admission/manager_scope.yaml holds it to the same three
+// names, each bound to the ClusterRole of its name, in an organization's
+// namespace.
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=rolebindings,verbs=get;list;watch;create
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=rolebindings,verbs=patch;delete,resourceNames=aileron-org-admin;aileron-developer;aileron-viewer
 // +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles,verbs=bind,resourceNames=aileron-org-admin;aileron-developer;aileron-viewer
 
 // Tenant roles, shipped in config/rbac/tenant_roles.yaml.

@@ -63,7 +63,7 @@ func TestLastProbeTimeIsTheLastChange(t *testing.T) {
 	p := &platformv1alpha1.DataPlane{}
 	p.Name, p.Generation = "eu-1", 1
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	at := func(d time.Duration) time.Time { return start.Add(d) }
+	at := start.Add
 	steps := []struct {
 		res  planes.ProbeResult
 		at   time.Duration

@@ -136,7 +136,6 @@ func TestCLI(t *testing.T) {
 		golden(t, "plane-register", out)
 	})
 
-	// The DataPlane in platform.yaml exists already: the CLI registered it.
 	t.Run("plane register again changes only what its flags give", func(t *testing.T) {
 		g := NewWithT(t)
 		// A plane of its own (the same cluster as eu-1, under a label no
@@ -172,6 +171,7 @@ func TestCLI(t *testing.T) {
 		g.Expect(dp.Spec.Gateway.PublicHost).To(Equal(publicHost))
 	})
 
+	// The DataPlane in platform.yaml exists already: the CLI registered it.
 	for _, file := range []string{"platform.yaml", "web.yaml"} {
 		objs, err := fleet.ReadManifests(filepath.Join("testdata", file))
 		g.Expect(err).NotTo(HaveOccurred())

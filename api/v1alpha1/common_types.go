@@ -65,13 +65,16 @@ type PlaneStatus struct {
 	// +optional
 	NodeCount int32 `json:"nodeCount,omitempty"`
 
-	// lastProbeTime is when the hub last probed the plane, successful or not.
+	// lastProbeTime is the time of the probe that last changed the plane's
+	// status (it became reachable or unreachable, or its version or nodes
+	// changed): probes that learn nothing new write nothing.
 	// +optional
 	LastProbeTime *metav1.Time `json:"lastProbeTime,omitempty"`
 
-	// consecutiveProbeFailures counts failed probes since the last success.
-	// The plane becomes Reachable=False after three, or at once when the
-	// credentials are refused.
+	// consecutiveProbeFailures counts failed probes since the last success,
+	// up to the one that made the plane Reachable=False (after three, or at
+	// once when the credentials are refused); it stops counting there, so a
+	// plane that stays down is not rewritten.
 	// +optional
 	ConsecutiveProbeFailures int32 `json:"consecutiveProbeFailures,omitempty"`
 }

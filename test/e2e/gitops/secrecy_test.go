@@ -51,7 +51,9 @@ var _ = Describe("Repository credentials", Ordered, func() {
 		Expect(hub.Create(ctx, &platformv1alpha1.DataPlane{
 			ObjectMeta: metav1.ObjectMeta{Name: plane},
 			Spec: platformv1alpha1.DataPlaneSpec{
-				PlaneConnection: platformv1alpha1.PlaneConnection{KubeconfigSecretRef: platformv1alpha1.KubeconfigSecretReference{Name: "eu-1-kubeconfig"}},
+				// The hub's own API server: Argo CD refuses a server that two
+				// of its clusters share, and eu-1 and na-1 are the suite's.
+				PlaneConnection: platformv1alpha1.PlaneConnection{KubeconfigSecretRef: platformv1alpha1.KubeconfigSecretReference{Name: "observer-kubeconfig"}},
 				Delivery:        platformv1alpha1.DeliveryGitOps,
 			},
 		})).To(Succeed())
@@ -157,6 +159,9 @@ var _ = Describe("Repository credentials", Ordered, func() {
 			}).Should(BeTrue(), "organization %s is deleted", name)
 		}
 		Expect(hub.Delete(ctx, &platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: plane}})).To(Succeed())
+		Eventually(func() bool {
+			return apierrors.IsNotFound(hub.Get(ctx, client.ObjectKey{Name: plane}, &platformv1alpha1.DataPlane{}))
+		}).Should(BeTrue(), "the plane is deleted")
 	})
 })
 

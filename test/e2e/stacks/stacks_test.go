@@ -265,7 +265,7 @@ var _ = Describe("Plane stacks", Ordered, func() {
 			c := addonsReady(g, "eu-1")
 			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
 			g.Expect(c.Reason).To(Equal(platformv1alpha1.ReasonAddonsFailed))
-			g.Expect(c.Message).To(Equal("failed: data-plane-fluent-bit: Helm failed: chart fluent-bit 0.49.0 not found in https://fluent.github.io/helm-charts"))
+			g.Expect(c.Message).To(Equal("failed: data-plane--fluent-bit: Helm failed: chart fluent-bit 0.49.0 not found in https://fluent.github.io/helm-charts"))
 		}).Should(Succeed())
 		summary("data-plane--fluent-bit", "data--eu-1", sveltos.FeatureStatusProvisioned, "")
 		Eventually(func(g Gomega) metav1.ConditionStatus { return addonsReady(g, "eu-1").Status }).Should(Equal(metav1.ConditionTrue))

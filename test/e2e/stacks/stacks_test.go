@@ -289,7 +289,7 @@ var _ = Describe("Plane stacks", Ordered, func() {
 			g.Expect(hub.Get(ctx, client.ObjectKey{Name: "edge"}, s)).To(Succeed())
 			g.Expect(meta.IsStatusConditionTrue(s.Status.Conditions, platformv1alpha1.ConditionReady)).To(BeTrue(), "%v", s.Status.Conditions)
 			g.Expect(s.Status.MatchingPlanes).To(BeZero())
-			g.Expect(s.Status.Rendered).To(Equal([]string{"ClusterProfile/edge-cache", "ClusterProfile/edge-limits"}))
+			g.Expect(s.Status.Rendered).To(Equal([]string{"ClusterProfile/edge--cache", "ClusterProfile/edge--limits"}))
 		}).Should(Succeed())
 		cp := &sveltos.ClusterProfile{}
 		Expect(hub.Get(ctx, client.ObjectKey{Name: "edge--limits"}, cp)).To(Succeed())

@@ -313,7 +313,7 @@ var _ = Describe("Plane stacks", Ordered, func() {
 		Eventually(func(g Gomega) {
 			c := addonsReady(g, "eu-1")
 			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
-			g.Expect(c.Message).To(Equal("waiting for 2 of 7 add-on profile(s): edge-cache (not reported yet), edge-limits (not reported yet)"))
+			g.Expect(c.Message).To(Equal("waiting for 2 of 7 add-on profile(s): edge--cache (not reported yet), edge--limits (not reported yet)"))
 			s := &platformv1alpha1.PlaneStack{}
 			g.Expect(hub.Get(ctx, client.ObjectKey{Name: "edge"}, s)).To(Succeed())
 			g.Expect(s.Status.MatchingPlanes).To(Equal(int32(1)))

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
@@ -92,6 +93,9 @@ func (r *Reconciler) deliverGitOps(ctx context.Context, in input, dp *platformv1
 		if synced, err = target.Repo.Contains(ctx, app.Status.Sync.Revision, commit); err != nil {
 			return fail(platformv1alpha1.HealthUnknown, repositoryProblem+err.Error())
 		}
+		if !synced {
+			r.hasten(ctx, target.Repo, app, commit)
+		}
 	}
 	health, msg := gitops.Health(app, synced, objs, b.Spec.State)
 	st.Health, st.Message = health, msg
@@ -144,11 +148,43 @@ func (r *Reconciler) removeFromGit(ctx context.Context, b *platformv1alpha1.Rele
 		return errors.New("the binding has no project label yet")
 	}
 	dir := gitops.CellDir(target.Repository.Path, b.Namespace, project, b.Spec.EnvironmentRef.Name, plane)
-	_, err = target.Repo.Commit(ctx, gitops.Change{
+	commit, err := target.Repo.Commit(ctx, gitops.Change{
 		Files:   map[string][]byte{gitops.ComponentFile(dir, b.Spec.ComponentRef.Name): nil},
 		Message: fmt.Sprintf("%s/%s/%s: remove %s from plane %s (%s)", b.Namespace, project, b.Spec.EnvironmentRef.Name, b.Spec.ComponentRef.Name, plane, why),
 	})
-	return err
+	if err != nil {
+		return err
+	}
+	// Argo CD prunes what the file held once it has synced the commit.
+	app, err := r.application(ctx, cellOf(b, project), plane)
+	if err == nil && app != nil {
+		r.hasten(ctx, target.Repo, app, commit)
+	}
+	return nil
+}
+
+// hasten gets Argo CD to sync commit to app's plane now rather than at its
+// next poll: it asks for a refresh, and ends a sync that keeps retrying a
+// revision commit came after (see gitops.RetryingRevision), so that
+// automated sync starts afresh at the newest commit. Both only hasten what
+// Argo CD does anyway, or unblock what it would never do, so a refusal is
+// logged, not failed on.
+func (r *Reconciler) hasten(ctx context.Context, repo *gitops.Repo, app *argocd.Application, commit string) {
+	log := ctrl.LoggerFrom(ctx).WithValues("application", app.Name)
+	if err := gitops.RequestRefresh(ctx, r.Client, app); err != nil {
+		log.Error(err, "asking Argo CD to refresh")
+	}
+	rev := gitops.RetryingRevision(app)
+	if rev == "" {
+		return
+	}
+	if covers, err := repo.Contains(ctx, rev, commit); err != nil || covers {
+		return
+	}
+	log.Info("ending Argo CD's retries of an older revision", "revision", rev, "commit", commit)
+	if err := gitops.TerminateOperation(ctx, r.Client, app); err != nil {
+		log.Error(err, "ending Argo CD's retries of an older revision")
+	}
 }
 
 // argoCDStillOwns is the first step of GitOps → Direct: direct delivery

@@ -11,6 +11,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -20,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/delivery/gitops"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops/argocd"
 	"github.com/aileron-dev/aileron/internal/fleet"
 	"github.com/aileron-dev/aileron/internal/render"
@@ -195,6 +197,51 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 		Expect(string(repo.Data["url"])).To(Equal(gitHTTP.URL + "/platform.git"))
 	})
 
+	It("syncs a commit that fixes one the plane refuses, though Argo CD still retries the refused one", func() {
+		eu := spokes["eu-1"]
+		Expect(fleet.CreateManifests(ctx, eu, "testdata/refuse-images.yaml")).To(Succeed())
+		DeferCleanup(func() {
+			for _, o := range []client.Object{&admissionregistrationv1.ValidatingAdmissionPolicyBinding{}, &admissionregistrationv1.ValidatingAdmissionPolicy{}} {
+				o.SetName("refuse-images")
+				Expect(client.IgnoreNotFound(eu.Delete(ctx, o))).To(Succeed())
+			}
+		})
+		// The policy is in force once it refuses a Deployment.
+		probe := &appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Namespace: metav1.NamespaceDefault, Name: "probe"},
+			Spec: appsv1.DeploymentSpec{
+				Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "probe"}},
+				Template: corev1.PodTemplateSpec{
+					ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "probe"}},
+					Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "probe", Image: "probe:refused"}}},
+				},
+			},
+		}
+		Eventually(func(g Gomega) {
+			err := eu.Create(ctx, probe.DeepCopy())
+			if err == nil {
+				_ = eu.Delete(ctx, probe)
+			}
+			g.Expect(err).To(MatchError(ContainSubstring("do not run on this plane")))
+		}).Should(Succeed())
+
+		patchImage("api", "registry.globex.example/shop/api:refused")
+		devApp := client.ObjectKey{Namespace: fleet.ArgoCDNamespace, Name: "globex--shop--development--eu-1"}
+		Eventually(func(g Gomega) {
+			app := &argocd.Application{}
+			g.Expect(hub.Get(ctx, devApp, app)).To(Succeed())
+			g.Expect(gitops.RetryingRevision(app)).NotTo(BeEmpty(), "Argo CD must be retrying the refused commit; %s", applicationStates())
+			g.Expect(app.Status.OperationState.Message).To(ContainSubstring("do not run on this plane"))
+		}).Should(Succeed())
+
+		t0 := time.Now()
+		patchImage("api", "registry.globex.example/shop/api:4")
+		release := latestRelease("api")
+		expectBindingReady("api--development", release)
+		expectRunning(map[string][]string{"eu-1": {devNS}}, "api:4")
+		AddReportEntry("fixing commit pushed while Argo CD retries a refused one → synced", time.Since(t0).Round(time.Second).String())
+	})
+
 	It("generates one Application per cell and plane, whatever the number of components", func() {
 		Expect(hub.Create(ctx, &platformv1alpha1.Project{
 			ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "crm"},
@@ -226,18 +273,26 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 	})
 
 	It("removes a deleted component's files, and Argo CD prunes it from both planes", func() {
+		t0 := time.Now()
 		Expect(hub.Delete(ctx, &platformv1alpha1.Component{ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "api"}})).To(Succeed())
+		// Aileron's part first, then Argo CD's: a failure says which of
+		// the two held the removal up.
+		Eventually(func(g Gomega) {
+			for _, p := range []string{"globex/shop/development/eu-1/api.yaml", "globex/shop/production/eu-1/api.yaml", "globex/shop/production/na-1/api.yaml"} {
+				g.Expect(file(p)).To(BeEmpty(), "%s is still in Git", p)
+			}
+		}).Should(Succeed())
+		AddReportEntry("component deleted → its files removed from Git", time.Since(t0).Round(100*time.Millisecond).String())
+		t1 := time.Now()
 		Eventually(func(g Gomega) {
 			for plane, nss := range apiRuns {
 				for _, ns := range nss {
 					err := spokes[plane].Get(ctx, client.ObjectKey{Namespace: ns, Name: "api"}, &appsv1.Deployment{})
-					g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "api still runs on %s in %s", plane, ns)
+					g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "api still runs on %s in %s; %s", plane, ns, applicationStates())
 				}
 			}
 		}).Should(Succeed())
-		for _, p := range []string{"globex/shop/development/eu-1/api.yaml", "globex/shop/production/eu-1/api.yaml", "globex/shop/production/na-1/api.yaml"} {
-			Expect(file(p)).To(BeEmpty(), "%s is still in Git", p)
-		}
+		AddReportEntry("files removed → Argo CD pruned api from both planes", time.Since(t1).Round(100*time.Millisecond).String())
 	})
 
 	It("removes a cell from Argo CD and the planes once its last component is gone", func() {
@@ -407,6 +462,24 @@ func applications() []string {
 		}
 	}
 	return out
+}
+
+// applicationStates describes what Argo CD reports of every Application
+// of the organization, for a failure message.
+func applicationStates() string {
+	list := &argocd.ApplicationList{}
+	if err := hub.List(ctx, list, client.InNamespace(fleet.ArgoCDNamespace), client.MatchingLabels{platformv1alpha1.LabelOrganization: org}); err != nil {
+		return err.Error()
+	}
+	var out []string
+	for _, a := range list.Items {
+		op := "no operation"
+		if s := a.Status.OperationState; s != nil {
+			op = s.Phase + ": " + s.Message
+		}
+		out = append(out, fmt.Sprintf("%s: sync %s at %.7s, %s", a.Name, a.Status.Sync.Status, a.Status.Sync.Revision, op))
+	}
+	return strings.Join(out, "; ")
 }
 
 // file returns a file of the repository's main branch, empty if absent.

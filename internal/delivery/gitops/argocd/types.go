@@ -186,7 +186,27 @@ type AppCondition struct {
 type OperationState struct {
 	Phase   string `json:"phase"`
 	Message string `json:"message,omitempty"`
+	// Operation is what was asked: the revision a sync applies.
+	Operation *Operation `json:"operation,omitempty"`
+	// RetryCount is how many times a failed operation was retried.
+	RetryCount int64 `json:"retryCount,omitempty"`
 }
+
+// Operation is a requested operation.
+type Operation struct {
+	Sync *SyncOperation `json:"sync,omitempty"`
+}
+
+// SyncOperation is a sync of one revision.
+type SyncOperation struct {
+	Revision string `json:"revision,omitempty"`
+}
+
+// The phases of an operation Aileron reads or sets.
+const (
+	OperationRunning     = "Running"
+	OperationTerminating = "Terminating"
+)
 
 // ApplicationSet generates Applications from a template.
 //

@@ -42,6 +42,13 @@ import (
 const (
 	progressingRequeue = 3 * time.Second
 	unreachableRequeue = 30 * time.Second
+	// rolloutRecheck bounds how long a rollout the planes' watches follow
+	// goes unread if the event that ends it never arrives: planes are
+	// rotated, restarted and reconnected while rollouts are under way, and
+	// a binding must not then wait a whole resync period. The recheck reads
+	// the watch's cache, not the plane, and writes nothing when nothing
+	// changed.
+	rolloutRecheck = 30 * time.Second
 )
 
 // Reconciler reconciles ReleaseBindings.
@@ -287,7 +294,7 @@ func (r *Reconciler) summarize(b *platformv1alpha1.ReleaseBinding, targets []str
 		common.MarkProgressing(b, platformv1alpha1.ReasonWaitingForWorkload, firstMessage)
 		if rollingOut && r.workloads.watching(waiting) {
 			// The plane's watch brings the workload's next change.
-			return ctrl.Result{RequeueAfter: r.ResyncPeriod}
+			return ctrl.Result{RequeueAfter: min(r.ResyncPeriod, rolloutRecheck)}
 		}
 		return ctrl.Result{RequeueAfter: progressingRequeue}
 	}

@@ -84,10 +84,15 @@ func (f *Fleet) StartArgoCD(ctx context.Context, opts ArgoCDOptions) error {
 		{name: "redis", path: redis, logPath: filepath.Join(logDir, "redis.log"),
 			args: []string{"--port", strconv.Itoa(ports[0]), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"}},
 		{name: "argocd-repo-server", path: bin, logPath: filepath.Join(logDir, "repo-server.log"),
-			// git asks the argocd binary for credentials (GIT_ASKPASS=argocd).
-			// A source that failed three times is not generated again for an
-			// hour by default: tests fix what failed within seconds.
+			// git asks the argocd binary for credentials (GIT_ASKPASS=argocd),
+			// which asks the repo server over a Unix socket: at a fixed
+			// /tmp path by default, which every fleet on the machine would
+			// share, and the first repo server to stop would remove it from
+			// under the others. A source that failed three times is not
+			// generated again for an hour by default: tests fix what failed
+			// within seconds.
 			env: []string{"ARGOCD_BINARY_NAME=argocd-repo-server", "ARGOCD_GPG_ENABLED=false", "ARGOCD_PAUSE_GEN_AFTER_FAILED_ATTEMPTS=0",
+				"ARGOCD_ASK_PASS_SOCK=" + filepath.Join(logDir, "ask-pass.sock"),
 				"PATH=" + dir + ":" + os.Getenv("PATH")},
 			args: []string{"--port", strconv.Itoa(ports[1]), "--metrics-port", strconv.Itoa(ports[2]),
 				"--redis", redisAddr, "--disable-tls", "--loglevel", "warn",

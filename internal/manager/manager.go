@@ -124,6 +124,10 @@ type Options struct {
 	// after managedFields are stripped. It has no flag: fault tests use it
 	// to make the cache lag behind the API server.
 	CacheTransform toolscache.TransformFunc
+	// PlaneWatchTransform, when set, runs on every Deployment entering a
+	// data plane's workload watch. It has no flag: tests use it to make
+	// that watch lag behind the plane.
+	PlaneWatchTransform toolscache.TransformFunc
 	// Restartable lets a process build a second manager after stopping
 	// the first: controller-runtime otherwise refuses the repeated
 	// controller names. It has no flag: tests restart managers.

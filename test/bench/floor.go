@@ -86,7 +86,7 @@ func runFloor(ctx context.Context, planes map[string]*rest.Config, concurrency i
 			go func() {
 				defer wg.Done()
 				for u := range work {
-					if err := direct.Apply(ctx, clients[u.plane], u.objs); err != nil {
+					if _, err := direct.Apply(ctx, clients[u.plane], u.objs); err != nil {
 						errs <- fmt.Errorf("floor: %w", err)
 						return
 					}

@@ -16,6 +16,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	toolscache "k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -28,6 +29,7 @@ import (
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
+	"github.com/aileron-dev/aileron/internal/delivery/direct"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops"
 	"github.com/aileron-dev/aileron/internal/planes"
 	"github.com/aileron-dev/aileron/internal/resolve"
@@ -63,6 +65,9 @@ type Reconciler struct {
 	// plane by hand.
 	ResyncPeriod            time.Duration
 	MaxConcurrentReconciles int
+	// WatchTransform, when set, runs on each Deployment the planes'
+	// workload watches receive, before it is slimmed (tests delay it).
+	WatchTransform toolscache.TransformFunc
 
 	// applied remembers, per binding and plane, the last render applied and
 	// when: an unchanged render is not applied again before ResyncPeriod.
@@ -75,6 +80,9 @@ type Reconciler struct {
 type appliedRecord struct {
 	hash string
 	at   time.Time
+	// generations are what the plane's API server answered the applies
+	// with: the floor below which a cached workload is stale.
+	generations direct.Generations
 }
 
 // SetupWithManager registers the controller and what it watches: its
@@ -82,6 +90,7 @@ type appliedRecord struct {
 // and the Components it depends on (their endpoints).
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.workloads = newWorkloads(r.bindingsOfComponentIn, func(key string) { r.applied.Delete(key) })
+	r.workloads.transform = r.WatchTransform
 	r.Registry.AddWatcher(r.workloads.watch)
 	b := ctrl.NewControllerManagedBy(mgr)
 	if r.GitOps != nil {

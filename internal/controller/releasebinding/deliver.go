@@ -122,7 +122,11 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 		}
 	}
 	st.Delivery, st.Revision = platformv1alpha1.DeliveryDirect, ""
-	health, msg, err := direct.ReadHealth(ctx, r.workloads.reader(plane, conn.Client), objs)
+	// Health is judged no earlier than the generations the last apply
+	// returned: the plane's watch may not have seen that apply yet.
+	last, _ = r.applied.Load(key)
+	rec, _ = last.(appliedRecord)
+	health, msg, err := direct.ReadHealth(ctx, r.workloads.reader(plane, conn.Client, rec.generations), objs)
 	if err != nil {
 		return fail(platformv1alpha1.HealthUnknown, "reading the workload's health: %v", err)
 	}
@@ -165,7 +169,8 @@ func (r *Reconciler) applyChanged(ctx context.Context, c client.Client, key, pla
 			return fmt.Errorf("checking the plane for drift: %w", err)
 		}
 	}
-	if err := direct.Apply(ctx, c, apply); err != nil {
+	gens, err := direct.Apply(ctx, c, apply)
+	if err != nil {
 		// The cell may be what is missing (its namespace deleted by hand,
 		// or still terminating): the next attempt applies it.
 		r.applied.Delete(cellKey)
@@ -175,7 +180,7 @@ func (r *Reconciler) applyChanged(ctx context.Context, c client.Client, key, pla
 	if withCell {
 		r.applied.Store(cellKey, appliedRecord{hash: cellHash, at: now})
 	}
-	r.applied.Store(key, appliedRecord{hash: hash, at: now})
+	r.applied.Store(key, appliedRecord{hash: hash, at: now, generations: rec.generations.Merge(gens)})
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/delivery/direct"
 	"github.com/aileron-dev/aileron/internal/planes"
 )
 
@@ -31,6 +32,9 @@ type workloads struct {
 	// forget drops a binding's applied record, so that its next reconcile
 	// applies again (its Deployment was deleted on the plane).
 	forget func(appliedKey string)
+
+	// transform, when set, runs before slimDeployment (tests delay it).
+	transform toolscache.TransformFunc
 
 	mu     sync.RWMutex
 	stores map[string]*planeWorkloads
@@ -53,7 +57,7 @@ func (w *workloads) watch(p *planes.Plane) func() {
 	selector := labels.SelectorFromSet(labels.Set{platformv1alpha1.LabelManagedBy: platformv1alpha1.ManagedByValue}).String()
 	factory := informers.NewSharedInformerFactoryWithOptions(p.Clientset, 0,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) { o.LabelSelector = selector }),
-		informers.WithTransform(slimDeployment))
+		informers.WithTransform(w.slim))
 	inf := factory.Apps().V1().Deployments().Informer()
 	plane := p.Key.Name
 	// A watch that replaces another (new credentials, or the plane back
@@ -142,20 +146,24 @@ func (w *workloads) watching(planeNames []string) bool {
 }
 
 // reader reads a plane's Deployments from the watch once it has synced,
-// and everything else (and everything before) from live.
-func (w *workloads) reader(plane string, live client.Reader) client.Reader {
+// and everything else (and everything before) from live. A Deployment the
+// watch holds at a generation below floor (what the last apply returned)
+// is read from live too: the watch has not caught up with that apply, and
+// what it holds would judge the previous spec's rollout.
+func (w *workloads) reader(plane string, live client.Reader, floor direct.Generations) client.Reader {
 	w.mu.RLock()
 	defer w.mu.RUnlock()
 	s := w.stores[plane]
 	if s == nil || !s.deployments.HasSynced() {
 		return live
 	}
-	return cachedDeployments{Reader: live, store: s.deployments.GetStore()}
+	return cachedDeployments{Reader: live, store: s.deployments.GetStore(), floor: floor}
 }
 
 type cachedDeployments struct {
 	client.Reader
 	store toolscache.Store
+	floor direct.Generations
 }
 
 func (c cachedDeployments) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
@@ -172,8 +180,12 @@ func (c cachedDeployments) Get(ctx context.Context, key client.ObjectKey, obj cl
 		// so that the binding's first status is already the right one.
 		return c.Reader.Get(ctx, key, obj, opts...)
 	}
+	cached := item.(*workload)
+	if cached.Generation < c.floor[direct.GenerationKey{Kind: "Deployment", Namespace: key.Namespace, Name: key.Name}] {
+		return c.Reader.Get(ctx, key, obj, opts...)
+	}
 	// deployment() copies already: the cached record stays untouched.
-	*d = *item.(*workload).deployment()
+	*d = *cached.deployment()
 	return nil
 }
 
@@ -189,6 +201,17 @@ type workload struct {
 // deployment is the Deployment health judges.
 func (w *workload) deployment() *appsv1.Deployment {
 	return &appsv1.Deployment{ObjectMeta: *w.DeepCopy(), Spec: appsv1.DeploymentSpec{Replicas: w.replicas}, Status: *w.status.DeepCopy()}
+}
+
+// slim is the watch's transform.
+func (w *workloads) slim(obj any) (any, error) {
+	if w.transform != nil {
+		var err error
+		if obj, err = w.transform(obj); err != nil {
+			return nil, err
+		}
+	}
+	return slimDeployment(obj)
 }
 
 // slimDeployment is the watch's transform: a Deployment becomes a workload.

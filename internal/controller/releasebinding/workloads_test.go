@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/delivery/direct"
 	"github.com/aileron-dev/aileron/internal/planes"
 )
 
@@ -69,7 +70,7 @@ func TestWorkloadsWatch(t *testing.T) {
 	expectNoEvent(t, w, "another manager's Deployment")
 
 	live := &fakeReader{}
-	r := w.reader("eu-1", live)
+	r := w.reader("eu-1", live, nil)
 	got := &appsv1.Deployment{}
 	if err := r.Get(ctx, client.ObjectKeyFromObject(d), got); err != nil {
 		t.Fatal(err)
@@ -80,8 +81,21 @@ func TestWorkloadsWatch(t *testing.T) {
 	if err := r.Get(ctx, client.ObjectKey{Namespace: d.Namespace, Name: "missing"}, got); !apierrors.IsNotFound(err) || live.calls != 1 {
 		t.Fatalf("a Deployment the watch does not hold (yet) is read from the plane, got %v after %d reads", err, live.calls)
 	}
-	if w.reader("na-1", live) != client.Reader(live) {
+	if w.reader("na-1", live, nil) != client.Reader(live) {
 		t.Fatal("a plane without a watch is read live")
+	}
+	// Just applied at generation 2, the watch still holding 1: the plane
+	// answers. At the generation applied, or past it, the watch does.
+	for _, tc := range []struct {
+		floor int64
+		live  bool
+	}{{2, true}, {1, false}, {0, false}} {
+		live.calls = 0
+		floor := direct.Generations{{Kind: "Deployment", Namespace: d.Namespace, Name: d.Name}: tc.floor}
+		err := w.reader("eu-1", live, floor).Get(ctx, client.ObjectKeyFromObject(d), got)
+		if read := live.calls == 1; read != tc.live || (tc.live && !apierrors.IsNotFound(err)) {
+			t.Fatalf("applied at generation %d, watch at %d: read live %t (%v), want %t", tc.floor, d.Generation, read, err, tc.live)
+		}
 	}
 
 	if err := cs.AppsV1().Deployments(d.Namespace).Delete(ctx, d.Name, metav1.DeleteOptions{}); err != nil {

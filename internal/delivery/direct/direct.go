@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -20,16 +21,39 @@ import (
 	"github.com/aileron-dev/aileron/internal/render"
 )
 
+// Generations are the generations the API server gave objects as it
+// applied them, by Kind, namespace and name. A controller's status is
+// about what it has observed: health read from a cache (which may still
+// hold the object as it was before the apply) must not be judged below
+// them.
+type Generations map[GenerationKey]int64
+
+// GenerationKey names an applied object.
+type GenerationKey struct{ Kind, Namespace, Name string }
+
+// Merge returns g with the generations of newer, newer winning.
+func (g Generations) Merge(newer Generations) Generations {
+	out := make(Generations, len(g)+len(newer))
+	maps.Copy(out, g)
+	maps.Copy(out, newer)
+	return out
+}
+
 // Apply server-side applies objs in order, taking ownership of every field
-// they set from any other manager: the render is the source of truth.
-func Apply(ctx context.Context, c client.Client, objs render.Objects) error {
+// they set from any other manager: the render is the source of truth. It
+// returns the generation each object has after its apply.
+func Apply(ctx context.Context, c client.Client, objs render.Objects) (Generations, error) {
+	gens := make(Generations, len(objs))
 	for _, o := range objs {
-		if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(o.DeepCopy()),
+		// The API server's answer lands in the copy.
+		applied := o.DeepCopy()
+		if err := c.Apply(ctx, client.ApplyConfigurationFromUnstructured(applied),
 			client.FieldOwner(render.FieldManager), client.ForceOwnership); err != nil {
-			return fmt.Errorf("applying %s %s/%s: %w", o.GetKind(), o.GetNamespace(), o.GetName(), err)
+			return gens, fmt.Errorf("applying %s %s/%s: %w", o.GetKind(), o.GetNamespace(), o.GetName(), err)
 		}
+		gens[GenerationKey{Kind: o.GetKind(), Namespace: o.GetNamespace(), Name: o.GetName()}] = applied.GetGeneration()
 	}
-	return nil
+	return gens, nil
 }
 
 // Inventory lists objs as inventory entries, in order.

@@ -104,7 +104,38 @@ func TestDriftedOnARealAPIServer(t *testing.T) {
 		}
 		all = append(all, objs...)
 	}
-	if err := Apply(ctx, c, all); err != nil {
+	gens, err := Apply(ctx, c, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The generations returned are the API server's: created now, every
+	// Deployment is at its first; a changed spec is at its second.
+	var deployments render.Objects
+	for _, o := range all {
+		if o.GetKind() == "Deployment" {
+			deployments = append(deployments, o)
+		}
+	}
+	if len(deployments) == 0 {
+		t.Fatal("the render has no Deployment")
+	}
+	for _, o := range deployments {
+		if g := gens[GenerationKey{Kind: "Deployment", Namespace: o.GetNamespace(), Name: o.GetName()}]; g != 1 {
+			t.Errorf("Deployment %s: Apply returned generation %d, want 1", o.GetName(), g)
+		}
+	}
+	changed := deployments[0].DeepCopy()
+	if err := unstructured.SetNestedField(changed.Object, int64(7), "spec", "replicas"); err != nil {
+		t.Fatal(err)
+	}
+	gens, err = Apply(ctx, c, render.Objects{changed})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := gens[GenerationKey{Kind: "Deployment", Namespace: changed.GetNamespace(), Name: changed.GetName()}]; g != 2 {
+		t.Errorf("Deployment %s changed: Apply returned generation %d, want 2", changed.GetName(), g)
+	}
+	if _, err := Apply(ctx, c, deployments[:1]); err != nil {
 		t.Fatal(err)
 	}
 	drifted, err := Drifted(ctx, c, all)
@@ -143,7 +174,7 @@ func TestDriftedOnARealAPIServer(t *testing.T) {
 	if len(got) != 2 || got[0] != "ConfigMap api-env" && got[1] != "ConfigMap api-env" {
 		t.Fatalf("drifted: %v, want the edited ConfigMap api-env and the deleted Service web", got)
 	}
-	if err := Apply(ctx, c, drifted); err != nil {
+	if _, err := Apply(ctx, c, drifted); err != nil {
 		t.Fatal(err)
 	}
 	if drifted, err = Drifted(ctx, c, all); err != nil || len(drifted) != 0 {

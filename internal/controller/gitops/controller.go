@@ -17,10 +17,12 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -75,9 +77,30 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&platformv1alpha1.DataPlane{}, allOrganizations,
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, common.ReachabilityChanged()))).
 		Watches(&argocd.Application{}, byLabel).
+		Watches(&argocd.ApplicationSet{}, r.restoreDeleted()).
+		Watches(&argocd.AppProject{}, r.restoreDeleted()).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.organizationsOfSecret)).
 		WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).
 		Complete(r)
+}
+
+// restoreDeleted puts back, at once, an ApplicationSet or AppProject
+// someone deleted: what was last applied no longer says what the hub
+// holds, so it is forgotten, and the organization is reconciled. Other
+// changes to them are Argo CD's (status) or come back at the next apply
+// of a changed plan. Secrets in Argo CD's namespace cannot be watched:
+// the manager may write them, never read them.
+func (r *Reconciler) restoreDeleted() handler.EventHandler {
+	return handler.Funcs{
+		DeleteFunc: func(_ context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			org := e.Object.GetLabels()[platformv1alpha1.LabelOrganization]
+			if org == "" || e.Object.GetLabels()[platformv1alpha1.LabelManagedBy] != platformv1alpha1.ManagedByValue {
+				return
+			}
+			r.forget(e.Object)
+			q.Add(reconcile.Request{NamespacedName: client.ObjectKey{Name: org}})
+		},
+	}
 }
 
 // organizationsOfSecret maps a credentials Secret to the organizations

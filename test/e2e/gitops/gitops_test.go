@@ -242,6 +242,29 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 		AddReportEntry("fixing commit pushed while Argo CD retries a refused one → synced", time.Since(t0).Round(time.Second).String())
 	})
 
+	It("puts back at once an AppProject and an ApplicationSet deleted by hand, and the component keeps running", func() {
+		project := &argocd.AppProject{ObjectMeta: metav1.ObjectMeta{Namespace: fleet.ArgoCDNamespace, Name: "aileron--globex"}}
+		set := &argocd.ApplicationSet{ObjectMeta: metav1.ObjectMeta{Namespace: fleet.ArgoCDNamespace, Name: devNS}}
+		uids := map[string]types.UID{}
+		for _, o := range []client.Object{project, set} {
+			Expect(hub.Get(ctx, client.ObjectKeyFromObject(o), o)).To(Succeed())
+			uids[o.GetName()] = o.GetUID()
+		}
+		t0 := time.Now()
+		Expect(hub.Delete(ctx, project)).To(Succeed())
+		// As `kubectl delete --cascade=orphan` would: its Applications stay.
+		Expect(hub.Delete(ctx, set, client.PropagationPolicy(metav1.DeletePropagationOrphan))).To(Succeed())
+		Eventually(func(g Gomega) {
+			for _, o := range []client.Object{project, set} {
+				g.Expect(hub.Get(ctx, client.ObjectKeyFromObject(o), o)).To(Succeed(), "%s was not put back", o.GetName())
+				g.Expect(o.GetUID()).NotTo(Equal(uids[o.GetName()]), "%s is still the one deleted", o.GetName())
+			}
+		}).Should(Succeed())
+		AddReportEntry("AppProject and ApplicationSet deleted by hand → put back", time.Since(t0).Round(100*time.Millisecond).String())
+		expectBindingReady("api--development", "")
+		expectRunning(map[string][]string{"eu-1": {devNS}}, "api:4")
+	})
+
 	It("generates one Application per cell and plane, whatever the number of components", func() {
 		Expect(hub.Create(ctx, &platformv1alpha1.Project{
 			ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "crm"},

@@ -168,6 +168,20 @@ func TestOptions() manager.Options {
 	return opts
 }
 
+// Service is a Service component of project in organization org serving
+// HTTP on 8080 to its project, deployed automatically to the pipeline's
+// first environment.
+func Service(org, project, name, image string) *platformv1alpha1.Component {
+	return &platformv1alpha1.Component{
+		ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: name},
+		Spec: platformv1alpha1.ComponentSpec{
+			ProjectRef: platformv1alpha1.LocalObjectReference{Name: project}, Type: platformv1alpha1.ComponentService,
+			Image: image, AutoDeploy: true,
+			Endpoints: []platformv1alpha1.Endpoint{{Name: "http", Port: 8080, Protocol: platformv1alpha1.ProtocolHTTP, Visibility: platformv1alpha1.VisibilityProject}},
+		},
+	}
+}
+
 // Binding is the ReleaseBinding <component>--<env> of organization org at
 // release, as a person (or the promotion flow) creates it.
 func Binding(org, component, env, release string) *platformv1alpha1.ReleaseBinding {

@@ -102,7 +102,8 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 	key := appliedKey(b, plane)
 	last, _ := r.applied.Load(key)
 	rec, _ := last.(appliedRecord)
-	if err := r.applyChanged(ctx, conn.Client, key, plane, cell, objs, rec, hash, fromGitOps); err != nil {
+	rec, err = r.applyChanged(ctx, conn.Client, key, plane, cell, objs, rec, hash, fromGitOps)
+	if err != nil {
 		// Whatever part was applied must stay known, to be pruned later.
 		st.Inventory = union(prev.Inventory, inventory)
 		return fail(platformv1alpha1.HealthDegraded, "%v", err)
@@ -124,8 +125,6 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 	st.Delivery, st.Revision = platformv1alpha1.DeliveryDirect, ""
 	// Health is judged no earlier than the generations the last apply
 	// returned: the plane's watch may not have seen that apply yet.
-	last, _ = r.applied.Load(key)
-	rec, _ = last.(appliedRecord)
 	health, msg, err := direct.ReadHealth(ctx, r.workloads.reader(plane, conn.Client, rec.generations), objs)
 	if err != nil {
 		return fail(platformv1alpha1.HealthUnknown, "reading the workload's health: %v", err)
@@ -137,19 +136,20 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 // applyChanged applies a binding's render to a plane when it changed since
 // it was last applied (or a handover needs it), and at every ResyncPeriod
 // only what drifted on the plane since: an idle platform writes nothing.
+// It returns the record in force afterwards.
 // A cell is shared by every component of a project in an environment: it
 // is applied once, not once per component.
 func (r *Reconciler) applyChanged(ctx context.Context, c client.Client, key, plane string, cell, objs render.Objects,
-	rec appliedRecord, hash string, forced bool) error {
+	rec appliedRecord, hash string, forced bool) (appliedRecord, error) {
 	changed := rec.hash != hash || forced
 	if !changed && time.Since(rec.at) < r.ResyncPeriod {
-		return nil
+		return rec, nil
 	}
 	// Render puts the cell's Namespace first.
 	cellKey := cellAppliedKey(plane, cell[0].GetName())
 	cellHash, err := cell.Hash()
 	if err != nil {
-		return fmt.Errorf("rendering: %w", err)
+		return rec, fmt.Errorf("rendering: %w", err)
 	}
 	apply := objs
 	last, _ := r.applied.Load(cellKey)
@@ -161,12 +161,12 @@ func (r *Reconciler) applyChanged(ctx context.Context, c client.Client, key, pla
 	if withCell {
 		if err := ownsCell(ctx, c, cell[0]); err != nil {
 			r.applied.Delete(cellKey)
-			return err
+			return rec, err
 		}
 	}
 	if !changed {
 		if apply, err = direct.Drifted(ctx, c, apply); err != nil {
-			return fmt.Errorf("checking the plane for drift: %w", err)
+			return rec, fmt.Errorf("checking the plane for drift: %w", err)
 		}
 	}
 	gens, err := direct.Apply(ctx, c, apply)
@@ -174,14 +174,15 @@ func (r *Reconciler) applyChanged(ctx context.Context, c client.Client, key, pla
 		// The cell may be what is missing (its namespace deleted by hand,
 		// or still terminating): the next attempt applies it.
 		r.applied.Delete(cellKey)
-		return err
+		return rec, err
 	}
 	now := time.Now()
 	if withCell {
 		r.applied.Store(cellKey, appliedRecord{hash: cellHash, at: now})
 	}
-	r.applied.Store(key, appliedRecord{hash: hash, at: now, generations: rec.generations.Merge(gens)})
-	return nil
+	rec = appliedRecord{hash: hash, at: now, generations: rec.generations.Merge(gens)}
+	r.applied.Store(key, rec)
+	return rec, nil
 }
 
 // cleanPlane removes what the binding delivered to a plane, and the cell's

@@ -343,14 +343,7 @@ func boolInt(b bool) int {
 }
 
 func api(image string) *platformv1alpha1.Component {
-	return &platformv1alpha1.Component{
-		ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "api"},
-		Spec: platformv1alpha1.ComponentSpec{
-			ProjectRef: platformv1alpha1.LocalObjectReference{Name: "shop"}, Type: platformv1alpha1.ComponentService,
-			Image: image, AutoDeploy: true,
-			Endpoints: []platformv1alpha1.Endpoint{{Name: "http", Port: 8080, Protocol: platformv1alpha1.ProtocolHTTP, Visibility: platformv1alpha1.VisibilityProject}},
-		},
-	}
+	return testbed.Service(org, "shop", "api", image)
 }
 
 func worker(name, project string) *platformv1alpha1.Component {

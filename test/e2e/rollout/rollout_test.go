@@ -18,6 +18,7 @@ import (
 	"github.com/aileron-dev/aileron/internal/fleet"
 	"github.com/aileron-dev/aileron/internal/manager"
 	"github.com/aileron-dev/aileron/internal/render"
+	"github.com/aileron-dev/aileron/test/testbed"
 )
 
 const org = "initech"
@@ -27,7 +28,7 @@ var _ = Describe("A binding during a rollout", func() {
 		Expect(fleet.CreateManifests(ctx, hub, "testdata/01-organization.yaml")).To(Succeed())
 		Eventually(func() error { return hub.Get(ctx, client.ObjectKey{Name: org}, &corev1.Namespace{}) }).Should(Succeed())
 		Expect(fleet.CreateManifests(ctx, hub, "testdata/02-platform.yaml")).To(Succeed())
-		Expect(hub.Create(ctx, component("registry.initech.example/billing/api:1"))).To(Succeed())
+		Expect(hub.Create(ctx, testbed.Service(org, "billing", "api", "registry.initech.example/billing/api:1"))).To(Succeed())
 		deployment := client.ObjectKey{Namespace: render.CellNamespace(org, "billing", "development"), Name: "api"}
 		binding := client.ObjectKey{Namespace: org, Name: "api--development"}
 		release := latestRelease("")
@@ -74,17 +75,6 @@ var _ = Describe("A binding during a rollout", func() {
 		}
 	})
 })
-
-func component(image string) *platformv1alpha1.Component {
-	return &platformv1alpha1.Component{
-		ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "api"},
-		Spec: platformv1alpha1.ComponentSpec{
-			ProjectRef: platformv1alpha1.LocalObjectReference{Name: "billing"}, Type: platformv1alpha1.ComponentService,
-			Image: image, AutoDeploy: true,
-			Endpoints: []platformv1alpha1.Endpoint{{Name: "http", Port: 8080, Protocol: platformv1alpha1.ProtocolHTTP, Visibility: platformv1alpha1.VisibilityProject}},
-		},
-	}
-}
 
 func patchImage(image string) {
 	ExpectWithOffset(1, hub.Patch(ctx, &platformv1alpha1.Component{ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "api"}},

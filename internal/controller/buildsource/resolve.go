@@ -22,6 +22,9 @@ type ListRefs func(ctx context.Context, url string) ([]*plumbing.Reference, erro
 // the commit they point at (peeled). Nothing is cloned or fetched.
 func ListRemote(ctx context.Context, url string) ([]*plumbing.Reference, error) {
 	remote := git.NewRemote(memory.NewStorage(), &config.RemoteConfig{Name: "origin", URLs: []string{url}})
+	// A server that stalls holds up this source, never the controller.
+	ctx, cancel := context.WithTimeout(ctx, gitops.Patience)
+	defer cancel()
 	return remote.ListContext(ctx, &git.ListOptions{PeelingOption: git.AppendPeeled})
 }
 

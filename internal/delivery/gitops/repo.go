@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	neturl "net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -35,6 +36,33 @@ var Author = object.Signature{Name: "Aileron", Email: "aileron@platform.aileron.
 // keep moving the branch.
 const maxPushAttempts = 8
 
+// Every Git call is bounded, so that a server that accepts connections and
+// then stalls holds up only the callers of its own repository, and those
+// only briefly: reconcile workers are shared by every organization.
+const (
+	// OperationTimeout bounds one fetch or push to the remote.
+	OperationTimeout = time.Minute
+	// Patience is how long a caller waits for its commit, or for a lookup,
+	// before it is told the repository is slow. Its change stays queued:
+	// it goes out with the commit under way or the next one, or fails with
+	// them; the caller asks again later.
+	Patience = 5 * time.Second
+	// RetryAfter is how long, after an attempt that failed, callers are
+	// given its error at once instead of making another.
+	RetryAfter = 10 * time.Second
+)
+
+// SlowError says the repository did not answer a caller within Patience.
+type SlowError struct {
+	URL string
+	// For is how long the operation under way has run.
+	For time.Duration
+}
+
+func (e *SlowError) Error() string {
+	return fmt.Sprintf("%s has not answered for %s; the commit goes on in the background", e.URL, e.For.Round(time.Second))
+}
+
 // Repo commits to one branch of one repository. Changes from concurrent
 // callers are grouped: while one commit is being pushed, the next ones
 // queue and go out together in the following commit. Nothing is written to
@@ -47,15 +75,27 @@ type Repo struct {
 	// secrets redacts every error the repository returns.
 	secrets Redactor
 
+	// timeout and patience are OperationTimeout and Patience (shorter in
+	// tests).
+	timeout, patience time.Duration
+
 	mu       sync.Mutex
 	pending  []*request
 	flushing bool
+	// busySince is when the batch being committed started; zero when none
+	// is.
+	busySince time.Time
+	// failed is the error of the last batch, and failedAt when it ended;
+	// nil once a batch succeeds.
+	failed   error
+	failedAt time.Time
 
-	// repoMu guards the repository and head: the flushing goroutine writes
-	// them, Contains reads them.
-	repoMu sync.Mutex
-	repo   *git.Repository
-	head   plumbing.Hash
+	// repoLock guards the repository and head: the flushing goroutine
+	// writes them, Contains reads them. It is a channel so that a reader
+	// can give up waiting.
+	repoLock chan struct{}
+	repo     *git.Repository
+	head     plumbing.Hash
 	// fetched is set once the branch has been fetched.
 	fetched bool
 }
@@ -83,7 +123,8 @@ func NewRepo(url, branch string, creds Credentials) (*Repo, error) {
 	if _, err := repo.CreateRemote(&config.RemoteConfig{Name: "origin", URLs: []string{url}}); err != nil {
 		return nil, err
 	}
-	return &Repo{url: url, display: Redact(url), branch: branch, auth: auth, repo: repo, secrets: NewRedactor(url, creds)}, nil
+	return &Repo{url: url, display: Redact(url), branch: branch, auth: auth, repo: repo, secrets: NewRedactor(url, creds),
+		timeout: OperationTimeout, patience: Patience, repoLock: make(chan struct{}, 1)}, nil
 }
 
 // URL is the repository's URL, without any credentials it embeds.
@@ -106,20 +147,41 @@ func Redact(raw string) string {
 // are waiting. It returns the commit that holds the change: a new one, or
 // the branch's head when the content was already there (nothing is
 // committed then).
+//
+// It waits at most Patience for the repository, counted from when the
+// commit under way started: past that, the change stays queued and a
+// *SlowError says so. A failed attempt fails everything queued; within
+// RetryAfter of it, Commit returns its error at once and queues nothing.
 func (r *Repo) Commit(ctx context.Context, change Change) (string, error) {
 	req := &request{change: change, done: make(chan result, 1)}
 	r.mu.Lock()
+	if r.failed != nil && !r.flushing && time.Since(r.failedAt) < RetryAfter {
+		err := r.failed
+		r.mu.Unlock()
+		return "", r.secrets.Error(err)
+	}
+	wait := r.patience
+	if r.flushing {
+		wait -= time.Since(r.busySince)
+	}
 	r.pending = append(r.pending, req)
 	if !r.flushing {
-		r.flushing = true
+		r.flushing, r.busySince = true, time.Now()
 		go r.flush()
 	}
 	r.mu.Unlock()
+	timer := time.NewTimer(max(wait, 0))
+	defer timer.Stop()
 	select {
 	case res := <-req.done:
 		return res.commit, r.secrets.Error(res.err)
 	case <-ctx.Done():
 		return "", ctx.Err()
+	case <-timer.C:
+		r.mu.Lock()
+		busy := time.Since(r.busySince)
+		r.mu.Unlock()
+		return "", &SlowError{URL: r.display, For: busy}
 	}
 }
 
@@ -129,18 +191,37 @@ func (r *Repo) flush() {
 		batch := r.pending
 		r.pending = nil
 		if len(batch) == 0 {
-			r.flushing = false
+			r.flushing, r.busySince = false, time.Time{}
 			r.mu.Unlock()
 			return
 		}
+		r.busySince = time.Now()
 		r.mu.Unlock()
-		r.repoMu.Lock()
+		r.repoLock <- struct{}{}
 		commit, err := r.commitBatch(batch)
-		r.repoMu.Unlock()
+		<-r.repoLock
+		r.mu.Lock()
+		r.failed, r.failedAt = err, time.Now()
+		if err != nil {
+			// What queued meanwhile would meet the same server: it
+			// fails too, and nothing is tried again for RetryAfter, so
+			// that callers asking again keep no attempt going for good.
+			batch = append(batch, r.pending...)
+			r.pending, r.flushing, r.busySince = nil, false, time.Time{}
+		}
+		r.mu.Unlock()
 		for _, req := range batch {
 			req.done <- result{commit: commit.String(), err: err}
 		}
+		if err != nil {
+			return
+		}
 	}
+}
+
+// remote bounds one operation on the remote.
+func (r *Repo) remote() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), r.timeout)
 }
 
 // commitBatch writes the batch on top of the remote branch and pushes,
@@ -156,7 +237,7 @@ func (r *Repo) commitBatch(batch []*request) (plumbing.Hash, error) {
 		lines = append(lines, req.change.Message)
 	}
 	if !r.fetched {
-		if err := r.fetch(); err != nil {
+		if err := r.fetchBounded(); err != nil {
 			return plumbing.ZeroHash, err
 		}
 	}
@@ -195,14 +276,17 @@ func (r *Repo) commitBatch(batch []*request) (plumbing.Hash, error) {
 			return plumbing.ZeroHash, fmt.Errorf("pushing to %s: %w", r.display, err)
 		}
 		// Someone else moved the branch: rebuild on their head.
-		if err := r.fetch(); err != nil {
+		if err := r.fetchBounded(); err != nil {
 			return plumbing.ZeroHash, err
 		}
 	}
 }
 
 func message(lines []string) string {
+	// A caller told its repository is slow asks again: its line is queued
+	// once per attempt.
 	sort.Strings(lines)
+	lines = slices.Compact(lines)
 	if len(lines) == 1 {
 		return lines[0] + "\n"
 	}
@@ -232,7 +316,9 @@ func (r *Repo) push(commit plumbing.Hash) error {
 		return err
 	}
 	spec := config.RefSpec(fmt.Sprintf("%s:%s", r.localRef(), r.localRef()))
-	err := r.repo.Push(&git.PushOptions{RemoteName: "origin", RefSpecs: []config.RefSpec{spec}, Auth: r.auth})
+	ctx, cancel := r.remote()
+	defer cancel()
+	err := r.repo.PushContext(ctx, &git.PushOptions{RemoteName: "origin", RefSpecs: []config.RefSpec{spec}, Auth: r.auth})
 	if errors.Is(err, git.NoErrAlreadyUpToDate) {
 		return nil
 	}
@@ -247,11 +333,11 @@ func isRejected(err error) bool {
 		strings.Contains(msg, "fetch first") || strings.Contains(msg, "failed to update ref") || strings.Contains(msg, "reference has changed")
 }
 
-// fetch brings the remote branch's head and history.
-func (r *Repo) fetch() error {
+// fetch brings the remote branch's head and history, within ctx.
+func (r *Repo) fetch(ctx context.Context) error {
 	remoteRef := plumbing.NewRemoteReferenceName("origin", r.branch)
 	spec := config.RefSpec(fmt.Sprintf("+%s:%s", r.localRef(), remoteRef))
-	err := r.repo.Fetch(&git.FetchOptions{RemoteName: "origin", RefSpecs: []config.RefSpec{spec}, Auth: r.auth, Force: true})
+	err := r.repo.FetchContext(ctx, &git.FetchOptions{RemoteName: "origin", RefSpecs: []config.RefSpec{spec}, Auth: r.auth, Force: true})
 	switch {
 	case errors.Is(err, transport.ErrEmptyRemoteRepository), isNoBranch(err):
 		r.head, r.fetched = plumbing.ZeroHash, true
@@ -267,31 +353,47 @@ func (r *Repo) fetch() error {
 	return nil
 }
 
+func (r *Repo) fetchBounded() error {
+	ctx, cancel := r.remote()
+	defer cancel()
+	return r.fetch(ctx)
+}
+
 func isNoBranch(err error) bool {
 	var nm git.NoMatchingRefSpecError
 	return err != nil && (errors.As(err, &nm) || strings.Contains(err.Error(), "couldn't find remote ref"))
 }
 
 // Contains tells whether revision includes commit: it is commit or a
-// descendant of it. Unknown revisions are fetched once.
+// descendant of it. Unknown revisions are fetched once. It waits at most
+// Patience, for a commit under way or for the fetch.
 func (r *Repo) Contains(ctx context.Context, revision, commit string) (bool, error) {
-	ok, err := r.contains(revision, commit)
+	ctx, cancel := context.WithTimeout(ctx, r.patience)
+	defer cancel()
+	ok, err := r.contains(ctx, revision, commit)
+	if ctx.Err() != nil {
+		err = &SlowError{URL: r.display, For: r.patience}
+	}
 	return ok, r.secrets.Error(err)
 }
 
-func (r *Repo) contains(revision, commit string) (bool, error) {
+func (r *Repo) contains(ctx context.Context, revision, commit string) (bool, error) {
 	if revision == commit {
 		return true, nil
 	}
 	if !plumbing.IsHash(revision) || !plumbing.IsHash(commit) {
 		return false, nil
 	}
-	r.repoMu.Lock()
-	defer r.repoMu.Unlock()
+	select {
+	case r.repoLock <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-r.repoLock }()
 	rev, err := r.repo.CommitObject(plumbing.NewHash(revision))
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
 		// Pushed by another writer since we last looked.
-		if err := r.fetch(); err != nil {
+		if err := r.fetch(ctx); err != nil {
 			return false, err
 		}
 		rev, err = r.repo.CommitObject(plumbing.NewHash(revision))

@@ -2,11 +2,13 @@ package gitops_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
@@ -250,5 +252,67 @@ func TestCredentialsFromSecret(t *testing.T) {
 	// A key that does not parse fails when the writer is built.
 	if _, err := gitops.NewRepo("ssh://git@example.com/r.git", "main", gitops.Credentials{SSHPrivateKey: []byte("garbage"), SSHKnownHosts: []byte("x")}); err == nil {
 		t.Error("an unparsable SSH key was accepted")
+	}
+}
+
+// A server that accepts connections and never answers holds a caller up
+// for Patience at most, and each attempt for OperationTimeout at most;
+// after a failed attempt, callers get its error without making another.
+func TestStalledServer(t *testing.T) {
+	srv, err := gitserver.StartStalled()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	r, err := gitops.NewRepo(srv.URL, "main", gitops.Credentials{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const timeout, patience = 3 * time.Second, 300 * time.Millisecond
+	gitops.SetTimeouts(r, timeout, patience)
+	// The test's own deadline: far past both, so that a caller held up
+	// for good fails here instead of hanging.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	change := gitops.Change{Files: map[string][]byte{"a.yaml": []byte("1")}, Message: "one"}
+
+	var slow *gitops.SlowError
+	if _, err := r.Commit(ctx, change); !errors.As(err, &slow) {
+		t.Fatalf("first commit: got %v, want a SlowError", err)
+	}
+	if srv.Accepted() == 0 {
+		t.Fatal("the repository never connected to the server")
+	}
+	// While the attempt is under way, others are told at once.
+	if _, err := r.Commit(ctx, change); !errors.As(err, &slow) {
+		t.Fatalf("second commit: got %v, want a SlowError", err)
+	}
+	hash := strings.Repeat("a", 40)
+	if _, err := r.Contains(ctx, hash, strings.Repeat("b", 40)); !errors.As(err, &slow) {
+		t.Fatalf("Contains during the attempt: got %v, want a SlowError", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("callers were held up past the test's deadline")
+	}
+	// The attempt ends at its timeout; the next caller gets its error.
+	var failure error
+	for failure == nil {
+		if _, err := r.Commit(ctx, change); err != nil && !errors.As(err, &slow) {
+			failure = err
+		} else if ctx.Err() != nil {
+			t.Fatal("the attempt never ended")
+		} else {
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if !strings.Contains(failure.Error(), "127.0.0.1") {
+		t.Errorf("the failure does not name the server: %v", failure)
+	}
+	accepted := srv.Accepted()
+	if _, err := r.Commit(ctx, change); err == nil || errors.As(err, &slow) {
+		t.Errorf("right after a failed attempt: got %v, want its error again", err)
+	}
+	if srv.Accepted() != accepted {
+		t.Error("a caller right after a failed attempt made another")
 	}
 }

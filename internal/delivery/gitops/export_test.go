@@ -1,0 +1,8 @@
+package gitops
+
+import "time"
+
+// SetTimeouts shortens a repository's OperationTimeout and Patience.
+func SetTimeouts(r *Repo, timeout, patience time.Duration) {
+	r.timeout, r.patience = timeout, patience
+}

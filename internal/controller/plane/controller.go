@@ -130,18 +130,40 @@ func (r *Reconciler) Forget(req ctrl.Request) {
 }
 
 func (r *Reconciler) ReconcileNormal(ctx context.Context, obj object) (ctrl.Result, error) {
+	conn, err := r.connect(ctx, obj)
+	if conn == nil {
+		return ctrl.Result{}, err
+	}
+	if done, err := r.syncAddons(ctx, obj, conn.plane, conn.kubeconfig); !done {
+		return ctrl.Result{}, err
+	}
+	return r.probe(ctx, obj, conn), nil
+}
+
+// connection is a plane's client and where it came from.
+type connection struct {
+	plane *planes.Plane
+	// secret is the kubeconfig Secret's namespace/name, for messages.
+	secret     string
+	kubeconfig []byte
+}
+
+// connect keeps the plane's client in the registry from its kubeconfig
+// Secret. A nil connection means there is none: the object says why when the
+// problem is its own (Stalled), err when it is the hub's.
+func (r *Reconciler) connect(ctx context.Context, obj object) (*connection, error) {
 	key := planes.Key{Type: r.planeType, Name: obj.GetName()}
 	ref := obj.Connection().KubeconfigSecretRef
 	secretName := r.Namespace + "/" + ref.Name
 	secret := &corev1.Secret{}
 	if err := r.Get(ctx, client.ObjectKey{Namespace: r.Namespace, Name: ref.Name}, secret); err != nil {
 		if !apierrors.IsNotFound(err) {
-			return ctrl.Result{}, err
+			return nil, err
 		}
 		r.Registry.Remove(key)
 		common.MarkStalled(obj, platformv1alpha1.ReasonSecretNotFound,
 			fmt.Sprintf("Secret %s was not found: create it with the plane's kubeconfig under the key %q", secretName, ref.KeyOrDefault()))
-		return ctrl.Result{}, nil
+		return nil, nil
 	}
 	kubeconfig, ok := secret.Data[ref.KeyOrDefault()]
 	if !ok {
@@ -149,30 +171,33 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, obj object) (ctrl.Resu
 		common.MarkStalled(obj, platformv1alpha1.ReasonKubeconfigInvalid,
 			fmt.Sprintf("Secret %s has no key %q (its keys: %s): put the kubeconfig under that key or set spec.kubeconfigSecretRef.key",
 				secretName, ref.KeyOrDefault(), strings.Join(sortedKeys(secret.Data), ", ")))
-		return ctrl.Result{}, nil
+		return nil, nil
 	}
 	plane, changed, err := r.Registry.Connect(key, kubeconfig)
 	if err != nil {
 		r.Registry.Remove(key)
 		common.MarkStalled(obj, platformv1alpha1.ReasonKubeconfigInvalid,
 			fmt.Sprintf("key %q of Secret %s is not a usable kubeconfig: %v", ref.KeyOrDefault(), secretName, err))
-		return ctrl.Result{}, nil
+		return nil, nil
 	}
 	if changed {
 		ctrl.LoggerFrom(ctx).Info("connected to plane", "server", plane.Config.Host)
 	}
-	if done, err := r.syncAddons(ctx, obj, plane, kubeconfig); !done {
-		return ctrl.Result{}, err
-	}
-	res := planes.Probe(ctx, plane)
-	reachable := applyProbe(obj, secretName, res, time.Now())
-	r.Registry.SetReachable(key, reachable, reasonOf(res))
+	return &connection{plane: plane, secret: secretName, kubeconfig: kubeconfig}, nil
+}
+
+// probe probes a connected plane, records what it finds and says when to
+// probe again.
+func (r *Reconciler) probe(ctx context.Context, obj object, conn *connection) ctrl.Result {
+	res := planes.Probe(ctx, conn.plane)
+	reachable := applyProbe(obj, conn.secret, res, time.Now())
+	r.Registry.SetReachable(planes.Key{Type: r.planeType, Name: obj.GetName()}, reachable, reasonOf(res))
 	if res.Err != nil {
 		// Probe again soon: three failures in a row mark the plane
 		// unreachable, and that should take seconds, not intervals.
-		return ctrl.Result{RequeueAfter: min(r.ProbeInterval, 3*time.Second)}, nil
+		return ctrl.Result{RequeueAfter: min(r.ProbeInterval, 3*time.Second)}
 	}
-	return ctrl.Result{RequeueAfter: r.ProbeInterval}, nil
+	return ctrl.Result{RequeueAfter: r.ProbeInterval}
 }
 
 func (r *Reconciler) ReconcileDelete(ctx context.Context, obj object) (ctrl.Result, error) {
@@ -183,8 +208,17 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, obj object) (ctrl.Resu
 			return ctrl.Result{}, err
 		}
 		if users != "" {
+			// The bindings clean the plane through its client: it stays
+			// connected and probed until they are done, whether deletion
+			// began before a restart of the manager or while the plane was
+			// down. Its addons are left as they are.
+			conn, err := r.connect(ctx, obj)
+			requeue := 5 * time.Second
+			if conn != nil {
+				requeue = min(requeue, r.probe(ctx, obj, conn).RequeueAfter)
+			}
 			common.MarkProgressing(obj, platformv1alpha1.ReasonDeleting, "waiting for workloads to leave the plane: "+users)
-			return ctrl.Result{RequeueAfter: 5 * time.Second}, nil
+			return ctrl.Result{RequeueAfter: requeue}, err
 		}
 	}
 	if err := r.removeAddons(ctx, key); err != nil {

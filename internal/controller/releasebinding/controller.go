@@ -219,6 +219,11 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, b *platformv1alpha1.Re
 		// Delivery stays as it is: an environment that transiently resolves
 		// to no plane must not remove what runs.
 		common.MarkProgressing(b, platformv1alpha1.ReasonReferenceNotFound, fmt.Sprintf("Environment %s is not Ready: %s", env.Name, readyMessage(env)))
+		// Except from planes being deleted: their deletion waits for the
+		// binding, even when it took the environment's last plane.
+		if leaving, err := r.leaveDeletedPlanes(ctx, b); err != nil || leaving {
+			return ctrl.Result{RequeueAfter: progressingRequeue}, err
+		}
 		return ctrl.Result{}, nil
 	}
 	deps, err := resolve.Dependencies(ctx, r.Client, b.Namespace, project, release.Spec.ComponentSpec)
@@ -254,6 +259,30 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, b *platformv1alpha1.Re
 	sort.Slice(statuses, func(i, j int) bool { return statuses[i].Plane < statuses[j].Plane })
 	b.Status.Planes = statuses
 	return r.summarize(b, targets), nil
+}
+
+// leaveDeletedPlanes cleans the planes of the binding's status that are
+// being deleted and drops them from it. It tells whether some are not
+// clean yet.
+func (r *Reconciler) leaveDeletedPlanes(ctx context.Context, b *platformv1alpha1.ReleaseBinding) (bool, error) {
+	kept := b.Status.Planes[:0:0]
+	leaving := false
+	for _, st := range b.Status.Planes {
+		dp := &platformv1alpha1.DataPlane{}
+		if err := r.Get(ctx, client.ObjectKey{Name: st.Plane}, dp); client.IgnoreNotFound(err) != nil {
+			return false, err
+		} else if err == nil && !dp.DeletionTimestamp.IsZero() {
+			done, msg := r.cleanPlane(ctx, b, st)
+			if done {
+				continue
+			}
+			leaving = true
+			st.Health, st.Message = platformv1alpha1.HealthUnreachable, "waiting to remove the release from this plane, which is being deleted: "+msg
+		}
+		kept = append(kept, st)
+	}
+	b.Status.Planes = kept
+	return leaving, nil
 }
 
 // summarize sets the binding's conditions from its planes and says when to

@@ -1,16 +1,14 @@
 package fleet
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/aileron-dev/aileron/internal/manifest"
 )
 
 // ReadManifests decodes every object of the YAML files at paths, in order.
@@ -32,20 +30,7 @@ func ReadManifests(paths ...string) ([]*unstructured.Unstructured, error) {
 
 // DecodeManifests decodes every object of a YAML (or JSON) stream.
 func DecodeManifests(data []byte) ([]*unstructured.Unstructured, error) {
-	var out []*unstructured.Unstructured
-	dec := utilyaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
-	for {
-		obj := &unstructured.Unstructured{}
-		if err := dec.Decode(&obj.Object); err != nil {
-			if errors.Is(err, io.EOF) {
-				return out, nil
-			}
-			return nil, err
-		}
-		if len(obj.Object) > 0 {
-			out = append(out, obj)
-		}
-	}
+	return manifest.Decode(data)
 }
 
 // CreateManifests creates, with c, every object of the YAML files at paths.

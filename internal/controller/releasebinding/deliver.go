@@ -78,6 +78,13 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 		if waiting != "" {
 			return fail(platformv1alpha1.HealthProgressing, "%s", waiting)
 		}
+		// What Argo CD ran and the new render drops is pruned below, as
+		// what was applied directly would be.
+		ran, err := r.ranByArgoCD(ctx, in, plane, prev.Revision)
+		if err != nil {
+			return fail(platformv1alpha1.HealthUnreachable, "%s", repositoryProblem+"reading what Argo CD ran: "+err.Error())
+		}
+		prev.Inventory = union(prev.Inventory, ran)
 	}
 	conn, err := r.Registry.Get(planes.Key{Type: platformv1alpha1.PlaneTypeData, Name: plane})
 	if err != nil {

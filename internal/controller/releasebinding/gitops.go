@@ -11,8 +11,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/delivery/direct"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops/argocd"
+	"github.com/aileron-dev/aileron/internal/manifest"
 	"github.com/aileron-dev/aileron/internal/planes"
 	"github.com/aileron-dev/aileron/internal/render"
 )
@@ -112,6 +114,11 @@ func (r *Reconciler) deliverGitOps(ctx context.Context, in input, dp *platformv1
 			return fail(platformv1alpha1.HealthProgressing, "handing the plane over to Argo CD: "+err.Error())
 		case !done:
 			return fail(platformv1alpha1.HealthProgressing, "handing the plane over to Argo CD: waiting for Argo CD to take over every object")
+		}
+		// What was applied directly and the new render drops is
+		// Aileron's alone: Argo CD never tracked it.
+		if err := direct.Prune(ctx, conn.Client, direct.Stale(st.Inventory, direct.Inventory(objs))); err != nil {
+			return fail(platformv1alpha1.HealthProgressing, "handing the plane over to Argo CD: removing objects the release no longer has: "+err.Error())
 		}
 		st.Inventory = nil
 		r.applied.Delete(appliedKey(b, dp.Name))
@@ -217,6 +224,29 @@ func (r *Reconciler) finishTakeOver(ctx context.Context, in input, plane string,
 		return "", errors.New(repositoryProblem + err.Error())
 	}
 	return "", nil
+}
+
+// ranByArgoCD is what Argo CD ran of the binding's component on a plane:
+// the objects of its file at revision, the last commit of it.
+func (r *Reconciler) ranByArgoCD(ctx context.Context, in input, plane, revision string) ([]platformv1alpha1.InventoryEntry, error) {
+	if revision == "" {
+		return nil, nil
+	}
+	b := in.binding
+	target, err := r.target(ctx, b.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	dir := gitops.CellDir(target.Repository.Path, b.Namespace, in.project, b.Spec.EnvironmentRef.Name, plane)
+	data, err := target.Repo.File(ctx, revision, gitops.ComponentFile(dir, b.Spec.ComponentRef.Name))
+	if err != nil {
+		return nil, err
+	}
+	objs, err := manifest.Decode(data)
+	if err != nil {
+		return nil, fmt.Errorf("decoding %s at %s: %w", gitops.ComponentFile(dir, b.Spec.ComponentRef.Name), revision, err)
+	}
+	return direct.Inventory(objs), nil
 }
 
 func isRepositoryProblem(msg string) bool {

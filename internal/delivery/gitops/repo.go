@@ -368,47 +368,80 @@ func isNoBranch(err error) bool {
 // descendant of it. Unknown revisions are fetched once. It waits at most
 // Patience, for a commit under way or for the fetch.
 func (r *Repo) Contains(ctx context.Context, revision, commit string) (bool, error) {
-	ctx, cancel := context.WithTimeout(ctx, r.patience)
-	defer cancel()
-	ok, err := r.contains(ctx, revision, commit)
-	if ctx.Err() != nil {
-		err = &SlowError{URL: r.display, For: r.patience}
-	}
-	return ok, r.secrets.Error(err)
-}
-
-func (r *Repo) contains(ctx context.Context, revision, commit string) (bool, error) {
 	if revision == commit {
 		return true, nil
 	}
 	if !plumbing.IsHash(revision) || !plumbing.IsHash(commit) {
 		return false, nil
 	}
+	var ok bool
+	err := r.read(ctx, revision, func(rev *object.Commit) error {
+		c, err := r.repo.CommitObject(plumbing.NewHash(commit))
+		if err != nil {
+			return nil
+		}
+		ok, err = c.IsAncestor(rev)
+		return err
+	})
+	return ok, err
+}
+
+// File returns the content of path at revision; nil when revision or the
+// file is unknown. It waits as Contains does.
+func (r *Repo) File(ctx context.Context, revision, path string) ([]byte, error) {
+	if !plumbing.IsHash(revision) {
+		return nil, nil
+	}
+	var content []byte
+	err := r.read(ctx, revision, func(rev *object.Commit) error {
+		f, err := rev.File(path)
+		if errors.Is(err, object.ErrFileNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		s, err := f.Contents()
+		content = []byte(s)
+		return err
+	})
+	return content, err
+}
+
+// read calls f with commit revision, fetched first when it is not known
+// (another writer pushed it); f is not called when the remote does not
+// have it either. It waits at most Patience for the repository.
+func (r *Repo) read(ctx context.Context, revision string, f func(*object.Commit) error) error {
+	ctx, cancel := context.WithTimeout(ctx, r.patience)
+	defer cancel()
+	err := r.readLocked(ctx, revision, f)
+	if ctx.Err() != nil {
+		err = &SlowError{URL: r.display, For: r.patience}
+	}
+	return r.secrets.Error(err)
+}
+
+func (r *Repo) readLocked(ctx context.Context, revision string, f func(*object.Commit) error) error {
 	select {
 	case r.repoLock <- struct{}{}:
 	case <-ctx.Done():
-		return false, ctx.Err()
+		return ctx.Err()
 	}
 	defer func() { <-r.repoLock }()
 	rev, err := r.repo.CommitObject(plumbing.NewHash(revision))
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
-		// Pushed by another writer since we last looked.
 		if err := r.fetch(ctx); err != nil {
-			return false, err
+			return err
 		}
 		rev, err = r.repo.CommitObject(plumbing.NewHash(revision))
 	}
 	if errors.Is(err, plumbing.ErrObjectNotFound) {
-		return false, nil
+		return nil
 	}
 	if err != nil {
-		return false, err
+		return err
 	}
-	c, err := r.repo.CommitObject(plumbing.NewHash(commit))
-	if err != nil {
-		return false, nil
-	}
-	return c.IsAncestor(rev)
+	return f(rev)
 }
 
 // editTree returns the tree that is base with files written or removed.

@@ -204,6 +204,27 @@ func TestContains(t *testing.T) {
 	}
 }
 
+func TestFile(t *testing.T) {
+	dir := bareRepo(t)
+	r, _ := gitops.NewRepo("file://"+dir, "main", gitops.Credentials{})
+	first := commit(t, r, map[string][]byte{"a/b.yaml": []byte("1"), "c.yaml": []byte("x")}, "one")
+	// Another writer's commit is fetched when asked for.
+	other, _ := gitops.NewRepo("file://"+dir, "main", gitops.Credentials{})
+	second := commit(t, other, map[string][]byte{"a/b.yaml": nil}, "two")
+	for _, tc := range []struct {
+		revision, path string
+		want           string
+	}{
+		{first, "a/b.yaml", "1"}, {first, "c.yaml", "x"}, {second, "c.yaml", "x"},
+		{second, "a/b.yaml", ""}, {first, "nope.yaml", ""}, {strings.Repeat("0", 40), "c.yaml", ""}, {"main", "c.yaml", ""},
+	} {
+		got, err := r.File(context.Background(), tc.revision, tc.path)
+		if err != nil || string(got) != tc.want {
+			t.Errorf("File(%.8s, %s) = %q, %v; want %q", tc.revision, tc.path, got, err, tc.want)
+		}
+	}
+}
+
 func TestCredentials(t *testing.T) {
 	dir := bareRepo(t)
 	srv, err := gitserver.Start(filepath.Dir(dir), "aileron", "s3cret")

@@ -17,6 +17,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -161,6 +163,58 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 		Expect(spokes["na-1"].Get(ctx, key, d)).To(Succeed())
 		Expect(d.UID).To(Equal(before.UID), "the Deployment was recreated")
 		Expect(gaps.Load()).To(BeZero(), "the Deployment was missing or unavailable during the handover")
+	})
+
+	It("removes what a release drops when it comes with a handover, in both directions", func() {
+		// A Public endpoint has an HTTPRoute on a plane with a public host.
+		Expect(hub.Patch(ctx, &platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: "na-1"}},
+			client.RawPatch(types.MergePatchType, []byte(`{"spec":{"gateway":{"publicHost":"apps.na-1.example"}}}`)))).To(Succeed())
+		web := testbed.Service(org, "shop", "web", "registry.globex.example/shop/web:1")
+		web.Spec.Endpoints = append(web.Spec.Endpoints, platformv1alpha1.Endpoint{
+			Name: "public", Port: 8081, Protocol: platformv1alpha1.ProtocolHTTP, Visibility: platformv1alpha1.VisibilityPublic})
+		Expect(hub.Create(ctx, web)).To(Succeed())
+		routed := latestRelease("web")
+		Expect(hub.Patch(ctx, &platformv1alpha1.Component{ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "web"}},
+			client.RawPatch(types.MergePatchType, []byte(`{"spec":{"endpoints":[{"name":"http","port":8080,"protocol":"HTTP","visibility":"Project"}]}}`)))).To(Succeed())
+		var unrouted string
+		Eventually(func(g Gomega) {
+			unrouted = latestRelease("web")
+			g.Expect(unrouted).NotTo(Equal(routed))
+		}).Should(Succeed())
+		route := func() error {
+			r := &unstructured.Unstructured{}
+			r.SetGroupVersionKind(schema.GroupVersionKind{Group: "gateway.networking.k8s.io", Version: "v1", Kind: "HTTPRoute"})
+			return spokes["na-1"].Get(ctx, client.ObjectKey{Namespace: prodNS, Name: "web"}, r)
+		}
+		at := func(mode platformv1alpha1.DeliveryMode, release string) {
+			EventuallyWithOffset(1, func(g Gomega) {
+				st := planeStatus(g, "web--production", "na-1")
+				g.Expect(st.Delivery).To(Equal(mode))
+				g.Expect(st.Release).To(Equal(release))
+				g.Expect(st.Health).To(Equal(platformv1alpha1.HealthHealthy), st.Message)
+				if mode == platformv1alpha1.DeliveryGitOps {
+					g.Expect(st.Inventory).To(BeEmpty())
+				}
+			}).Should(Succeed())
+		}
+		Expect(hub.Create(ctx, binding("web", "production", routed))).To(Succeed())
+		at(platformv1alpha1.DeliveryGitOps, routed)
+		Eventually(route).Should(Succeed(), "Argo CD never ran the HTTPRoute")
+
+		// GitOps → Direct, and the release drops the route.
+		setDelivery("na-1", platformv1alpha1.DeliveryDirect)
+		moveBinding("web--production", unrouted)
+		at(platformv1alpha1.DeliveryDirect, unrouted)
+		Eventually(func() bool { return apierrors.IsNotFound(route()) }).Should(BeTrue(), "the HTTPRoute Argo CD ran was left behind")
+
+		// Direct → GitOps, and the release drops the route it had again.
+		moveBinding("web--production", routed)
+		at(platformv1alpha1.DeliveryDirect, routed)
+		Expect(route()).To(Succeed())
+		setDelivery("na-1", platformv1alpha1.DeliveryGitOps)
+		moveBinding("web--production", unrouted)
+		at(platformv1alpha1.DeliveryGitOps, unrouted)
+		Eventually(func() bool { return apierrors.IsNotFound(route()) }).Should(BeTrue(), "the HTTPRoute applied directly was left behind")
 	})
 
 	It("waits on a repository that refuses the credentials, and commits once they are fixed", func() {

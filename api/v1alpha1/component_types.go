@@ -162,6 +162,7 @@ type ConfigFile struct {
 	// +kubebuilder:validation:MinLength=2
 	// +kubebuilder:validation:MaxLength=1024
 	// +kubebuilder:validation:Pattern=`^/[^\x00]*[^/]$`
+	// +kubebuilder:validation:XValidation:rule="self != '/tmp'",message="/tmp is the container's own writable directory: mount the file at another path, or under /tmp"
 	MountPath string `json:"mountPath"`
 
 	// content of the file.
@@ -183,6 +184,9 @@ type ResourceList struct {
 
 // Resources are the container's requests and limits. What is left empty
 // gets the platform's defaults.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.requests) || !has(self.limits) || !has(self.requests.cpu) || !has(self.limits.cpu) || quantity(string(self.requests.cpu)).compareTo(quantity(string(self.limits.cpu))) <= 0",message="requests.cpu must not exceed limits.cpu: Kubernetes refuses a request above its limit",fieldPath=".requests.cpu"
+// +kubebuilder:validation:XValidation:rule="!has(self.requests) || !has(self.limits) || !has(self.requests.memory) || !has(self.limits.memory) || quantity(string(self.requests.memory)).compareTo(quantity(string(self.limits.memory))) <= 0",message="requests.memory must not exceed limits.memory: Kubernetes refuses a request above its limit",fieldPath=".requests.memory"
 type Resources struct {
 	// requests are what the scheduler reserves for the container.
 	// +optional
@@ -240,6 +244,7 @@ type Endpoint struct {
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=15
 	// +kubebuilder:validation:Pattern=`^[a-z]([-a-z0-9]*[a-z0-9])?$`
+	// +kubebuilder:validation:XValidation:rule="!self.contains('--')",message="endpoint names may not contain \"--\": they name Service ports, which Kubernetes refuses with it"
 	Name string `json:"name"`
 
 	// port the container listens on.
@@ -474,6 +479,7 @@ type ComponentStatus struct {
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 40",message="component names must be lowercase DNS labels of at most 40 characters starting with a letter: they name Services and Releases (<name>-<hash>)"
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.dependencies) || self.spec.dependencies.all(d, d.component != self.metadata.name || (has(d.project) && size(d.project) > 0 && d.project != self.spec.projectRef.name))",message="a component cannot depend on itself",fieldPath=".spec.dependencies"
 // +kubebuilder:validation:XValidation:rule="!self.metadata.name.contains('--')",message="component names may not contain \"--\": Aileron joins names with it into the names of cells, hosts and bindings (<organization>--<project>--<environment>), which must never coincide"
 type Component struct {
 	metav1.TypeMeta `json:",inline"`

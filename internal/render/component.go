@@ -262,7 +262,9 @@ func configHash(maps ...map[string]string) string {
 }
 
 // resources fills what the component leaves unset with the defaults; a
-// default limit never falls below the request the component sets.
+// default limit never falls below the request the component sets, nor a
+// default request above the limit it sets (Kubernetes refuses a request
+// above its limit).
 func resources(r *platformv1alpha1.Resources) corev1.ResourceRequirements {
 	pick := func(list *platformv1alpha1.ResourceList, cpu bool) *resource.Quantity {
 		if list == nil {
@@ -286,15 +288,22 @@ func resources(r *platformv1alpha1.Resources) corev1.ResourceRequirements {
 		{corev1.ResourceCPU, true, DefaultCPURequest, DefaultCPULimit},
 		{corev1.ResourceMemory, false, DefaultMemoryRequest, DefaultMemoryLimit},
 	} {
-		request := res.defReq
-		if q := pick(req, res.cpu); q != nil {
-			request = *q
+		request, limit := res.defReq, res.lim
+		setReq, setLim := pick(req, res.cpu), pick(lim, res.cpu)
+		if setReq != nil {
+			request = *setReq
 		}
-		limit := res.lim
-		if q := pick(lim, res.cpu); q != nil {
-			limit = *q
-		} else if request.Cmp(limit) > 0 {
-			limit = request
+		if setLim != nil {
+			limit = *setLim
+		}
+		if request.Cmp(limit) > 0 {
+			// The API admits no set request above a set limit: one of
+			// the two is a default.
+			if setLim == nil {
+				limit = request
+			} else {
+				request = limit
+			}
 		}
 		out.Requests[res.name] = request
 		out.Limits[res.name] = limit

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/utils/ptr"
 
@@ -211,5 +212,39 @@ func TestNames(t *testing.T) {
 		if got := DependencyEnvVar(tc.dep); got != tc.want {
 			t.Errorf("DependencyEnvVar(%+v) = %q, want %q", tc.dep, got, tc.want)
 		}
+	}
+}
+
+func TestResourcesFillDefaultsBelowLimits(t *testing.T) {
+	q := func(s string) *resource.Quantity { v := resource.MustParse(s); return &v }
+	for _, tc := range []struct {
+		name                           string
+		in                             *platformv1alpha1.Resources
+		cpuReq, cpuLim, memReq, memLim string
+	}{
+		{"nothing set", nil, "100m", "500m", "128Mi", "256Mi"},
+		{"a request above the default limit raises the limit",
+			&platformv1alpha1.Resources{Requests: &platformv1alpha1.ResourceList{CPU: q("2"), Memory: q("1Gi")}}, "2", "2", "1Gi", "1Gi"},
+		{"a limit below the default request lowers the request",
+			&platformv1alpha1.Resources{Limits: &platformv1alpha1.ResourceList{CPU: q("50m"), Memory: q("64Mi")}}, "50m", "50m", "64Mi", "64Mi"},
+		{"both set are kept",
+			&platformv1alpha1.Resources{Requests: &platformv1alpha1.ResourceList{CPU: q("200m")}, Limits: &platformv1alpha1.ResourceList{CPU: q("300m")}},
+			"200m", "300m", "128Mi", "256Mi"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := resources(tc.in)
+			for _, c := range []struct {
+				what string
+				got  resource.Quantity
+				want string
+			}{
+				{"cpu request", got.Requests[corev1.ResourceCPU], tc.cpuReq}, {"cpu limit", got.Limits[corev1.ResourceCPU], tc.cpuLim},
+				{"memory request", got.Requests[corev1.ResourceMemory], tc.memReq}, {"memory limit", got.Limits[corev1.ResourceMemory], tc.memLim},
+			} {
+				if c.got.Cmp(resource.MustParse(c.want)) != 0 {
+					t.Errorf("%s = %s, want %s", c.what, c.got.String(), c.want)
+				}
+			}
+		})
 	}
 }

@@ -290,6 +290,25 @@ var invalidCases = []invalidCase{
 	{name: "endpoint name longer than a port name may be", kind: "Component",
 		create: `{"spec":{"endpoints":[{"name":"a-very-long-endpoint","port":8080}]}}`,
 		field:  "spec.endpoints[0].name", message: "may not be more than 15 bytes"},
+	// What the hub admits must render to objects a spoke accepts.
+	{name: "endpoint name a Service port cannot take", kind: "Component",
+		create: `{"spec":{"endpoints":[{"name":"web--api","port":8080}]}}`,
+		field:  "spec.endpoints[0].name", message: "endpoint names may not contain"},
+	{name: "CPU request above its limit", kind: "Component",
+		create: `{"spec":{"container":{"resources":{"requests":{"cpu":"2"},"limits":{"cpu":"1500m"}}}}}`,
+		field:  "spec.container.resources.requests.cpu", message: "requests.cpu must not exceed limits.cpu"},
+	{name: "memory request above its limit", kind: "Component",
+		create: `{"spec":{"container":{"resources":{"requests":{"memory":"1Gi"},"limits":{"memory":"512Mi"}}}}}`,
+		field:  "spec.container.resources.requests.memory", message: "requests.memory must not exceed limits.memory"},
+	{name: "file mounted over the container's /tmp", kind: "Component",
+		create: `{"spec":{"container":{"files":[{"mountPath":"/tmp","content":"x"}]}}}`,
+		field:  "spec.container.files[0].mountPath", message: "/tmp is the container's own writable directory"},
+	{name: "component that depends on itself", kind: "Component",
+		create: `{"metadata":{"name":"loop"},"spec":{"dependencies":[{"component":"loop","endpoint":"http"}]}}`,
+		field:  "spec.dependencies", message: "a component cannot depend on itself"},
+	{name: "component that depends on itself, naming its own project", kind: "Component",
+		create: `{"metadata":{"name":"loop"},"spec":{"dependencies":[{"project":"shop","component":"loop","endpoint":"http"}]}}`,
+		field:  "spec.dependencies", message: "a component cannot depend on itself"},
 	{name: "empty image", kind: "Component",
 		create: `{"spec":{"image":""}}`,
 		field:  "spec.image", message: "at least 1 chars long"},
@@ -515,4 +534,24 @@ func patched(t *testing.T, obj *unstructured.Unstructured, patch string) *unstru
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestNearMissesAccepted guards the rules above from refusing too much:
+// each of these is one step short of a refused case.
+func TestNearMissesAccepted(t *testing.T) {
+	for i, patch := range []string{
+		// A component of the same name in another project.
+		`{"metadata":{"name":"loop"},"spec":{"dependencies":[{"project":"crm","component":"loop","endpoint":"http"}]}}`,
+		// Requests equal to their limits, in other units.
+		`{"spec":{"container":{"resources":{"requests":{"cpu":"1","memory":"1024Mi"},"limits":{"cpu":"1000m","memory":"1Gi"}}}}}`,
+		// A request without a limit, a limit without a request.
+		`{"spec":{"container":{"resources":{"requests":{"cpu":"4"},"limits":{"memory":"64Mi"}}}}}`,
+		// A file under /tmp, an endpoint name with single hyphens.
+		`{"spec":{"container":{"files":[{"mountPath":"/tmp/app.conf","content":"x"}]},"endpoints":[{"name":"web-api-v2","port":8080}]}}`,
+	} {
+		obj := build(t, "Component", fmt.Sprintf("near-%d", i), patch)
+		if err := k8s.Create(context.Background(), obj, client.FieldValidation("Strict")); err != nil {
+			t.Errorf("%s was refused: %v", patch, err)
+		}
+	}
 }

@@ -44,17 +44,20 @@ const (
 
 // Condition reasons: CamelCase, for machines; the messages are for people.
 const (
-	ReasonReconciled         = "Reconciled"
-	ReasonProgressing        = "Progressing"
-	ReasonInvalidSpec        = "InvalidSpec"
-	ReasonReferenceNotFound  = "ReferenceNotFound"
-	ReasonKubeconfigInvalid  = "KubeconfigInvalid"
-	ReasonSecretNotFound     = "SecretNotFound"
-	ReasonProbeSucceeded     = "ProbeSucceeded"
-	ReasonProbeFailed        = "ProbeFailed"
-	ReasonUnauthorized       = "Unauthorized"
-	ReasonPlaneUnreachable   = "PlaneUnreachable"
-	ReasonDeliveryFailed     = "DeliveryFailed"
+	ReasonReconciled        = "Reconciled"
+	ReasonProgressing       = "Progressing"
+	ReasonInvalidSpec       = "InvalidSpec"
+	ReasonReferenceNotFound = "ReferenceNotFound"
+	ReasonKubeconfigInvalid = "KubeconfigInvalid"
+	ReasonSecretNotFound    = "SecretNotFound"
+	ReasonProbeSucceeded    = "ProbeSucceeded"
+	ReasonProbeFailed       = "ProbeFailed"
+	ReasonUnauthorized      = "Unauthorized"
+	ReasonPlaneUnreachable  = "PlaneUnreachable"
+	ReasonDeliveryFailed    = "DeliveryFailed"
+	// ReasonRenderRefused: a plane's API server refuses the render (it is
+	// invalid there, or its admission denies it).
+	ReasonRenderRefused      = "RenderRefused"
 	ReasonWaitingForWorkload = "WaitingForWorkload"
 	ReasonDeleting           = "Deleting"
 	ReasonSuspended          = "Suspended"

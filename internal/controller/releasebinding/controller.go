@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -73,6 +75,9 @@ type Reconciler struct {
 	// when: an unchanged render is not applied again before ResyncPeriod.
 	// It is lost on restart, which costs one no-op apply per binding.
 	applied sync.Map
+	// refusals remembers, per binding and plane, the plane's last refusal
+	// of a render (a refusal).
+	refusals sync.Map
 	// workloads watches the Deployments delivered to each data plane.
 	workloads *workloads
 }
@@ -320,7 +325,23 @@ func (r *Reconciler) summarize(b *platformv1alpha1.ReleaseBinding, targets []str
 			waiting = append(waiting, st.Plane)
 		}
 	}
+	refused := r.refusedPlanes(b)
 	switch {
+	case len(refused) > 0:
+		// Nothing but a change makes the plane accept the render: the
+		// binding is Stalled, and looks again after the refusal's delay.
+		var msgs []string
+		next := time.Duration(0)
+		for _, plane := range slices.Sorted(maps.Keys(refused)) {
+			ref := refused[plane]
+			msgs = append(msgs, plane+": "+ref.message)
+			if wait := time.Until(ref.next); next == 0 || wait < next {
+				next = wait
+			}
+		}
+		common.MarkStalled(b, platformv1alpha1.ReasonRenderRefused, fmt.Sprintf("the plane refuses release %s: %s (tried again when it changes, or after a delay that doubles up to %s)",
+			b.Spec.Release, strings.Join(msgs, "; "), refusalMaxDelay))
+		return ctrl.Result{RequeueAfter: max(next, time.Second)}
 	case repository != "":
 		common.MarkProgressing(b, platformv1alpha1.ReasonRepositoryUnavailable, repository)
 		return ctrl.Result{RequeueAfter: unreachableRequeue}

@@ -109,12 +109,21 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 	key := appliedKey(b, plane)
 	last, _ := r.applied.Load(key)
 	rec, _ := last.(appliedRecord)
+	if ref, held := r.holding(key, hash, time.Now()); held {
+		return fail(platformv1alpha1.HealthDegraded, "%s", ref.message)
+	}
 	rec, err = r.applyChanged(ctx, conn.Client, key, plane, cell, objs, rec, hash, fromGitOps)
 	if err != nil {
 		// Whatever part was applied must stay known, to be pruned later.
 		st.Inventory = union(prev.Inventory, inventory)
+		if direct.Refused(err) {
+			r.refused(key, hash, err.Error(), time.Now())
+		} else {
+			r.refusals.Delete(key)
+		}
 		return fail(platformv1alpha1.HealthDegraded, "%v", err)
 	}
+	r.refusals.Delete(key)
 	if err := direct.Prune(ctx, conn.Client, direct.Stale(prev.Inventory, inventory)); err != nil {
 		st.Inventory = union(prev.Inventory, inventory)
 		return fail(platformv1alpha1.HealthDegraded, "removing objects the release no longer has: %v", err)
@@ -164,8 +173,6 @@ func (r *Reconciler) applyChanged(ctx context.Context, c client.Client, key, pla
 	withCell := crec.hash != cellHash || time.Since(crec.at) >= r.ResyncPeriod || forced
 	if withCell {
 		apply = append(append(render.Objects{}, cell...), objs...)
-	}
-	if withCell {
 		if err := ownsCell(ctx, c, cell[0]); err != nil {
 			r.applied.Delete(cellKey)
 			return rec, err
@@ -237,6 +244,7 @@ func (r *Reconciler) cleanPlane(ctx context.Context, b *platformv1alpha1.Release
 		}
 	}
 	r.applied.Delete(appliedKey(b, st.Plane))
+	r.refusals.Delete(appliedKey(b, st.Plane))
 	return true, ""
 }
 

@@ -65,6 +65,13 @@ func Inventory(objs render.Objects) []platformv1alpha1.InventoryEntry {
 	return out
 }
 
+// Refused tells whether err is the API server refusing what was sent
+// (invalid, forbidden, denied by admission, too large): sending it again
+// unchanged gets the same answer until the server's configuration changes.
+func Refused(err error) bool {
+	return apierrors.IsInvalid(err) || apierrors.IsBadRequest(err) || apierrors.IsForbidden(err) || apierrors.IsRequestEntityTooLargeError(err)
+}
+
 // Stale returns the entries of previous that current does not contain.
 func Stale(previous, current []platformv1alpha1.InventoryEntry) []platformv1alpha1.InventoryEntry {
 	var out []platformv1alpha1.InventoryEntry

@@ -2,6 +2,7 @@ package delivery
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -12,6 +13,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
@@ -75,16 +78,40 @@ var _ = Describe("Delivery", Ordered, func() {
 		// The stalled organization's bindings say what holds them up.
 		for i := range stuckN {
 			key := client.ObjectKey{Namespace: stuck, Name: fmt.Sprintf("hive-%d--development", i)}
-			Eventually(func(g Gomega) {
-				b := &platformv1alpha1.ReleaseBinding{}
-				g.Expect(hub.Get(ctx, key, b)).To(Succeed())
-				ready := meta.FindStatusCondition(b.Status.Conditions, platformv1alpha1.ConditionReady)
-				g.Expect(ready).NotTo(BeNil())
-				g.Expect(ready.Status).To(Equal(metav1.ConditionFalse))
-				g.Expect(ready.Reason).To(Equal(platformv1alpha1.ReasonRepositoryUnavailable))
-				g.Expect(ready.Message).To(ContainSubstring(stalled.URL))
-			}).Should(Succeed())
+			expectCondition(key, platformv1alpha1.ConditionReady, metav1.ConditionFalse, platformv1alpha1.ReasonRepositoryUnavailable, stalled.URL)
 		}
+	})
+
+	It("stalls a release the plane refuses, tries it again with a growing delay, and at once when it changes", func() {
+		eu1 := bed.Spokes["eu-1"]
+		remove, err := testbed.RefuseImages(ctx, eu1)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(remove)
+		Expect(hub.Create(ctx, testbed.Service(org, "billing", "stuck", "registry.initech.example/billing/stuck:refused"))).To(Succeed())
+		key := client.ObjectKey{Namespace: org, Name: "stuck--development"}
+		expectCondition(key, platformv1alpha1.ConditionStalled, metav1.ConditionTrue, platformv1alpha1.ReasonRenderRefused, testbed.RefusedMessage)
+		expectCondition(key, platformv1alpha1.ConditionReady, metav1.ConditionFalse, platformv1alpha1.ReasonRenderRefused, testbed.RefusedMessage)
+		// Unchanged, it is tried again after 5, 10, 20 s…: 3 times in 30 s
+		// at most (every 3 s, it was 10).
+		before := denials()
+		time.Sleep(30 * time.Second)
+		tries := denials() - before
+		AddReportEntry("attempts at a refused render in 30 s", tries)
+		Expect(tries).To(BeNumerically("<=", 3))
+
+		// A change is tried at once.
+		Expect(hub.Patch(ctx, &platformv1alpha1.Component{ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "stuck"}},
+			client.RawPatch(types.MergePatchType, []byte(`{"spec":{"image":"registry.initech.example/billing/stuck:2"}}`)))).To(Succeed())
+		Eventually(func(g Gomega) {
+			d := &appsv1.Deployment{}
+			g.Expect(eu1.Get(ctx, deploymentKey("development", "stuck"), d)).To(Succeed())
+			g.Expect(d.Spec.Template.Spec.Containers[0].Image).To(HaveSuffix(":2"))
+		}).WithTimeout(15 * time.Second).Should(Succeed())
+		Eventually(func(g Gomega) {
+			b := &platformv1alpha1.ReleaseBinding{}
+			g.Expect(hub.Get(ctx, key, b)).To(Succeed())
+			g.Expect(meta.FindStatusCondition(b.Status.Conditions, platformv1alpha1.ConditionStalled)).To(BeNil())
+		}).Should(Succeed())
 	})
 
 	It("finishes deleting a plane that was being deleted when the manager restarted", func() {
@@ -163,6 +190,39 @@ func expectGone(dp *platformv1alpha1.DataPlane, env string, components ...string
 			ExpectWithOffset(1, apierrors.IsNotFound(err)).To(BeTrue(), "reading Deployment %s: %v", component, err)
 		}
 	}
+}
+
+// expectCondition waits until the binding's condition of type cond has
+// the status and reason, and a message that contains message.
+func expectCondition(key client.ObjectKey, cond string, status metav1.ConditionStatus, reason, message string) {
+	EventuallyWithOffset(1, func(g Gomega) {
+		b := &platformv1alpha1.ReleaseBinding{}
+		g.Expect(hub.Get(ctx, key, b)).To(Succeed())
+		c := meta.FindStatusCondition(b.Status.Conditions, cond)
+		g.Expect(c).NotTo(BeNil(), "no condition %s", cond)
+		g.Expect(c.Status).To(Equal(status), "%s: %s", cond, c.Message)
+		g.Expect(c.Reason).To(Equal(reason), "%s: %s", cond, c.Message)
+		g.Expect(c.Message).To(ContainSubstring(message))
+	}).Should(Succeed())
+}
+
+// denials is how many requests eu-1's admission policy refuse-images has
+// denied, from the API server's metrics.
+func denials() int {
+	cs, err := kubernetes.NewForConfig(bed.Fleet.Spoke("eu-1").Config)
+	ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	raw, err := cs.Discovery().RESTClient().Get().AbsPath("/metrics").DoRaw(ctx)
+	ExpectWithOffset(1, err).NotTo(HaveOccurred())
+	total := 0.0
+	for _, line := range strings.Split(string(raw), "\n") {
+		if strings.HasPrefix(line, "apiserver_validating_admission_policy_check_total{") &&
+			strings.Contains(line, `policy="refuse-images"`) && strings.Contains(line, `enforcement_action="deny"`) {
+			v, err := strconv.ParseFloat(line[strings.LastIndex(line, " ")+1:], 64)
+			ExpectWithOffset(1, err).NotTo(HaveOccurred())
+			total += v
+		}
+	}
+	return int(total)
 }
 
 // describe is the plane's conditions, for failure messages.

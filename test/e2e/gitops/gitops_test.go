@@ -11,7 +11,6 @@ import (
 	"github.com/go-git/go-git/v5/plumbing/object"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -253,31 +252,9 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 
 	It("syncs a commit that fixes one the plane refuses, though Argo CD still retries the refused one", func() {
 		eu := spokes["eu-1"]
-		Expect(fleet.CreateManifests(ctx, eu, "testdata/refuse-images.yaml")).To(Succeed())
-		DeferCleanup(func() {
-			for _, o := range []client.Object{&admissionregistrationv1.ValidatingAdmissionPolicyBinding{}, &admissionregistrationv1.ValidatingAdmissionPolicy{}} {
-				o.SetName("refuse-images")
-				Expect(client.IgnoreNotFound(eu.Delete(ctx, o))).To(Succeed())
-			}
-		})
-		// The policy is in force once it refuses a Deployment.
-		probe := &appsv1.Deployment{
-			ObjectMeta: metav1.ObjectMeta{Namespace: metav1.NamespaceDefault, Name: "probe"},
-			Spec: appsv1.DeploymentSpec{
-				Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "probe"}},
-				Template: corev1.PodTemplateSpec{
-					ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "probe"}},
-					Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "probe", Image: "probe:refused"}}},
-				},
-			},
-		}
-		Eventually(func(g Gomega) {
-			err := eu.Create(ctx, probe.DeepCopy())
-			if err == nil {
-				_ = eu.Delete(ctx, probe)
-			}
-			g.Expect(err).To(MatchError(ContainSubstring("do not run on this plane")))
-		}).Should(Succeed())
+		remove, err := testbed.RefuseImages(ctx, eu)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(remove)
 
 		patchImage("api", "registry.globex.example/shop/api:refused")
 		devApp := client.ObjectKey{Namespace: fleet.ArgoCDNamespace, Name: "globex--shop--development--eu-1"}

@@ -17,6 +17,7 @@ import (
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/graph"
+	"github.com/aileron-dev/aileron/internal/manifest"
 	"github.com/aileron-dev/aileron/internal/names"
 	"github.com/aileron-dev/aileron/internal/stack/sveltos"
 )
@@ -277,6 +278,33 @@ func Cycle(items []platformv1alpha1.StackItem) []string {
 	}
 	sort.Strings(names)
 	return graph.Cycle(names, next)
+}
+
+// CheckManifests returns an error naming the first item whose manifests
+// are not a stream of Kubernetes objects (YAML that parses, each document
+// with an apiVersion and a kind), or nil. The delivery tool would fail on
+// them on every plane, later and out of the platform team's sight, so the
+// stack is refused before anything is rendered, whether that tool is
+// installed or not.
+func CheckManifests(items []platformv1alpha1.StackItem) error {
+	for i, it := range items {
+		if it.Manifests == "" {
+			continue
+		}
+		objs, err := manifest.Decode([]byte(it.Manifests))
+		if err != nil {
+			return fmt.Errorf("the manifests of item %s are not valid YAML (%v): fix spec.items[%d].manifests", it.Name, err, i)
+		}
+		if len(objs) == 0 {
+			return fmt.Errorf("the manifests of item %s hold no object: fix spec.items[%d].manifests", it.Name, i)
+		}
+		for n, o := range objs {
+			if o.GetAPIVersion() == "" || o.GetKind() == "" {
+				return fmt.Errorf("document %d of the manifests of item %s is not a Kubernetes object: it needs an apiVersion and a kind; fix spec.items[%d].manifests", n+1, it.Name, i)
+			}
+		}
+	}
+	return nil
 }
 
 // ObjectLabels mark what is rendered for stack s.

@@ -92,6 +92,40 @@ func TestCycle(t *testing.T) {
 	}
 }
 
+func TestCheckManifests(t *testing.T) {
+	const cm = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"
+	for _, tc := range []struct {
+		name, manifests string
+		want            string // a fragment of the error; empty when none
+	}{
+		{"one object", cm, ""},
+		{"two documents and an empty one", cm + "---\n---\n" + cm, ""},
+		{"JSON", `{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "a"}}`, ""},
+		{"a tab where YAML wants spaces", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: a\n", "the manifests of item x are not valid YAML"},
+		{"an unclosed flow mapping", "apiVersion: v1\nkind: {ConfigMap\n", "not valid YAML"},
+		{"a scalar", "just words", "not valid YAML"},
+		{"no kind", "apiVersion: v1\nmetadata: {name: a}\n", "document 1 of the manifests of item x is not a Kubernetes object"},
+		{"the second without an apiVersion", cm + "---\nkind: Secret\n", "document 2 of"},
+		{"only comments", "# nothing yet\n", "hold no object"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			items := []platformv1alpha1.StackItem{
+				{Name: "chart", Helm: &platformv1alpha1.HelmChart{Chart: "c"}},
+				{Name: "x", Manifests: tc.manifests},
+			}
+			err := CheckManifests(items)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("CheckManifests: %v, want no error", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("CheckManifests: %v, want an error containing %q", err, tc.want)
+			case tc.want != "" && !strings.Contains(err.Error(), "spec.items[1].manifests"):
+				t.Fatalf("CheckManifests: %v does not name the field to fix", err)
+			}
+		})
+	}
+}
+
 func TestSelectsFollowsLabels(t *testing.T) {
 	s := tenItems(platformv1alpha1.StackDeliverySveltos, platformv1alpha1.StackModeAgentless)
 	for _, tc := range []struct {

@@ -95,6 +95,7 @@ func badInputSpecs() {
 		Expect(managerLog.String()).NotTo(ContainSubstring("Observed a panic"))
 		GinkgoWriter.Printf("%d admitted-but-unusable objects reported Ready=False with their problem named\n", bad)
 
+		Expect(hub.Delete(ctx, &platformv1alpha1.PlaneStack{ObjectMeta: metav1.ObjectMeta{Name: "evil-broken-manifests"}})).To(Succeed())
 		Expect(hub.Delete(ctx, &platformv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: "evil"}})).To(Succeed())
 		Eventually(func() bool {
 			return apierrors.IsNotFound(hub.Get(ctx, client.ObjectKey{Name: "evil"}, &corev1.Namespace{}))

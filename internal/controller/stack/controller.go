@@ -131,6 +131,10 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, s *platformv1alpha1.Pl
 			fmt.Sprintf("items depend on each other in a circle (%s), so none could be deployed: remove one of these dependsOn entries", strings.Join(cycle, " → ")))
 		return ctrl.Result{}, nil
 	}
+	if err := stack.CheckManifests(s.Spec.Items); err != nil {
+		common.MarkStalled(s, platformv1alpha1.ReasonInvalidSpec, err.Error())
+		return ctrl.Result{}, nil
+	}
 	matching, err := r.matchingPlanes(ctx, s)
 	if err != nil {
 		var invalid *invalidSelector

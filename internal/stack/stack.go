@@ -293,7 +293,7 @@ func CheckManifests(items []platformv1alpha1.StackItem) error {
 		}
 		objs, err := manifest.Decode([]byte(it.Manifests))
 		if err != nil {
-			return fmt.Errorf("the manifests of item %s are not valid YAML (%v): fix spec.items[%d].manifests", it.Name, err, i)
+			return fmt.Errorf("the manifests of item %s are not valid YAML (%w): fix spec.items[%d].manifests", it.Name, err, i)
 		}
 		if len(objs) == 0 {
 			return fmt.Errorf("the manifests of item %s hold no object: fix spec.items[%d].manifests", it.Name, i)

@@ -37,7 +37,7 @@ func TestE2E(t *testing.T) {
 		t.Skip("starts a fleet of real API servers")
 	}
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "e2e")
+	testbed.RunSpecs(t, "e2e")
 }
 
 var _ = BeforeSuite(func() {

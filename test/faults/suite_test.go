@@ -60,7 +60,7 @@ func TestFaults(t *testing.T) {
 		t.Skip("starts a fleet of real API servers")
 	}
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "faults")
+	testbed.RunSpecs(t, "faults")
 }
 
 var _ = BeforeSuite(func() {

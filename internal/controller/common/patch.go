@@ -23,6 +23,8 @@ type Patcher struct {
 	c          client.Client
 	mainBefore []byte
 	statBefore []byte
+	// wrote is set once Patch has sent a patch that the API server took.
+	wrote bool
 }
 
 // NewPatcher snapshots obj.
@@ -53,6 +55,8 @@ func (p *Patcher) Patch(ctx context.Context, obj client.Object) error {
 		}
 		if err := p.c.Patch(ctx, obj, client.RawPatch(types.MergePatchType, patch)); err != nil && !apierrors.IsNotFound(err) {
 			errs = append(errs, err)
+		} else if err == nil {
+			p.wrote = true
 		}
 	}
 	if patch, err := mergePatch(p.statBefore, statusJSON); err != nil {
@@ -70,10 +74,15 @@ func (p *Patcher) Patch(ctx context.Context, obj client.Object) error {
 		}
 		if err := p.c.Status().Patch(ctx, obj, client.RawPatch(types.MergePatchType, patch)); err != nil && !apierrors.IsNotFound(err) {
 			errs = append(errs, err)
+		} else if err == nil {
+			p.wrote = true
 		}
 	}
 	return errors.Join(errs...)
 }
+
+// Wrote tells whether Patch sent a patch the API server took.
+func (p *Patcher) Wrote() bool { return p.wrote }
 
 // split renders obj as two JSON documents: everything but the status, and
 // the status alone (as {"status": …}).

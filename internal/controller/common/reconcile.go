@@ -37,12 +37,17 @@ type Forgetter interface {
 // hook, and patch what changed; observedGeneration moves only when the hook
 // succeeded.
 func Reconcile[T Object](ctx context.Context, c client.Client, req ctrl.Request, obj T, hooks Hooks[T]) (retResult ctrl.Result, retErr error) {
+	key := keyOf(obj, req.NamespacedName)
 	if err := c.Get(ctx, req.NamespacedName, obj); err != nil {
-		if f, ok := hooks.(Forgetter); ok && client.IgnoreNotFound(err) == nil {
-			f.Forget(req)
+		if client.IgnoreNotFound(err) == nil {
+			written.forget(key)
+			if f, ok := hooks.(Forgetter); ok {
+				f.Forget(req)
+			}
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	read := obj.GetResourceVersion()
 	log := ctrl.LoggerFrom(ctx)
 	if org := obj.GetLabels()[platformv1alpha1.LabelOrganization]; org != "" {
 		log = log.WithValues("organization", org)
@@ -75,6 +80,19 @@ func Reconcile[T Object](ctx context.Context, c client.Client, req ctrl.Request,
 			// An error is retried with backoff; a requeue time besides it
 			// would be ignored anyway.
 			retResult = ctrl.Result{}
+			return
+		}
+		switch {
+		case patcher.Wrote() && len(obj.GetFinalizers()) == 0 && !obj.GetDeletionTimestamp().IsZero():
+			written.forget(key) // the last write let it go
+		case patcher.Wrote():
+			written.record(key, obj)
+		case written.behind(key, obj.GetUID(), read):
+			// See lastWrites: the copy may hide a write to undo.
+			log.V(1).Info("nothing to write, but the copy read is older than the last write: reading again", "read", read)
+			if retResult.RequeueAfter == 0 || retResult.RequeueAfter > ConflictRetryDelay {
+				retResult = ctrl.Result{RequeueAfter: ConflictRetryDelay}
+			}
 		}
 	}()
 	if !obj.GetDeletionTimestamp().IsZero() {

@@ -199,9 +199,9 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, c *platformv1alpha1.Co
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if !summarize(c, bindings.Items, observability) {
-		return ctrl.Result{RequeueAfter: bindingsRecheck}, nil
-	}
+	// Bindings' changes reach the component as events; nothing polls
+	// them.
+	summarize(c, bindings.Items, observability)
 	return ctrl.Result{}, nil
 }
 

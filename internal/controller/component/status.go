@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 
@@ -12,18 +11,11 @@ import (
 	"github.com/aileron-dev/aileron/internal/controller/common"
 )
 
-// bindingsRecheck is how often a component whose bindings are not all
-// Ready reads them again. Their changes reach it as events; the recheck
-// bounds how long one that never arrives leaves its status behind. One
-// was seen to go missing while the hub's API server restarted: the binding
-// Ready in the manager's cache, its component still waiting minutes later.
-const bindingsRecheck = 30 * time.Second
-
 // summarize fills a component's per-environment status from its bindings
-// and sets Ready: true when every binding is, which it reports. observability
-// maps a data plane to the ObservabilityPlane it ships to, for the logs and
-// metrics links.
-func summarize(c *platformv1alpha1.Component, bindings []platformv1alpha1.ReleaseBinding, observability map[string]*platformv1alpha1.ObservabilityPlane) (ready bool) {
+// and sets Ready: true when every binding is. observability maps a data
+// plane to the ObservabilityPlane it ships to, for the logs and metrics
+// links.
+func summarize(c *platformv1alpha1.Component, bindings []platformv1alpha1.ReleaseBinding, observability map[string]*platformv1alpha1.ObservabilityPlane) {
 	envs := make([]platformv1alpha1.ComponentEnvironmentStatus, 0, len(bindings))
 	var notReady []string
 	for i := range bindings {
@@ -60,12 +52,9 @@ func summarize(c *platformv1alpha1.Component, bindings []platformv1alpha1.Releas
 	switch {
 	case len(bindings) == 0:
 		common.MarkProgressing(c, platformv1alpha1.ReasonProgressing, "no environment runs the component yet")
-		return false
 	case len(notReady) > 0:
 		common.MarkProgressing(c, platformv1alpha1.ReasonWaitingForWorkload, strings.Join(notReady, "; "))
-		return false
 	default:
 		common.MarkReady(c, fmt.Sprintf("running in %d environment(s)", len(bindings)))
-		return true
 	}
 }

@@ -45,34 +45,3 @@ func TestSummarizeLinksToObservability(t *testing.T) {
 		t.Fatalf("a plane that ships nowhere links nowhere, got %q %q", e.LogsURL, e.MetricsURL)
 	}
 }
-
-// TestSummarizeReportsWhetherEveryBindingIsReady: what summarize reports
-// decides whether the component reads its bindings again in
-// bindingsRecheck, rather than only on their events.
-func TestSummarizeReportsWhetherEveryBindingIsReady(t *testing.T) {
-	binding := func(env string, ready bool) platformv1alpha1.ReleaseBinding {
-		b := platformv1alpha1.ReleaseBinding{ObjectMeta: metav1.ObjectMeta{Generation: 2},
-			Spec: platformv1alpha1.ReleaseBindingSpec{EnvironmentRef: platformv1alpha1.LocalObjectReference{Name: env}}}
-		status := metav1.ConditionFalse
-		if ready {
-			status = metav1.ConditionTrue
-		}
-		b.Status.Conditions = []metav1.Condition{{Type: platformv1alpha1.ConditionReady, Status: status, ObservedGeneration: 2,
-			Reason: platformv1alpha1.ReasonWaitingForWorkload, Message: "Deployment web: 0 of 1 replicas updated and available"}}
-		return b
-	}
-	for _, tc := range []struct {
-		name     string
-		bindings []platformv1alpha1.ReleaseBinding
-		want     bool
-	}{
-		{"no binding yet", nil, false},
-		{"one rolling out", []platformv1alpha1.ReleaseBinding{binding("development", true), binding("production", false)}, false},
-		{"all Ready", []platformv1alpha1.ReleaseBinding{binding("development", true), binding("production", true)}, true},
-	} {
-		c := &platformv1alpha1.Component{ObjectMeta: metav1.ObjectMeta{Namespace: "acme", Name: "web", Generation: 1}}
-		if got := summarize(c, tc.bindings, nil); got != tc.want {
-			t.Errorf("%s: summarize reported %v, want %v", tc.name, got, tc.want)
-		}
-	}
-}

@@ -46,13 +46,6 @@ import (
 const (
 	progressingRequeue = 3 * time.Second
 	unreachableRequeue = 30 * time.Second
-	// rolloutRecheck bounds how long a rollout the planes' watches follow
-	// goes unread if the event that ends it never arrives: planes are
-	// rotated, restarted and reconnected while rollouts are under way, and
-	// a binding must not then wait a whole resync period. The recheck reads
-	// the watch's cache, not the plane, and writes nothing when nothing
-	// changed.
-	rolloutRecheck = 30 * time.Second
 )
 
 // Reconciler reconciles ReleaseBindings.
@@ -352,8 +345,11 @@ func (r *Reconciler) summarize(b *platformv1alpha1.ReleaseBinding, targets []str
 	case len(waiting) > 0:
 		common.MarkProgressing(b, platformv1alpha1.ReasonWaitingForWorkload, firstMessage)
 		if rollingOut && r.workloads.watching(waiting) {
-			// The plane's watch brings the workload's next change.
-			return ctrl.Result{RequeueAfter: min(r.ResyncPeriod, rolloutRecheck)}
+			// The plane's watch brings the workload's next change: a
+			// watch that replaces another reports its first list as
+			// changes, and a status written here that the hub's cache
+			// has not caught up with is read again (common.Reconcile).
+			return ctrl.Result{RequeueAfter: r.ResyncPeriod}
 		}
 		return ctrl.Result{RequeueAfter: progressingRequeue}
 	}

@@ -53,7 +53,7 @@ func TestBuild(t *testing.T) {
 		t.Skip("starts a fleet of real API servers")
 	}
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "build e2e")
+	testbed.RunSpecs(t, "build e2e")
 }
 
 var _ = BeforeSuite(func() {

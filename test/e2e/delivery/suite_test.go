@@ -39,7 +39,7 @@ func TestDelivery(t *testing.T) {
 		t.Skip("starts a fleet of real API servers")
 	}
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "delivery e2e")
+	testbed.RunSpecs(t, "delivery e2e")
 }
 
 var _ = BeforeSuite(func() {

@@ -43,7 +43,7 @@ func TestGitOps(t *testing.T) {
 		t.Skip("starts a fleet of real API servers and a real Argo CD")
 	}
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "gitops e2e")
+	testbed.RunSpecs(t, "gitops e2e")
 }
 
 var _ = BeforeSuite(func() {

@@ -36,7 +36,7 @@ func TestRollout(t *testing.T) {
 		t.Skip("starts a fleet of real API servers")
 	}
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "rollout e2e")
+	testbed.RunSpecs(t, "rollout e2e")
 }
 
 var _ = BeforeSuite(func() {

@@ -34,7 +34,7 @@ func TestStacks(t *testing.T) {
 		t.Skip("starts a fleet of real API servers and Argo CD's ApplicationSet controller")
 	}
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "stacks e2e")
+	testbed.RunSpecs(t, "stacks e2e")
 }
 
 var _ = BeforeSuite(func() {

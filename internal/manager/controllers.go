@@ -59,8 +59,8 @@ func setupControllers(mgr ctrl.Manager, o Options, argoCD, svelt bool) error {
 			settings.Default = &def
 		}
 		service = gitops.NewService(settings)
-		clusters = &planes.ArgoCDClusters{Client: c, Namespace: o.ArgoCDNamespace}
-		if err := (&gitopscontroller.Reconciler{Client: c, Registry: registry, GitOps: service, MaxConcurrentReconciles: n}).SetupWithManager(mgr); err != nil {
+		clusters = planes.NewArgoCDClusters(c, o.ArgoCDNamespace, o.ResyncPeriod)
+		if err := (&gitopscontroller.Reconciler{Client: c, Registry: registry, GitOps: service, ResyncPeriod: o.ResyncPeriod, MaxConcurrentReconciles: n}).SetupWithManager(mgr); err != nil {
 			return err
 		}
 	} else {

@@ -2,6 +2,7 @@ package planes
 
 import (
 	"context"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,12 +16,21 @@ import (
 // for every plane Argo CD delivers to (a data plane in GitOps delivery, a
 // plane an Argo CD stack selects), and none for the others. A Secret is
 // written only when its content changes (or once after a restart), so a
-// plane's periodic probe costs no write.
+// plane's periodic probe costs no write, and applied again every Recheck
+// whatever it holds: the manager may write Secrets in Argo CD's namespace
+// but not read or watch them, so one deleted by hand is noticed only that
+// way (an apply of what the server holds changes nothing there).
 type ArgoCDClusters struct {
 	Client    client.Client
 	Namespace string
 
 	written gitops.Applied[Key]
+}
+
+// NewArgoCDClusters keeps the cluster Secrets in namespace, applying each
+// again every recheck.
+func NewArgoCDClusters(c client.Client, namespace string, recheck time.Duration) *ArgoCDClusters {
+	return &ArgoCDClusters{Client: c, Namespace: namespace, written: gitops.Applied[Key]{Recheck: recheck}}
 }
 
 // Sync writes pl's cluster Secret when want is set, with annotations for

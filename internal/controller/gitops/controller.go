@@ -47,14 +47,21 @@ type Reconciler struct {
 	Registry                *planes.Registry
 	GitOps                  *delivery.Service
 	MaxConcurrentReconciles int
+	// ResyncPeriod is how often the repository Secret is applied again
+	// whatever it holds: it cannot be watched (see restoreDeleted), so one
+	// deleted by hand comes back within that time.
+	ResyncPeriod time.Duration
 
 	// applied remembers the hash of each object last applied, so that an
 	// unchanged object costs no write.
 	applied sync.Map
+	// secrets does the same for the repository Secrets, for ResyncPeriod.
+	secrets delivery.Applied[string]
 }
 
 // SetupWithManager registers the controller and what it watches.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	r.secrets.Recheck = r.ResyncPeriod
 	byNamespace := handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []reconcile.Request {
 		return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: o.GetNamespace()}}}
 	})
@@ -150,8 +157,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			}
 		}
 		if c := target.Credentials; c.Password != "" || len(c.SSHPrivateKey) > 0 {
-			if err := r.apply(ctx, delivery.RepositorySecret(ns, org.Name, target.Repository, target.Credentials)); err != nil {
+			if err := r.applySecret(ctx, delivery.RepositorySecret(ns, org.Name, target.Repository, target.Credentials)); err != nil {
 				return ctrl.Result{}, err
+			}
+			if r.ResyncPeriod > 0 && (result.RequeueAfter == 0 || result.RequeueAfter > r.ResyncPeriod) {
+				result.RequeueAfter = r.ResyncPeriod
 			}
 		}
 	}
@@ -174,7 +184,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		if err := r.deleteOnce(ctx, &argocd.AppProject{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: delivery.AppProjectName(org.Name)}}); err != nil {
 			return ctrl.Result{}, err
 		}
-		if err := r.deleteOnce(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: delivery.RepositorySecretName(org.Name)}}); err != nil {
+		if err := r.deleteSecret(ctx, org.Name); err != nil {
 			return ctrl.Result{}, err
 		}
 	}
@@ -242,6 +252,18 @@ func (r *Reconciler) apply(ctx context.Context, obj client.Object) error {
 	}
 	r.applied.Store(key, hash)
 	return nil
+}
+
+// applySecret applies the organization's repository Secret unless it is
+// what was applied within ResyncPeriod.
+func (r *Reconciler) applySecret(ctx context.Context, secret *corev1.Secret) error {
+	return r.secrets.ApplyAll(ctx, r.Client, secret.Name, secret)
+}
+
+// deleteSecret deletes the organization's repository Secret, once.
+func (r *Reconciler) deleteSecret(ctx context.Context, org string) error {
+	name := delivery.RepositorySecretName(org)
+	return r.secrets.DeleteAll(ctx, r.Client, name, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: r.GitOps.ArgoCDNamespace, Name: name}})
 }
 
 // deleteOnce deletes obj, remembering it did so that an organization
@@ -387,13 +409,8 @@ func (r *Reconciler) removeAll(ctx context.Context, org string) (ctrl.Result, er
 	if len(apps.Items) > 0 {
 		return ctrl.Result{RequeueAfter: retry}, nil
 	}
-	for _, o := range []client.Object{
-		&argocd.AppProject{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: delivery.AppProjectName(org)}},
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: delivery.RepositorySecretName(org)}},
-	} {
-		if err := r.deleteOnce(ctx, o); err != nil {
-			return ctrl.Result{}, err
-		}
+	if err := r.deleteOnce(ctx, &argocd.AppProject{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: delivery.AppProjectName(org)}}); err != nil {
+		return ctrl.Result{}, err
 	}
-	return ctrl.Result{}, nil
+	return ctrl.Result{}, r.deleteSecret(ctx, org)
 }

@@ -3,6 +3,7 @@ package gitops
 import (
 	"context"
 	"sync"
+	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -16,23 +17,50 @@ const absent = "absent"
 // is written once. Forget a key when one of its objects is changed by
 // someone else, so that the next apply writes it back.
 type Applied[K comparable] struct {
+	// Recheck, when set, is how long an apply is trusted: past it, the
+	// same content is applied again. It is for objects the manager may
+	// write but not watch (the Secrets in Argo CD's namespace): one deleted
+	// by hand comes back within Recheck, and applying what the server
+	// already holds changes nothing there.
+	Recheck time.Duration
+	// now is time.Now but in tests.
+	now func() time.Time
+
 	mu sync.Mutex
-	m  map[K]string
+	m  map[K]record
 }
 
+type record struct {
+	hash string
+	at   time.Time
+}
+
+func (a *Applied[K]) clock() time.Time {
+	if a.now != nil {
+		return a.now()
+	}
+	return time.Now()
+}
+
+// last is what was last done for k, or nothing once Recheck has passed.
 func (a *Applied[K]) last(k K) string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.m[k]
+	r, ok := a.m[k]
+	if !ok || (a.Recheck > 0 && r.hash != absent && a.clock().Sub(r.at) >= a.Recheck) {
+		return ""
+	}
+	return r.hash
 }
 
 func (a *Applied[K]) remember(k K, v string) {
+	now := a.clock()
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.m == nil {
-		a.m = map[K]string{}
+		a.m = map[K]record{}
 	}
-	a.m[k] = v
+	a.m[k] = record{hash: v, at: now}
 }
 
 // Forget makes the next ApplyAll or DeleteAll for k write, whatever it

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/delivery/gitops"
 	"github.com/aileron-dev/aileron/internal/fleet"
 	"github.com/aileron-dev/aileron/internal/render"
 	"github.com/aileron-dev/aileron/test/testbed"
@@ -36,10 +37,16 @@ var _ = Describe("Delivery", Ordered, func() {
 
 	BeforeAll(func() {
 		Expect(fleet.CreateManifests(ctx, hub, "testdata/01-organizations.yaml")).To(Succeed())
+		// umbrella's repository takes credentials, which Argo CD gets as a
+		// repository Secret in its namespace.
+		Expect(hub.Create(ctx, &corev1.Secret{
+			ObjectMeta: metav1.ObjectMeta{Namespace: testbed.OperatorNamespace, Name: "umbrella-git"},
+			Data:       map[string][]byte{"username": []byte("aileron"), "password": []byte("s3cret")},
+		})).To(Succeed())
 		Expect(hub.Create(ctx, &platformv1alpha1.Organization{
 			ObjectMeta: metav1.ObjectMeta{Name: stuck},
 			Spec: platformv1alpha1.OrganizationSpec{DisplayName: "Umbrella", GitOps: &platformv1alpha1.GitOpsSpec{
-				Repository: platformv1alpha1.GitRepository{URL: stalled.URL, Branch: "main"},
+				Repository: platformv1alpha1.GitRepository{URL: stalled.URL, Branch: "main", SecretRef: &platformv1alpha1.LocalObjectReference{Name: "umbrella-git"}},
 			}},
 		})).To(Succeed())
 		for _, ns := range []string{org, stuck} {
@@ -112,6 +119,53 @@ var _ = Describe("Delivery", Ordered, func() {
 			g.Expect(hub.Get(ctx, key, b)).To(Succeed())
 			g.Expect(meta.FindStatusCondition(b.Status.Conditions, platformv1alpha1.ConditionStalled)).To(BeNil())
 		}).Should(Succeed())
+	})
+
+	It("puts back the Argo CD Secrets deleted by hand within a resync period, though it may not watch them", func() {
+		// The manager writes Secrets in Argo CD's namespace and may not
+		// read them: they are applied again every resync period.
+		const resync = 10 * time.Second
+		stopManager()
+		opts := testbed.TestOptions()
+		opts.ResyncPeriod = resync
+		stop, err := bed.StartManager(ctx, opts)
+		Expect(err).NotTo(HaveOccurred())
+		DeferCleanup(func() {
+			stop()
+			startManager()
+		})
+		secrets := []client.ObjectKey{
+			{Namespace: fleet.ArgoCDNamespace, Name: gitops.ClusterSecretName("git-1")},
+			{Namespace: fleet.ArgoCDNamespace, Name: gitops.RepositorySecretName(stuck)},
+		}
+		for _, key := range secrets {
+			Eventually(func() error { return hub.Get(ctx, key, &corev1.Secret{}) }).Should(Succeed(), "%s", key)
+		}
+		// Twice: the first time, the new manager may still be writing
+		// them for the first time; by the second, it wrote each once.
+		for range 2 {
+			t0 := time.Now()
+			for _, key := range secrets {
+				Expect(hub.Delete(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}})).To(Succeed())
+			}
+			for _, key := range secrets {
+				Eventually(func() error { return hub.Get(ctx, key, &corev1.Secret{}) }).WithTimeout(3*resync).Should(Succeed(), "%s was not put back", key)
+			}
+			AddReportEntry(fmt.Sprintf("Argo CD Secrets deleted by hand → back, resync period %s", resync), time.Since(t0).Round(time.Second).String())
+		}
+		// Applied again unchanged, they are not written.
+		versions := map[client.ObjectKey]string{}
+		for _, key := range secrets {
+			secret := &corev1.Secret{}
+			Expect(hub.Get(ctx, key, secret)).To(Succeed())
+			versions[key] = secret.ResourceVersion
+		}
+		time.Sleep(resync + 5*time.Second)
+		for _, key := range secrets {
+			secret := &corev1.Secret{}
+			Expect(hub.Get(ctx, key, secret)).To(Succeed())
+			Expect(secret.ResourceVersion).To(Equal(versions[key]), "%s was written again unchanged", key)
+		}
 	})
 
 	It("finishes deleting a plane that was being deleted when the manager restarted", func() {

@@ -2,6 +2,8 @@ package manager
 
 import (
 	"context"
+	"fmt"
+	"os"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	ctrlmanager "sigs.k8s.io/controller-runtime/pkg/manager"
@@ -58,6 +60,17 @@ func setupControllers(mgr ctrl.Manager, o Options, argoCD, svelt bool) error {
 			}
 			settings.Default = &def
 		}
+		cache, err := os.MkdirTemp(o.GitOpsCacheDir, "aileron-gitops-")
+		if err != nil {
+			return fmt.Errorf("a directory for GitOps repositories: %w", err)
+		}
+		if err := mgr.Add(ctrlmanager.RunnableFunc(func(ctx context.Context) error {
+			<-ctx.Done()
+			return os.RemoveAll(cache)
+		})); err != nil {
+			return err
+		}
+		settings.CacheDir = cache
 		service = gitops.NewService(settings)
 		clusters = planes.NewArgoCDClusters(c, o.ArgoCDNamespace, o.ResyncPeriod)
 		if err := (&gitopscontroller.Reconciler{Client: c, Registry: registry, GitOps: service, ResyncPeriod: o.ResyncPeriod, MaxConcurrentReconciles: n}).SetupWithManager(mgr); err != nil {

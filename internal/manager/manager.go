@@ -117,6 +117,11 @@ type Options struct {
 	// GitOpsCredentialsSecret names the default repository's credentials
 	// Secret in Namespace; empty for none.
 	GitOpsCredentialsSecret string
+	// GitOpsCacheDir is where GitOps repositories are kept while the
+	// manager runs, on disk so that its memory does not grow with their
+	// history: each manager makes a directory of its own in it, and
+	// removes it when it stops.
+	GitOpsCacheDir string
 	// WrapClient, when set, wraps the client every controller uses. It has
 	// no flag: fault tests use it to inject conflicts and stale reads.
 	WrapClient func(client.Client) client.Client
@@ -197,6 +202,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.GitOpsRepository.Branch, "gitops-branch", o.GitOpsRepository.Branch, "Branch of the default GitOps repository.")
 	fs.StringVar(&o.GitOpsRepository.Path, "gitops-path", o.GitOpsRepository.Path, "Directory of the default GitOps repository under which organizations are written; empty for its root.")
 	fs.StringVar(&o.GitOpsCredentialsSecret, "gitops-credentials-secret", o.GitOpsCredentialsSecret, "Secret in the operator's namespace with the default repository's credentials (username/password or sshPrivateKey/sshKnownHosts).")
+	fs.StringVar(&o.GitOpsCacheDir, "gitops-cache-dir", o.GitOpsCacheDir, "Directory under which GitOps repositories are kept on disk while the manager runs (the system's temporary directory when empty).")
 }
 
 // Validate reports options that cannot work.

@@ -5,18 +5,23 @@ import (
 	"errors"
 	"fmt"
 	neturl "net/url"
+	"os"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/go-git/go-billy/v5/osfs"
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/go-git/go-git/v5/plumbing/transport"
+	"github.com/go-git/go-git/v5/storage"
+	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/go-git/go-git/v5/storage/memory"
 )
 
@@ -65,8 +70,10 @@ func (e *SlowError) Error() string {
 
 // Repo commits to one branch of one repository. Changes from concurrent
 // callers are grouped: while one commit is being pushed, the next ones
-// queue and go out together in the following commit. Nothing is written to
-// disk: objects are kept in memory, fetched from the remote as needed.
+// queue and go out together in the following commit. Objects are fetched
+// from the remote as needed and kept in memory, or on disk (NewRepoOnDisk):
+// the history grows with every commit, and on disk the manager's memory
+// does not grow with it.
 type Repo struct {
 	url, branch string
 	// display is url without credentials, for messages.
@@ -98,6 +105,8 @@ type Repo struct {
 	head     plumbing.Hash
 	// fetched is set once the branch has been fetched.
 	fetched bool
+	// dir holds the objects of a repository kept on disk; empty in memory.
+	dir string
 }
 
 type request struct {
@@ -110,13 +119,33 @@ type result struct {
 	err    error
 }
 
-// NewRepo returns a writer for branch of the repository at url.
+// objectCache bounds the objects a repository kept on disk holds in memory:
+// enough for the trees of a commit and the walks of a push.
+const objectCache = 4 * cache.MiByte
+
+// NewRepo returns a writer for branch of the repository at url, which keeps
+// the repository's objects in memory.
 func NewRepo(url, branch string, creds Credentials) (*Repo, error) {
+	return newRepo(memory.NewStorage(), "", url, branch, creds)
+}
+
+// NewRepoOnDisk returns a writer for branch of the repository at url, which
+// keeps the repository's objects in dir (created if need be; Discard
+// removes it).
+func NewRepoOnDisk(dir, url, branch string, creds Credentials) (*Repo, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	st := filesystem.NewStorageWithOptions(osfs.New(dir), cache.NewObjectLRU(objectCache), filesystem.Options{ExclusiveAccess: true})
+	return newRepo(st, dir, url, branch, creds)
+}
+
+func newRepo(st storage.Storer, dir, url, branch string, creds Credentials) (*Repo, error) {
 	auth, err := creds.authMethod()
 	if err != nil {
 		return nil, err
 	}
-	repo, err := git.Init(memory.NewStorage(), nil)
+	repo, err := git.Init(st, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +153,18 @@ func NewRepo(url, branch string, creds Credentials) (*Repo, error) {
 		return nil, err
 	}
 	return &Repo{url: url, display: Redact(url), branch: branch, auth: auth, repo: repo, secrets: NewRedactor(url, creds),
-		timeout: OperationTimeout, patience: Patience, repoLock: make(chan struct{}, 1)}, nil
+		timeout: OperationTimeout, patience: Patience, repoLock: make(chan struct{}, 1), dir: dir}, nil
+}
+
+// Discard removes what a repository kept on disk, once the operation under
+// way (if any) has ended. The writer must not be used afterwards.
+func (r *Repo) Discard() error {
+	if r.dir == "" {
+		return nil
+	}
+	r.repoLock <- struct{}{}
+	defer func() { <-r.repoLock }()
+	return os.RemoveAll(r.dir)
 }
 
 // URL is the repository's URL, without any credentials it embeds.

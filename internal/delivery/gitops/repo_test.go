@@ -2,9 +2,11 @@ package gitops_test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -335,5 +337,67 @@ func TestStalledServer(t *testing.T) {
 	}
 	if srv.Accepted() != accepted {
 		t.Error("a caller right after a failed attempt made another")
+	}
+}
+
+// heapAfter commits n changes of a 16 KiB file, each different and not
+// compressible, and returns the live heap after a collection.
+func heapAfter(t *testing.T, r *gitops.Repo, from, n int) uint64 {
+	t.Helper()
+	blob := make([]byte, 16<<10)
+	for i := from; i < from+n; i++ {
+		if _, err := rand.Read(blob); err != nil {
+			t.Fatal(err)
+		}
+		commit(t, r, map[string][]byte{"acme/shop/dev/eu-1/api.yaml": blob}, fmt.Sprintf("release %d", i))
+	}
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	// Live up to here: a writer nobody uses after the measure would be
+	// collected by it.
+	runtime.KeepAlive(r)
+	return m.HeapAlloc
+}
+
+// TestOnDiskHistoryKeepsMemoryFlat commits 1,000 times through a writer
+// that keeps the repository on disk: past the first 300 commits (by then
+// its object cache is full) the live heap grows by less than a quarter of
+// what each commit adds to a writer that keeps the repository in memory
+// (about its 16 KiB of content).
+func TestOnDiskHistoryKeepsMemoryFlat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1,220 pushes")
+	}
+	const mib = 1 << 20
+	onDisk, err := gitops.NewRepoOnDisk(filepath.Join(t.TempDir(), "clone"), "file://"+bareRepo(t), "main", gitops.Credentials{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := heapAfter(t, onDisk, 0, 300)
+	after := heapAfter(t, onDisk, 300, 700)
+	diskGrowth := int64(after) - int64(base)
+	t.Logf("on disk: %.1f MiB after 300 commits, %.1f MiB after 1,000", float64(base)/mib, float64(after)/mib)
+	if err := onDisk.Discard(); err != nil {
+		t.Fatal(err)
+	}
+
+	inMemory, err := gitops.NewRepo("file://"+bareRepo(t), "main", gitops.Credentials{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base = heapAfter(t, inMemory, 0, 20)
+	after = heapAfter(t, inMemory, 20, 200)
+	memGrowth := int64(after) - int64(base)
+	t.Logf("in memory: %.1f MiB after 20 commits, %.1f MiB after 220", float64(base)/mib, float64(after)/mib)
+	if memGrowth < 2*mib {
+		t.Fatalf("in memory the heap grew by %.1f MiB over 200 commits of 16 KiB: the measure measures nothing", float64(memGrowth)/mib)
+	}
+	// What is left per commit on disk is bookkeeping (object names), not
+	// content: a tenth of it or less.
+	diskPer, memPer := float64(diskGrowth)/700, float64(memGrowth)/200
+	t.Logf("per commit: %.1f KiB on disk, %.1f KiB in memory", diskPer/1024, memPer/1024)
+	if diskPer*4 > memPer {
+		t.Fatalf("on disk the heap grew by %.1f KiB a commit over 700 commits, in memory by %.1f KiB: not a quarter of it", diskPer/1024, memPer/1024)
 	}
 }

@@ -5,7 +5,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"path/filepath"
+	"strconv"
 	"sync"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -23,20 +26,51 @@ type Settings struct {
 	// Default is the repository of organizations that name none; nil for
 	// no default.
 	Default *platformv1alpha1.GitRepository
+	// CacheDir is where the repositories are kept, each in a directory of
+	// its own; in memory when empty.
+	CacheDir string
 }
+
+// Writers nobody asked for are let go, and what they kept on disk removed:
+// one whose credentials were replaced (another writer for the same
+// repository and branch exists) after ReplacedIdle, any other after
+// IdleAfter. Two credentials in use for one repository at once (two
+// organizations sharing it) each keep their writer.
+const (
+	ReplacedIdle = time.Minute
+	IdleAfter    = 30 * time.Minute
+)
 
 // Service resolves organizations' repositories and keeps one writer per
 // repository, branch and credentials, shared by every controller.
 type Service struct {
 	Settings
 
+	// now is time.Now but in tests.
+	now func() time.Time
+
 	mu    sync.Mutex
-	repos map[string]*Repo
+	repos map[string]*held
+	dirs  int
+}
+
+// held is a writer and when it was last asked for.
+type held struct {
+	repo        *Repo
+	url, branch string
+	used        time.Time
 }
 
 // NewService returns a service with the given settings.
 func NewService(s Settings) *Service {
-	return &Service{Settings: s, repos: map[string]*Repo{}}
+	return &Service{Settings: s, now: time.Now, repos: map[string]*held{}}
+}
+
+// Writers is how many repository writers the service holds.
+func (s *Service) Writers() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.repos)
 }
 
 // Target is an organization's repository, ready to write to.
@@ -95,17 +129,46 @@ func (s *Service) repo(repo Repository, creds Credentials) (*Repo, error) {
 		h.Write([]byte{0})
 	}
 	key := hex.EncodeToString(h.Sum(nil))
+	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if r, ok := s.repos[key]; ok {
-		return r, nil
+	s.evict(key, repo, now)
+	if e, ok := s.repos[key]; ok {
+		e.used = now
+		return e.repo, nil
 	}
-	r, err := NewRepo(repo.URL, repo.Branch, creds)
+	var r *Repo
+	var err error
+	if s.CacheDir == "" {
+		r, err = NewRepo(repo.URL, repo.Branch, creds)
+	} else {
+		// Numbered, not named after the key: a directory name says
+		// nothing of the credentials.
+		s.dirs++
+		r, err = NewRepoOnDisk(filepath.Join(s.CacheDir, strconv.Itoa(s.dirs)), repo.URL, repo.Branch, creds)
+	}
 	if err != nil {
 		return nil, err
 	}
-	s.repos[key] = r
+	s.repos[key] = &held{repo: r, url: repo.URL, branch: repo.Branch, used: now}
 	return r, nil
+}
+
+// evict lets go of the writers, other than key's, that have not been asked
+// for long enough (see IdleAfter). The caller holds s.mu.
+func (s *Service) evict(key string, repo Repository, now time.Time) {
+	for k, e := range s.repos {
+		if k == key {
+			continue
+		}
+		idle := now.Sub(e.used)
+		replaced := e.url == repo.URL && e.branch == repo.Branch
+		if idle >= IdleAfter || (replaced && idle >= ReplacedIdle) {
+			delete(s.repos, k)
+			// Discard waits for the writer's operation under way.
+			go func() { _ = e.repo.Discard() }()
+		}
+	}
 }
 
 // OrganizationsUsing names the organizations whose repository credentials

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -99,6 +100,9 @@ func StartWith(ctx context.Context, opts Options, planes ...string) (_ *Bed, err
 		Repo("config", "admission", "binding_moves.yaml"), Repo("config", "admission", "manager_scope.yaml")); err != nil {
 		return nil, err
 	}
+	if err := awaitAdmission(ctx, b.Hub); err != nil {
+		return nil, err
+	}
 	gateway, err := fleet.GatewayAPICRDs()
 	if err != nil {
 		return nil, err
@@ -120,6 +124,31 @@ func StartWith(ctx context.Context, opts Options, planes ...string) (_ *Bed, err
 		}
 	}
 	return b, nil
+}
+
+// awaitAdmission returns once the hub's mutating admission policies know
+// the ReleaseBinding kind. They resolve it from the API server's OpenAPI a
+// moment after the CRDs are installed, and until then refuse every create
+// of a binding with 503 ("There can be a delay between when
+// CustomResourceDefinitions are created and when they are available"): a
+// suite whose first binding came in that moment failed. A dry run goes
+// through admission and stores nothing.
+func awaitAdmission(ctx context.Context, hub client.Client) error {
+	deadline := time.Now().Add(time.Minute)
+	for {
+		err := hub.Create(ctx, Binding(OperatorNamespace, "probe", "probe", "probe-0000000000"), client.DryRunAll)
+		if !apierrors.IsServiceUnavailable(err) {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the hub's admission policies still do not know ReleaseBindings after a minute: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // KubeconfigSecret stores a kubeconfig in a Secret of the operator's namespace.

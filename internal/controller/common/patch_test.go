@@ -99,20 +99,38 @@ func (countHook) ReconcileDelete(context.Context, *platformv1alpha1.DataPlane) (
 	return ctrl.Result{}, nil
 }
 
+// staleReads is a client holding the DataPlane name, with a finalizer,
+// whose reads return the copy given to serve while one is given, as a cache
+// that has not caught up would; base is the client behind it.
+func staleReads(t *testing.T, name string) (base, c client.Client, serve func(*platformv1alpha1.DataPlane)) {
+	t.Helper()
+	scheme := runtime.NewScheme()
+	if err := platformv1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	dp := &platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: name, Finalizers: []string{platformv1alpha1.Finalizer}}}
+	base = fake.NewClientBuilder().WithScheme(scheme).WithStatusSubresource(&platformv1alpha1.DataPlane{}).WithObjects(dp).Build()
+	var stale *platformv1alpha1.DataPlane
+	c = interceptor.NewClient(base.(client.WithWatch), interceptor.Funcs{Get: func(ctx context.Context, cl client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+		if stale != nil {
+			stale.DeepCopyInto(obj.(*platformv1alpha1.DataPlane))
+			return nil
+		}
+		return cl.Get(ctx, key, obj, opts...)
+	}})
+	return base, c, func(served *platformv1alpha1.DataPlane) { stale = served }
+}
+
 // TestReconcileRetriesAConflictSoon checks that a reconcile which read a
 // stale copy neither reports an error (which would grow the object's
 // backoff) nor writes: it asks to run again after ConflictRetryDelay, and
 // that run, on a fresh copy, lands.
 func TestReconcileRetriesAConflictSoon(t *testing.T) {
 	ctx := context.Background()
-	scheme := runtime.NewScheme()
-	if err := platformv1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	dp := &platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: "eu-1", Finalizers: []string{platformv1alpha1.Finalizer}}}
-	base := fake.NewClientBuilder().WithScheme(scheme).WithStatusSubresource(&platformv1alpha1.DataPlane{}).WithObjects(dp).Build()
+	base, c, serve := staleReads(t, "eu-1")
+	req := ctrl.Request{NamespacedName: client.ObjectKey{Name: "eu-1"}}
 	stale := &platformv1alpha1.DataPlane{}
-	if err := base.Get(ctx, client.ObjectKeyFromObject(dp), stale); err != nil {
+	if err := base.Get(ctx, req.NamespacedName, stale); err != nil {
 		t.Fatal(err)
 	}
 	current := stale.DeepCopy()
@@ -120,18 +138,10 @@ func TestReconcileRetriesAConflictSoon(t *testing.T) {
 	if err := base.Status().Update(ctx, current); err != nil {
 		t.Fatal(err)
 	}
-	serveStale := true
-	c := interceptor.NewClient(base, interceptor.Funcs{Get: func(ctx context.Context, cl client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-		if serveStale {
-			serveStale = false
-			stale.DeepCopyInto(obj.(*platformv1alpha1.DataPlane))
-			return nil
-		}
-		return cl.Get(ctx, key, obj, opts...)
-	}})
-	req := ctrl.Request{NamespacedName: client.ObjectKeyFromObject(dp)}
 
+	serve(stale)
 	res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, countHook{})
+	serve(nil)
 	if err != nil || res.RequeueAfter != ConflictRetryDelay {
 		t.Fatalf("a reconcile from a stale copy must ask to run again after %v without an error, got %+v, %v", ConflictRetryDelay, res, err)
 	}
@@ -173,21 +183,8 @@ func (setHook) ReconcileDelete(context.Context, *platformv1alpha1.DataPlane) (ct
 // change, which the controllers' predicates filter out.
 func TestNothingToWriteOnACopyOlderThanTheLastWriteRunsAgain(t *testing.T) {
 	ctx := context.Background()
-	scheme := runtime.NewScheme()
-	if err := platformv1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	dp := &platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: "eu-stale", Finalizers: []string{platformv1alpha1.Finalizer}}}
-	base := fake.NewClientBuilder().WithScheme(scheme).WithStatusSubresource(&platformv1alpha1.DataPlane{}).WithObjects(dp).Build()
-	var stale *platformv1alpha1.DataPlane
-	c := interceptor.NewClient(base, interceptor.Funcs{Get: func(ctx context.Context, cl client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-		if stale != nil {
-			stale.DeepCopyInto(obj.(*platformv1alpha1.DataPlane))
-			return nil
-		}
-		return cl.Get(ctx, key, obj, opts...)
-	}})
-	req := ctrl.Request{NamespacedName: client.ObjectKeyFromObject(dp)}
+	base, c, serve := staleReads(t, "eu-stale")
+	req := ctrl.Request{NamespacedName: client.ObjectKey{Name: "eu-stale"}}
 	counter := func() int32 {
 		got := &platformv1alpha1.DataPlane{}
 		if err := base.Get(ctx, req.NamespacedName, got); err != nil {
@@ -198,12 +195,10 @@ func TestNothingToWriteOnACopyOlderThanTheLastWriteRunsAgain(t *testing.T) {
 
 	// The counter is 0 in the copy the cache keeps serving; a reconcile
 	// writes 3.
-	stale = &platformv1alpha1.DataPlane{}
-	if err := base.Get(ctx, req.NamespacedName, stale); err != nil {
+	old := &platformv1alpha1.DataPlane{}
+	if err := base.Get(ctx, req.NamespacedName, old); err != nil {
 		t.Fatal(err)
 	}
-	old := stale
-	stale = nil
 	if _, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, setHook{n: 3}); err != nil {
 		t.Fatal(err)
 	}
@@ -211,7 +206,7 @@ func TestNothingToWriteOnACopyOlderThanTheLastWriteRunsAgain(t *testing.T) {
 		t.Fatalf("the first reconcile must write 3, the counter is %d", got)
 	}
 	// The next reconcile computes 0, which the stale copy already holds.
-	stale = old
+	serve(old)
 	res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, setHook{n: 0})
 	if err != nil || res.RequeueAfter != ConflictRetryDelay {
 		t.Fatalf("finding nothing to write on a copy older than its last write, a reconcile must run again after %v, got %+v, %v", ConflictRetryDelay, res, err)
@@ -220,7 +215,7 @@ func TestNothingToWriteOnACopyOlderThanTheLastWriteRunsAgain(t *testing.T) {
 		t.Fatalf("it cannot know what to write, and must write nothing: the counter is %d", got)
 	}
 	// Once the cache caught up, the same reconcile writes 0 and is done.
-	stale = nil
+	serve(nil)
 	if res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, setHook{n: 0}); err != nil || !res.IsZero() {
 		t.Fatalf("on a fresh copy the reconcile must write and be done, got %+v, %v", res, err)
 	}

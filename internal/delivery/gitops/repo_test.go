@@ -394,7 +394,7 @@ func TestOnDiskHistoryKeepsMemoryFlat(t *testing.T) {
 		t.Fatalf("in memory the heap grew by %.1f MiB over 200 commits of 16 KiB: the measure measures nothing", float64(memGrowth)/mib)
 	}
 	// What is left per commit on disk is bookkeeping (object names), not
-	// content: a tenth of it or less.
+	// content: a quarter of what memory keeps, or less (a tenth here).
 	diskPer, memPer := float64(diskGrowth)/700, float64(memGrowth)/200
 	t.Logf("per commit: %.1f KiB on disk, %.1f KiB in memory", diskPer/1024, memPer/1024)
 	if diskPer*4 > memPer {

@@ -329,30 +329,14 @@ var _ = Describe("Plane stacks", Ordered, func() {
 		cyclic.ObjectMeta = metav1.ObjectMeta{Name: "cyclic"}
 		cyclic.Spec.Items[0].DependsOn = []string{"limits"}
 		Expect(hub.Create(ctx, cyclic)).To(Succeed())
-		Eventually(func(g Gomega) {
-			s := &platformv1alpha1.PlaneStack{}
-			g.Expect(hub.Get(ctx, client.ObjectKey{Name: "cyclic"}, s)).To(Succeed())
-			c := meta.FindStatusCondition(s.Status.Conditions, platformv1alpha1.ConditionStalled)
-			g.Expect(c).NotTo(BeNil())
-			g.Expect(c.Reason).To(Equal(platformv1alpha1.ReasonDependencyCycle))
-			g.Expect(c.Message).To(ContainSubstring("cache → limits → cache"))
-		}).Should(Succeed())
-		Expect(hub.Get(ctx, client.ObjectKey{Name: "cyclic--cache"}, &sveltos.ClusterProfile{})).NotTo(Succeed(), "nothing of a stalled stack is rendered")
+		expectStalledStack("cyclic", platformv1alpha1.ReasonDependencyCycle, "cache → limits → cache")
 
 		By("a stack whose manifests are not valid YAML is Stalled, naming the item")
 		broken := edge.DeepCopy()
 		broken.ObjectMeta = metav1.ObjectMeta{Name: "broken"}
 		broken.Spec.Items[1].Manifests = "apiVersion: v1\nkind: LimitRange\nmetadata:\n\tname: edge\n"
 		Expect(hub.Create(ctx, broken)).To(Succeed())
-		Eventually(func(g Gomega) {
-			s := &platformv1alpha1.PlaneStack{}
-			g.Expect(hub.Get(ctx, client.ObjectKey{Name: "broken"}, s)).To(Succeed())
-			c := meta.FindStatusCondition(s.Status.Conditions, platformv1alpha1.ConditionStalled)
-			g.Expect(c).NotTo(BeNil())
-			g.Expect(c.Reason).To(Equal(platformv1alpha1.ReasonInvalidSpec))
-			g.Expect(c.Message).To(ContainSubstring("the manifests of item limits are not valid YAML"))
-		}).Should(Succeed())
-		Expect(hub.Get(ctx, client.ObjectKey{Name: "broken--cache"}, &sveltos.ClusterProfile{})).NotTo(Succeed(), "nothing of a stalled stack is rendered")
+		expectStalledStack("broken", platformv1alpha1.ReasonInvalidSpec, "the manifests of item limits are not valid YAML")
 	})
 
 	It("gives each of 100 planes exactly 1, 2 or 3 Applications for a 10-item stack in the agentless, mixed and agent-based modes", func() {
@@ -408,3 +392,18 @@ var _ = Describe("Plane stacks", Ordered, func() {
 		}).WithTimeout(3 * time.Minute).Should(Succeed())
 	})
 })
+
+// expectStalledStack waits until stack name is Stalled with reason and a
+// message that contains message, and checks that nothing of it (its first
+// item's ClusterProfile) was rendered.
+func expectStalledStack(name, reason, message string) {
+	EventuallyWithOffset(1, func(g Gomega) {
+		s := &platformv1alpha1.PlaneStack{}
+		g.Expect(hub.Get(ctx, client.ObjectKey{Name: name}, s)).To(Succeed())
+		c := meta.FindStatusCondition(s.Status.Conditions, platformv1alpha1.ConditionStalled)
+		g.Expect(c).NotTo(BeNil())
+		g.Expect(c.Reason).To(Equal(reason))
+		g.Expect(c.Message).To(ContainSubstring(message))
+	}).Should(Succeed())
+	ExpectWithOffset(1, hub.Get(ctx, client.ObjectKey{Name: name + "--cache"}, &sveltos.ClusterProfile{})).NotTo(Succeed(), "nothing of a stalled stack is rendered")
+}

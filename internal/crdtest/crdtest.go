@@ -20,7 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 
-	"github.com/aileron-dev/aileron/internal/delivery/gitops"
+	"github.com/aileron-dev/aileron/internal/hubapply"
 )
 
 // SharedCRDs is the directory of an upstream project's CRDs in ../shared
@@ -72,7 +72,7 @@ func RoundTrip(ctx context.Context, t *testing.T, c client.Client, objs map[stri
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		sent, err := gitops.ToUnstructured(objs[name])
+		sent, err := hubapply.ToUnstructured(objs[name])
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops"
+	"github.com/aileron-dev/aileron/internal/hubapply"
 )
 
 // ArgoCDClusters keeps an Argo CD cluster Secret, in Argo CD's namespace,
@@ -24,13 +25,13 @@ type ArgoCDClusters struct {
 	Client    client.Client
 	Namespace string
 
-	written gitops.Applied[Key]
+	written hubapply.Applied[Key]
 }
 
 // NewArgoCDClusters keeps the cluster Secrets in namespace, applying each
 // again every recheck.
 func NewArgoCDClusters(c client.Client, namespace string, recheck time.Duration) *ArgoCDClusters {
-	return &ArgoCDClusters{Client: c, Namespace: namespace, written: gitops.Applied[Key]{Recheck: recheck}}
+	return &ArgoCDClusters{Client: c, Namespace: namespace, written: hubapply.Applied[Key]{Recheck: recheck}}
 }
 
 // Sync writes pl's cluster Secret when want is set, with annotations for

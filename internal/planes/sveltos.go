@@ -7,7 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/aileron-dev/aileron/internal/delivery/gitops"
+	"github.com/aileron-dev/aileron/internal/hubapply"
 	"github.com/aileron-dev/aileron/internal/stack"
 	"github.com/aileron-dev/aileron/internal/stack/sveltos"
 )
@@ -21,7 +21,7 @@ type SveltosClusters struct {
 	Client    client.Client
 	Namespace string
 
-	written gitops.Applied[Key]
+	written hubapply.Applied[Key]
 }
 
 // Sync writes the plane's SveltosCluster and kubeconfig Secret.

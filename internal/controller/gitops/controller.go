@@ -31,6 +31,7 @@ import (
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	delivery "github.com/aileron-dev/aileron/internal/delivery/gitops"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops/argocd"
+	"github.com/aileron-dev/aileron/internal/hubapply"
 	"github.com/aileron-dev/aileron/internal/planes"
 )
 
@@ -56,7 +57,7 @@ type Reconciler struct {
 	// unchanged object costs no write.
 	applied sync.Map
 	// secrets does the same for the repository Secrets, for ResyncPeriod.
-	secrets delivery.Applied[string]
+	secrets hubapply.Applied[string]
 }
 
 // SetupWithManager registers the controller and what it watches.
@@ -239,7 +240,7 @@ func (r *Reconciler) input(ctx context.Context, org string) (Input, error) {
 
 // apply server-side applies obj unless it is what was last applied.
 func (r *Reconciler) apply(ctx context.Context, obj client.Object) error {
-	hash, err := delivery.ContentHash(obj)
+	hash, err := hubapply.ContentHash(obj)
 	if err != nil {
 		return err
 	}
@@ -247,7 +248,7 @@ func (r *Reconciler) apply(ctx context.Context, obj client.Object) error {
 	if last, ok := r.applied.Load(key); ok && last == hash {
 		return nil
 	}
-	if err := delivery.Apply(ctx, r.Client, obj); err != nil {
+	if err := hubapply.Apply(ctx, r.Client, obj); err != nil {
 		return err
 	}
 	r.applied.Store(key, hash)

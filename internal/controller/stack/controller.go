@@ -23,8 +23,8 @@ import (
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/controller/common"
-	"github.com/aileron-dev/aileron/internal/delivery/gitops"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops/argocd"
+	"github.com/aileron-dev/aileron/internal/hubapply"
 	"github.com/aileron-dev/aileron/internal/stack"
 	"github.com/aileron-dev/aileron/internal/stack/sveltos"
 )
@@ -48,7 +48,7 @@ type Reconciler struct {
 	MaxConcurrentReconciles int
 
 	// applied remembers what was applied for each stack last.
-	applied gitops.Applied[string]
+	applied hubapply.Applied[string]
 }
 
 // SetupWithManager registers the controller. Planes coming, going or

@@ -16,6 +16,7 @@ import (
 	"github.com/aileron-dev/aileron/internal/crdtest"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops"
 	"github.com/aileron-dev/aileron/internal/golden"
+	"github.com/aileron-dev/aileron/internal/hubapply"
 )
 
 var (
@@ -44,7 +45,7 @@ func rendered(t *testing.T) map[string]client.Object {
 // change to every GitOps fleet, and shows in review.
 func TestGolden(t *testing.T) {
 	for name, obj := range rendered(t) {
-		u, err := gitops.ToUnstructured(obj)
+		u, err := hubapply.ToUnstructured(obj)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package gitops
+package hubapply
 
 import (
 	"context"

@@ -2,8 +2,9 @@ package hubapply
 
 import (
 	"context"
-	"sync"
 	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -13,62 +14,23 @@ const absent = "absent"
 
 // Applied remembers, per key, the hash of what was last applied for it (or
 // that it was deleted), so that a reconcile that runs for other reasons
-// writes only what changed. It is memory only: after a restart everything
-// is written once. Forget a key when one of its objects is changed by
-// someone else, so that the next apply writes it back.
+// writes only what changed. Forget a key when one of its objects is changed
+// by someone else, so that the next apply writes it back.
 type Applied[K comparable] struct {
 	// Recheck, when set, is how long an apply is trusted: past it, the
 	// same content is applied again. It is for objects the manager may
 	// write but not watch (the Secrets in Argo CD's namespace): one deleted
 	// by hand comes back within Recheck, and applying what the server
-	// already holds changes nothing there.
+	// already holds changes nothing there. A delete is trusted for ever.
 	Recheck time.Duration
-	// now is time.Now but in tests.
-	now func() time.Time
 
-	mu sync.Mutex
-	m  map[K]record
-}
-
-type record struct {
-	hash string
-	at   time.Time
-}
-
-func (a *Applied[K]) clock() time.Time {
-	if a.now != nil {
-		return a.now()
-	}
-	return time.Now()
-}
-
-// last is what was last done for k, or nothing once Recheck has passed.
-func (a *Applied[K]) last(k K) string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	r, ok := a.m[k]
-	if !ok || (a.Recheck > 0 && r.hash != absent && a.clock().Sub(r.at) >= a.Recheck) {
-		return ""
-	}
-	return r.hash
-}
-
-func (a *Applied[K]) remember(k K, v string) {
-	now := a.clock()
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.m == nil {
-		a.m = map[K]record{}
-	}
-	a.m[k] = record{hash: v, at: now}
+	memory Memory[K, struct{}]
 }
 
 // Forget makes the next ApplyAll or DeleteAll for k write, whatever it
 // remembers.
 func (a *Applied[K]) Forget(k K) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	delete(a.m, k)
+	a.memory.Forget(k)
 }
 
 // ApplyAll server-side applies objs for k unless they are what was last
@@ -78,7 +40,7 @@ func (a *Applied[K]) ApplyAll(ctx context.Context, c client.Client, k K, objs ..
 	if err != nil {
 		return err
 	}
-	if a.last(k) == hash {
+	if a.memory.current(k, hash, a.Recheck) {
 		return nil
 	}
 	for _, o := range objs {
@@ -86,20 +48,22 @@ func (a *Applied[K]) ApplyAll(ctx context.Context, c client.Client, k K, objs ..
 			return err
 		}
 	}
-	a.remember(k, hash)
+	a.memory.Remember(k, hash, struct{}{})
 	return nil
 }
 
 // DeleteAll deletes objs for k unless that was the last thing done for it.
+// An object whose kind the hub does not serve (Argo CD not installed) is
+// as good as deleted.
 func (a *Applied[K]) DeleteAll(ctx context.Context, c client.Client, k K, objs ...client.Object) error {
-	if a.last(k) == absent {
+	if r, ok := a.memory.Get(k); ok && r.Hash == absent {
 		return nil
 	}
 	for _, o := range objs {
-		if err := c.Delete(ctx, o); client.IgnoreNotFound(err) != nil {
+		if err := c.Delete(ctx, o); client.IgnoreNotFound(err) != nil && !meta.IsNoMatchError(err) {
 			return err
 		}
 	}
-	a.remember(k, absent)
+	a.memory.Remember(k, absent, struct{}{})
 	return nil
 }

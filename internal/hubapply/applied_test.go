@@ -79,7 +79,7 @@ func TestAppliedAppliesAgainAfterRecheck(t *testing.T) {
 	}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	now := t0
-	a := Applied[string]{Recheck: 5 * time.Minute, now: func() time.Time { return now }}
+	a := Applied[string]{Recheck: 5 * time.Minute, memory: Memory[string, struct{}]{now: func() time.Time { return now }}}
 	steps := []struct {
 		name                     string
 		at                       time.Duration

@@ -11,11 +11,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -53,9 +51,9 @@ type Reconciler struct {
 	// deleted by hand comes back within that time.
 	ResyncPeriod time.Duration
 
-	// applied remembers the hash of each object last applied, so that an
-	// unchanged object costs no write.
-	applied sync.Map
+	// applied remembers what was last applied of each object (by
+	// objectKey), so that an unchanged object costs no write.
+	applied hubapply.Applied[string]
 	// secrets does the same for the repository Secrets, for ResyncPeriod.
 	secrets hubapply.Applied[string]
 }
@@ -240,19 +238,12 @@ func (r *Reconciler) input(ctx context.Context, org string) (Input, error) {
 
 // apply server-side applies obj unless it is what was last applied.
 func (r *Reconciler) apply(ctx context.Context, obj client.Object) error {
-	hash, err := hubapply.ContentHash(obj)
-	if err != nil {
-		return err
-	}
-	key := fmt.Sprintf("%T/%s/%s", obj, obj.GetNamespace(), obj.GetName())
-	if last, ok := r.applied.Load(key); ok && last == hash {
-		return nil
-	}
-	if err := hubapply.Apply(ctx, r.Client, obj); err != nil {
-		return err
-	}
-	r.applied.Store(key, hash)
-	return nil
+	return r.applied.ApplyAll(ctx, r.Client, objectKey(obj), obj)
+}
+
+// objectKey names obj in applied: its Go type, namespace and name.
+func objectKey(obj client.Object) string {
+	return fmt.Sprintf("%T/%s/%s", obj, obj.GetNamespace(), obj.GetName())
 }
 
 // applySecret applies the organization's repository Secret unless it is
@@ -270,19 +261,11 @@ func (r *Reconciler) deleteSecret(ctx context.Context, org string) error {
 // deleteOnce deletes obj, remembering it did so that an organization
 // without GitOps costs no request after the first.
 func (r *Reconciler) deleteOnce(ctx context.Context, obj client.Object) error {
-	key := fmt.Sprintf("%T/%s/%s", obj, obj.GetNamespace(), obj.GetName())
-	if last, ok := r.applied.Load(key); ok && last == "deleted" {
-		return nil
-	}
-	if err := r.Delete(ctx, obj); client.IgnoreNotFound(err) != nil && !meta.IsNoMatchError(err) {
-		return err
-	}
-	r.applied.Store(key, "deleted")
-	return nil
+	return r.applied.DeleteAll(ctx, r.Client, objectKey(obj), obj)
 }
 
 func (r *Reconciler) forget(obj client.Object) {
-	r.applied.Delete(fmt.Sprintf("%T/%s/%s", obj, obj.GetNamespace(), obj.GetName()))
+	r.applied.Forget(objectKey(obj))
 }
 
 // pruneApplicationSets deletes the ApplicationSets of cells the plan no

@@ -33,6 +33,7 @@ import (
 	"github.com/aileron-dev/aileron/internal/controller/index"
 	"github.com/aileron-dev/aileron/internal/delivery/direct"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops"
+	"github.com/aileron-dev/aileron/internal/hubapply"
 	"github.com/aileron-dev/aileron/internal/planes"
 	"github.com/aileron-dev/aileron/internal/resolve"
 )
@@ -64,10 +65,14 @@ type Reconciler struct {
 	// workload watches receive, before it is slimmed (tests delay it).
 	WatchTransform toolscache.TransformFunc
 
-	// applied remembers, per binding and plane, the last render applied and
-	// when: an unchanged render is not applied again before ResyncPeriod.
-	// It is lost on restart, which costs one no-op apply per binding.
-	applied sync.Map
+	// applied remembers, per binding and plane (appliedKey), the last
+	// render applied, when, and the generations the plane answered with:
+	// an unchanged render is not applied again before ResyncPeriod. It is
+	// lost on restart, which costs one no-op apply per binding.
+	applied hubapply.Memory[string, direct.Generations]
+	// cells does the same for each cell on each plane (cellAppliedKey),
+	// which every component of a project in an environment shares.
+	cells hubapply.Memory[string, struct{}]
 	// refusals remembers, per binding and plane, the plane's last refusal
 	// of a render (a refusal).
 	refusals sync.Map
@@ -75,19 +80,12 @@ type Reconciler struct {
 	workloads *workloads
 }
 
-type appliedRecord struct {
-	hash string
-	at   time.Time
-	// generations are what the plane's API server answered the applies
-	// with: the floor below which a cached workload is stale.
-	generations direct.Generations
-}
-
 // SetupWithManager registers the controller and what it watches: its
 // Environment (planes resolved), the DataPlanes (reachability, gateway),
 // and the Components it depends on (their endpoints).
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
-	r.workloads = newWorkloads(r.bindingsOfComponentIn, func(key string) { r.applied.Delete(key) })
+	r.applied.Recheck, r.cells.Recheck = r.ResyncPeriod, r.ResyncPeriod
+	r.workloads = newWorkloads(r.bindingsOfComponentIn, r.applied.Forget)
 	r.workloads.transform = r.WatchTransform
 	r.Registry.AddWatcher(r.workloads.watch)
 	b := ctrl.NewControllerManagedBy(mgr)

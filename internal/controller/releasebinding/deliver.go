@@ -45,10 +45,9 @@ func appliedKey(b *platformv1alpha1.ReleaseBinding, plane string) string {
 	return b.Namespace + "/" + b.Name + "@" + plane
 }
 
-// cellAppliedKey is the applied record of a cell on a plane; a space keeps
-// it apart from every binding's key.
+// cellAppliedKey is the key of a cell on a plane in the cells memory.
 func cellAppliedKey(plane, namespace string) string {
-	return "cell " + namespace + "@" + plane
+	return namespace + "@" + plane
 }
 
 // deliver renders the binding for one plane, applies what changed, prunes
@@ -107,12 +106,10 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 	}
 	inventory := direct.Inventory(objs)
 	key := appliedKey(b, plane)
-	last, _ := r.applied.Load(key)
-	rec, _ := last.(appliedRecord)
 	if ref, held := r.holding(key, hash, time.Now()); held {
 		return fail(platformv1alpha1.HealthDegraded, "%s", ref.message)
 	}
-	rec, err = r.applyChanged(ctx, conn.Client, key, plane, cell, objs, rec, hash, fromGitOps)
+	gens, err := r.applyChanged(ctx, conn.Client, key, plane, cell, objs, hash, fromGitOps)
 	if err != nil {
 		// Whatever part was applied must stay known, to be pruned later.
 		st.Inventory = union(prev.Inventory, inventory)
@@ -141,7 +138,7 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 	st.Delivery, st.Revision = platformv1alpha1.DeliveryDirect, ""
 	// Health is judged no earlier than the generations the last apply
 	// returned: the plane's watch may not have seen that apply yet.
-	health, msg, err := direct.ReadHealth(ctx, r.workloads.reader(plane, conn.Client, rec.generations), objs)
+	health, msg, err := direct.ReadHealth(ctx, r.workloads.reader(plane, conn.Client, gens), objs)
 	if err != nil {
 		return fail(platformv1alpha1.HealthUnknown, "reading the workload's health: %v", err)
 	}
@@ -152,51 +149,50 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 // applyChanged applies a binding's render to a plane when it changed since
 // it was last applied (or a handover needs it), and at every ResyncPeriod
 // only what drifted on the plane since: an idle platform writes nothing.
-// It returns the record in force afterwards.
+// It returns the generations the plane answered the binding's applies
+// with: the floor below which a cached workload is stale.
 // A cell is shared by every component of a project in an environment: it
 // is applied once, not once per component.
 func (r *Reconciler) applyChanged(ctx context.Context, c client.Client, key, plane string, cell, objs render.Objects,
-	rec appliedRecord, hash string, forced bool) (appliedRecord, error) {
-	changed := rec.hash != hash || forced
-	if !changed && time.Since(rec.at) < r.ResyncPeriod {
-		return rec, nil
+	hash string, forced bool) (direct.Generations, error) {
+	rec, _ := r.applied.Get(key)
+	changed := rec.Hash != hash || forced
+	if !changed && r.applied.Current(key, hash) {
+		return rec.Value, nil
 	}
 	// Render puts the cell's Namespace first.
 	cellKey := cellAppliedKey(plane, cell[0].GetName())
 	cellHash, err := cell.Hash()
 	if err != nil {
-		return rec, fmt.Errorf("rendering: %w", err)
+		return rec.Value, fmt.Errorf("rendering: %w", err)
 	}
 	apply := objs
-	last, _ := r.applied.Load(cellKey)
-	crec, _ := last.(appliedRecord)
-	withCell := crec.hash != cellHash || time.Since(crec.at) >= r.ResyncPeriod || forced
+	withCell := !r.cells.Current(cellKey, cellHash) || forced
 	if withCell {
 		apply = append(append(render.Objects{}, cell...), objs...)
 		if err := ownsCell(ctx, c, cell[0]); err != nil {
-			r.applied.Delete(cellKey)
-			return rec, err
+			r.cells.Forget(cellKey)
+			return rec.Value, err
 		}
 	}
 	if !changed {
 		if apply, err = direct.Drifted(ctx, c, apply); err != nil {
-			return rec, fmt.Errorf("checking the plane for drift: %w", err)
+			return rec.Value, fmt.Errorf("checking the plane for drift: %w", err)
 		}
 	}
 	gens, err := direct.Apply(ctx, c, apply)
 	if err != nil {
 		// The cell may be what is missing (its namespace deleted by hand,
 		// or still terminating): the next attempt applies it.
-		r.applied.Delete(cellKey)
-		return rec, err
+		r.cells.Forget(cellKey)
+		return rec.Value, err
 	}
-	now := time.Now()
 	if withCell {
-		r.applied.Store(cellKey, appliedRecord{hash: cellHash, at: now})
+		r.cells.Remember(cellKey, cellHash, struct{}{})
 	}
-	rec = appliedRecord{hash: hash, at: now, generations: rec.generations.Merge(gens)}
-	r.applied.Store(key, rec)
-	return rec, nil
+	gens = rec.Value.Merge(gens)
+	r.applied.Remember(key, hash, gens)
+	return gens, nil
 }
 
 // cleanPlane removes what the binding delivered to a plane, and the cell's
@@ -210,7 +206,7 @@ func (r *Reconciler) cleanPlane(ctx context.Context, b *platformv1alpha1.Release
 			return false, repositoryProblem + err.Error()
 		}
 		if len(st.Inventory) == 0 {
-			r.applied.Delete(appliedKey(b, st.Plane))
+			r.applied.Forget(appliedKey(b, st.Plane))
 			return true, ""
 		}
 		// A handover from direct delivery was under way: what Aileron
@@ -236,14 +232,14 @@ func (r *Reconciler) cleanPlane(ctx context.Context, b *platformv1alpha1.Release
 			case err != nil:
 				return false, err.Error()
 			case ownedForDeletion(b, ns) && ns.DeletionTimestamp.IsZero():
-				r.applied.Delete(cellAppliedKey(st.Plane, st.Namespace))
+				r.cells.Forget(cellAppliedKey(st.Plane, st.Namespace))
 				if err := conn.Client.Delete(ctx, ns); client.IgnoreNotFound(err) != nil {
 					return false, err.Error()
 				}
 			}
 		}
 	}
-	r.applied.Delete(appliedKey(b, st.Plane))
+	r.applied.Forget(appliedKey(b, st.Plane))
 	r.refusals.Delete(appliedKey(b, st.Plane))
 	return true, ""
 }

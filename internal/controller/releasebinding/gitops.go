@@ -121,7 +121,7 @@ func (r *Reconciler) deliverGitOps(ctx context.Context, in input, dp *platformv1
 			return fail(platformv1alpha1.HealthProgressing, "handing the plane over to Argo CD: removing objects the release no longer has: "+err.Error())
 		}
 		st.Inventory = nil
-		r.applied.Delete(appliedKey(b, dp.Name))
+		r.applied.Forget(appliedKey(b, dp.Name))
 	}
 	return st
 }

@@ -30,7 +30,7 @@ import (
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
-	"github.com/aileron-dev/aileron/internal/delivery/gitops"
+	"github.com/aileron-dev/aileron/internal/gitrepo"
 	"github.com/aileron-dev/aileron/internal/render/build"
 )
 
@@ -52,7 +52,7 @@ type Reconciler struct {
 	// PollInterval is how often each repository is asked for its
 	// references.
 	PollInterval time.Duration
-	// ListRefs lists a repository's references; ListRemote when nil.
+	// ListRefs lists a repository's references; gitrepo.ListRemote when nil.
 	ListRefs ListRefs
 	// Schemes are the repository URL schemes sources are fetched over;
 	// DefaultSchemes when nil. A source of any other scheme is refused
@@ -67,7 +67,7 @@ type Reconciler struct {
 // changing (which plane a component builds on, and whether it may).
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if r.ListRefs == nil {
-		r.ListRefs = ListRemote
+		r.ListRefs = gitrepo.ListRemote
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("buildsource").
@@ -173,7 +173,7 @@ func (r *Reconciler) reconcile(ctx context.Context, c *platformv1alpha1.Componen
 	commit, err := r.resolve(ctx, src)
 	if errors.Is(err, ErrRevisionNotFound) {
 		setSourceResolved(c, metav1.ConditionFalse, platformv1alpha1.ReasonRevisionNotFound,
-			fmt.Sprintf("%v (%s; polled every %s)", err, gitops.Redact(src.Repository), r.PollInterval))
+			fmt.Sprintf("%v (%s; polled every %s)", err, gitrepo.Redact(src.Repository), r.PollInterval))
 		return poll, nil
 	}
 	if err != nil {

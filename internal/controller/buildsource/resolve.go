@@ -7,26 +7,14 @@ import (
 	"regexp"
 	"strings"
 
-	git "github.com/go-git/go-git/v5"
-	"github.com/go-git/go-git/v5/config"
 	"github.com/go-git/go-git/v5/plumbing"
-	"github.com/go-git/go-git/v5/storage/memory"
 
-	"github.com/aileron-dev/aileron/internal/delivery/gitops"
+	"github.com/aileron-dev/aileron/internal/gitrepo"
 )
 
-// ListRefs lists a repository's references, as `git ls-remote` does.
+// ListRefs lists a repository's references, as `git ls-remote` does
+// (gitrepo.ListRemote).
 type ListRefs func(ctx context.Context, url string) ([]*plumbing.Reference, error)
-
-// ListRemote asks the repository for its references, annotated tags with
-// the commit they point at (peeled). Nothing is cloned or fetched.
-func ListRemote(ctx context.Context, url string) ([]*plumbing.Reference, error) {
-	remote := git.NewRemote(memory.NewStorage(), &config.RemoteConfig{Name: "origin", URLs: []string{url}})
-	// A server that stalls holds up this source, never the controller.
-	ctx, cancel := context.WithTimeout(ctx, gitops.Patience)
-	defer cancel()
-	return remote.ListContext(ctx, &git.ListOptions{PeelingOption: git.AppendPeeled})
-}
 
 // fullCommit is a full SHA-1 commit name.
 var fullCommit = regexp.MustCompile(`^[0-9a-fA-F]{40}$`)
@@ -119,10 +107,10 @@ func SchemeRefusal(url string, allowed []string) string {
 }
 
 // RedactURL removes from message what a repository URL embeds that must
-// not reach a status, an event or a log (gitops.Redactor): the password of
+// not reach a status, an event or a log (gitrepo.Redactor): the password of
 // its user information, or the user name of an http(s) URL without a
 // password, which Git hosts accept as a token, in every form a message may
 // quote it.
 func RedactURL(message, url string) string {
-	return gitops.NewRedactor(url, gitops.Credentials{}).String(message)
+	return gitrepo.NewRedactor(url, gitrepo.Credentials{}).String(message)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/go-git/go-git/v5/plumbing"
 
+	"github.com/aileron-dev/aileron/internal/gitrepo"
 	"github.com/aileron-dev/aileron/test/gitserver"
 )
 
@@ -86,7 +87,7 @@ func TestListRemoteOnARepository(t *testing.T) {
 	if err := gitserver.Tag(dir, "v1-light", first, false); err != nil {
 		t.Fatal(err)
 	}
-	refs, err := ListRemote(context.Background(), "file://"+dir)
+	refs, err := gitrepo.ListRemote(context.Background(), "file://"+dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func TestListRemoteOnARepository(t *testing.T) {
 			t.Errorf("%s: got %q, %v; want %s", revision, got, err, want)
 		}
 	}
-	if _, err := ListRemote(context.Background(), "file://"+t.TempDir()+"/missing.git"); err == nil {
+	if _, err := gitrepo.ListRemote(context.Background(), "file://"+t.TempDir()+"/missing.git"); err == nil {
 		t.Error("a repository that does not exist was listed")
 	}
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	delivery "github.com/aileron-dev/aileron/internal/delivery/gitops"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops/argocd"
+	"github.com/aileron-dev/aileron/internal/gitrepo"
 	"github.com/aileron-dev/aileron/internal/hubapply"
 	"github.com/aileron-dev/aileron/internal/planes"
 )
@@ -345,7 +346,7 @@ func (r *Reconciler) finishDeletion(ctx context.Context, app *argocd.Application
 		return false, nil
 	}
 	dir := delivery.CellDir(target.Repository.Path, cell.Organization, cell.Project, cell.Environment, plane)
-	if _, err := target.Repo.Commit(ctx, delivery.Change{
+	if _, err := target.Repo.Commit(ctx, gitrepo.Change{
 		Files:   map[string][]byte{delivery.CellFile(dir): nil},
 		Message: fmt.Sprintf("%s/%s/%s: remove the cell from plane %s", cell.Organization, cell.Project, cell.Environment, plane),
 	}); err != nil {

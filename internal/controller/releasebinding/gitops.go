@@ -14,6 +14,7 @@ import (
 	"github.com/aileron-dev/aileron/internal/delivery/direct"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops/argocd"
+	"github.com/aileron-dev/aileron/internal/gitrepo"
 	"github.com/aileron-dev/aileron/internal/manifest"
 	"github.com/aileron-dev/aileron/internal/planes"
 	"github.com/aileron-dev/aileron/internal/render"
@@ -75,7 +76,7 @@ func (r *Reconciler) deliverGitOps(ctx context.Context, in input, dp *platformv1
 		return fail(platformv1alpha1.HealthDegraded, "rendering: "+err.Error())
 	}
 	dir := gitops.CellDir(target.Repository.Path, rin.Organization, rin.Project, rin.Environment, dp.Name)
-	commit, err := target.Repo.Commit(ctx, gitops.Change{
+	commit, err := target.Repo.Commit(ctx, gitrepo.Change{
 		Files: map[string][]byte{gitops.CellFile(dir): cellYAML, gitops.ComponentFile(dir, rin.Component): componentYAML},
 		Message: fmt.Sprintf("%s/%s/%s: %s at release %s on plane %s", rin.Organization, rin.Project, rin.Environment,
 			rin.Component, rin.Release, dp.Name),
@@ -155,7 +156,7 @@ func (r *Reconciler) removeFromGit(ctx context.Context, b *platformv1alpha1.Rele
 		return errors.New("the binding has no project label yet")
 	}
 	dir := gitops.CellDir(target.Repository.Path, b.Namespace, project, b.Spec.EnvironmentRef.Name, plane)
-	commit, err := target.Repo.Commit(ctx, gitops.Change{
+	commit, err := target.Repo.Commit(ctx, gitrepo.Change{
 		Files:   map[string][]byte{gitops.ComponentFile(dir, b.Spec.ComponentRef.Name): nil},
 		Message: fmt.Sprintf("%s/%s/%s: remove %s from plane %s (%s)", b.Namespace, project, b.Spec.EnvironmentRef.Name, b.Spec.ComponentRef.Name, plane, why),
 	})
@@ -176,7 +177,7 @@ func (r *Reconciler) removeFromGit(ctx context.Context, b *platformv1alpha1.Rele
 // automated sync starts afresh at the newest commit. Both only hasten what
 // Argo CD does anyway, or unblock what it would never do, so a refusal is
 // logged, not failed on.
-func (r *Reconciler) hasten(ctx context.Context, repo *gitops.Repo, app *argocd.Application, commit string) {
+func (r *Reconciler) hasten(ctx context.Context, repo *gitrepo.Repo, app *argocd.Application, commit string) {
 	log := ctrl.LoggerFrom(ctx).WithValues("application", app.Name)
 	if err := gitops.RequestRefresh(ctx, r.Client, app); err != nil {
 		log.Error(err, "asking Argo CD to refresh")

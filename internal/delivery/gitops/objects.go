@@ -11,6 +11,7 @@ import (
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops/argocd"
+	"github.com/aileron-dev/aileron/internal/gitrepo"
 	"github.com/aileron-dev/aileron/internal/names"
 	"github.com/aileron-dev/aileron/internal/render"
 )
@@ -152,7 +153,7 @@ func ClusterSecret(namespace string, dp platformv1alpha1.Plane, cfg *rest.Config
 
 // RepositorySecret registers an organization's repository, with its
 // credentials, with Argo CD.
-func RepositorySecret(namespace, organization string, repo Repository, creds Credentials) *corev1.Secret {
+func RepositorySecret(namespace, organization string, repo Repository, creds gitrepo.Credentials) *corev1.Secret {
 	data := map[string][]byte{"type": []byte("git"), "url": []byte(repo.URL), "project": []byte(AppProjectName(organization))}
 	if creds.Password != "" {
 		data["username"], data["password"] = []byte(creds.Username), []byte(creds.Password)

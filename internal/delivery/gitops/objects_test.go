@@ -15,6 +15,7 @@ import (
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/crdtest"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops"
+	"github.com/aileron-dev/aileron/internal/gitrepo"
 	"github.com/aileron-dev/aileron/internal/golden"
 	"github.com/aileron-dev/aileron/internal/hubapply"
 )
@@ -37,7 +38,7 @@ func rendered(t *testing.T) map[string]client.Object {
 		"appproject":        gitops.AppProject("argocd", "acme", repository, []gitops.Destination{{Server: "https://na-1.example:6443", Namespace: cell.Namespace()}, {Server: planeCfg.Host, Namespace: cell.Namespace()}}),
 		"applicationset":    gitops.ApplicationSet("argocd", cell, repository, []string{"na-1", "eu-1"}),
 		"cluster-secret":    secret,
-		"repository-secret": gitops.RepositorySecret("argocd", "acme", repository, gitops.Credentials{Password: "token"}),
+		"repository-secret": gitops.RepositorySecret("argocd", "acme", repository, gitrepo.Credentials{Password: "token"}),
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/gitrepo"
 )
 
 // Settings are the platform-wide GitOps settings: the manager's flags.
@@ -56,7 +57,7 @@ type Service struct {
 
 // held is a writer and when it was last asked for.
 type held struct {
-	repo        *Repo
+	repo        *gitrepo.Repo
 	url, branch string
 	used        time.Time
 }
@@ -76,8 +77,8 @@ func (s *Service) Writers() int {
 // Target is an organization's repository, ready to write to.
 type Target struct {
 	Repository  Repository
-	Credentials Credentials
-	Repo        *Repo
+	Credentials gitrepo.Credentials
+	Repo        *gitrepo.Repo
 }
 
 // ConfigError is a problem only a person can fix: no repository
@@ -100,7 +101,7 @@ func (s *Service) For(ctx context.Context, c client.Reader, org *platformv1alpha
 	if repo.Branch == "" {
 		repo.Branch = "main"
 	}
-	var creds Credentials
+	var creds gitrepo.Credentials
 	if spec.SecretRef != nil {
 		secret := &corev1.Secret{}
 		key := client.ObjectKey{Namespace: s.OperatorNamespace, Name: spec.SecretRef.Name}
@@ -111,7 +112,7 @@ func (s *Service) For(ctx context.Context, c client.Reader, org *platformv1alpha
 			return nil, err
 		}
 		var err error
-		if creds, err = CredentialsFromSecret(secret.Data); err != nil {
+		if creds, err = gitrepo.CredentialsFromSecret(secret.Data); err != nil {
 			return nil, &ConfigError{Message: fmt.Sprintf("Secret %s: %v", key, err)}
 		}
 	}
@@ -122,7 +123,7 @@ func (s *Service) For(ctx context.Context, c client.Reader, org *platformv1alpha
 	return &Target{Repository: repo, Credentials: creds, Repo: r}, nil
 }
 
-func (s *Service) repo(repo Repository, creds Credentials) (*Repo, error) {
+func (s *Service) repo(repo Repository, creds gitrepo.Credentials) (*gitrepo.Repo, error) {
 	h := sha256.New()
 	for _, part := range [][]byte{[]byte(repo.URL), []byte(repo.Branch), []byte(creds.Username), []byte(creds.Password), creds.SSHPrivateKey, creds.SSHKnownHosts} {
 		h.Write(part)
@@ -137,15 +138,15 @@ func (s *Service) repo(repo Repository, creds Credentials) (*Repo, error) {
 		e.used = now
 		return e.repo, nil
 	}
-	var r *Repo
+	var r *gitrepo.Repo
 	var err error
 	if s.CacheDir == "" {
-		r, err = NewRepo(repo.URL, repo.Branch, creds)
+		r, err = gitrepo.NewRepo(repo.URL, repo.Branch, creds)
 	} else {
 		// Numbered, not named after the key: a directory name says
 		// nothing of the credentials.
 		s.dirs++
-		r, err = NewRepoOnDisk(filepath.Join(s.CacheDir, strconv.Itoa(s.dirs)), repo.URL, repo.Branch, creds)
+		r, err = gitrepo.NewRepoOnDisk(filepath.Join(s.CacheDir, strconv.Itoa(s.dirs)), repo.URL, repo.Branch, creds)
 	}
 	if err != nil {
 		return nil, err

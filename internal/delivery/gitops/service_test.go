@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/aileron-dev/aileron/internal/gitrepo"
 )
 
 // TestServiceLetsGoOfUnusedWriters rotates a repository's credentials 20
@@ -17,10 +19,10 @@ func TestServiceLetsGoOfUnusedWriters(t *testing.T) {
 	s := NewService(Settings{CacheDir: cache})
 	s.now = func() time.Time { return now }
 	repo := Repository{URL: "https://git.example/platform.git", Branch: "main"}
-	token := func(i int) Credentials {
-		return Credentials{Username: "aileron", Password: "token-" + string(rune('a'+i))}
+	token := func(i int) gitrepo.Credentials {
+		return gitrepo.Credentials{Username: "aileron", Password: "token-" + string(rune('a'+i))}
 	}
-	use := func(r Repository, c Credentials) {
+	use := func(r Repository, c gitrepo.Credentials) {
 		t.Helper()
 		if _, err := s.repo(r, c); err != nil {
 			t.Fatal(err)
@@ -68,18 +70,18 @@ func TestServiceLetsGoOfUnusedWriters(t *testing.T) {
 
 	// Another repository; the first goes unused for IdleAfter.
 	other := Repository{URL: "https://git.example/other.git", Branch: "main"}
-	use(other, Credentials{})
+	use(other, gitrepo.Credentials{})
 	now = now.Add(IdleAfter)
-	use(other, Credentials{})
+	use(other, gitrepo.Credentials{})
 	if got := s.Writers(); got != 1 {
 		t.Fatalf("after %s unused: %d writers, want 1", IdleAfter, got)
 	}
 	expectDirs(1)
 	for _, e := range s.repos {
-		if filepath.Dir(e.repo.dir) != cache || e.url != other.URL {
-			t.Fatalf("the writer kept is %s in %s, want %s under %s", e.url, e.repo.dir, other.URL, cache)
+		if filepath.Dir(e.repo.Dir()) != cache || e.url != other.URL {
+			t.Fatalf("the writer kept is %s in %s, want %s under %s", e.url, e.repo.Dir(), other.URL, cache)
 		}
-		if _, err := os.Stat(e.repo.dir); err != nil {
+		if _, err := os.Stat(e.repo.Dir()); err != nil {
 			t.Fatalf("the directory of the writer in use is gone: %v", err)
 		}
 	}

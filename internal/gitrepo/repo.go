@@ -1,4 +1,4 @@
-package gitops
+package gitrepo
 
 import (
 	"context"
@@ -169,6 +169,10 @@ func (r *Repo) Discard() error {
 
 // URL is the repository's URL, without any credentials it embeds.
 func (r *Repo) URL() string { return r.display }
+
+// Dir is the directory that keeps the repository's objects, or "" when
+// they are kept in memory.
+func (r *Repo) Dir() string { return r.dir }
 
 // Redact removes the password of a URL's user information, so that a URL
 // can appear in a status or a log.

@@ -1,4 +1,4 @@
-package gitops_test
+package gitrepo_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aileron-dev/aileron/internal/delivery/gitops"
+	"github.com/aileron-dev/aileron/internal/gitrepo"
 	"github.com/aileron-dev/aileron/test/gitserver"
 )
 
@@ -23,19 +23,19 @@ func TestGitErrorsNeverShowCredentials(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		url   string
-		creds gitops.Credentials
+		creds gitrepo.Credentials
 	}{
-		{"a password in the URL", "http://alice:" + urlSecret + "@" + host + "/shop.git", gitops.Credentials{}},
-		{"a token in the Secret", "http://" + host + "/shop.git", gitops.Credentials{Username: "alice", Password: tokenSecret}},
-		{"both", "http://alice:" + urlSecret + "@" + host + "/shop.git", gitops.Credentials{Password: tokenSecret}},
-		{"a token as the URL's user", "http://" + userToken + "@" + host + "/shop.git", gitops.Credentials{}},
+		{"a password in the URL", "http://alice:" + urlSecret + "@" + host + "/shop.git", gitrepo.Credentials{}},
+		{"a token in the Secret", "http://" + host + "/shop.git", gitrepo.Credentials{Username: "alice", Password: tokenSecret}},
+		{"both", "http://alice:" + urlSecret + "@" + host + "/shop.git", gitrepo.Credentials{Password: tokenSecret}},
+		{"a token as the URL's user", "http://" + userToken + "@" + host + "/shop.git", gitrepo.Credentials{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r, err := gitops.NewRepo(tc.url, "main", tc.creds)
+			r, err := gitrepo.NewRepo(tc.url, "main", tc.creds)
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, commitErr := r.Commit(context.Background(), gitops.Change{Files: map[string][]byte{"a.yaml": []byte("a")}, Message: "a"})
+			_, commitErr := r.Commit(context.Background(), gitrepo.Change{Files: map[string][]byte{"a.yaml": []byte("a")}, Message: "a"})
 			_, containsErr := r.Contains(context.Background(), strings.Repeat("a", 40), strings.Repeat("b", 40))
 			for _, err := range []error{commitErr, containsErr} {
 				if err == nil {

@@ -1,4 +1,4 @@
-package gitops_test
+package gitrepo_test
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/object"
 
-	"github.com/aileron-dev/aileron/internal/delivery/gitops"
+	"github.com/aileron-dev/aileron/internal/gitrepo"
 	"github.com/aileron-dev/aileron/test/gitserver"
 )
 
@@ -66,38 +66,18 @@ func files(t *testing.T, dir, branch string) (map[string]string, int) {
 	return out, n
 }
 
-func commit(t *testing.T, r *gitops.Repo, files map[string][]byte, msg string) string {
+func commit(t *testing.T, r *gitrepo.Repo, files map[string][]byte, msg string) string {
 	t.Helper()
-	sha, err := r.Commit(context.Background(), gitops.Change{Files: files, Message: msg})
+	sha, err := r.Commit(context.Background(), gitrepo.Change{Files: files, Message: msg})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return sha
 }
 
-func TestLayout(t *testing.T) {
-	dir := gitops.CellDir("", "acme", "shop", "production", "eu-1")
-	if dir != "acme/shop/production/eu-1" {
-		t.Errorf("cell dir %q", dir)
-	}
-	if got := gitops.CellDir("clusters/fleet", "acme", "shop", "production", "eu-1"); got != "clusters/fleet/acme/shop/production/eu-1" {
-		t.Errorf("prefixed cell dir %q", got)
-	}
-	if got := gitops.ComponentFile(dir, "api"); got != "acme/shop/production/eu-1/api.yaml" {
-		t.Errorf("component file %q", got)
-	}
-	if got := gitops.CellFile(dir); got != "acme/shop/production/eu-1/_cell.yaml" {
-		t.Errorf("cell file %q", got)
-	}
-	cell := gitops.Cell{Organization: "acme", Project: "shop", Environment: "production"}
-	if got := gitops.ApplicationName(cell, "eu-1"); got != "acme--shop--production--eu-1" {
-		t.Errorf("application name %q", got)
-	}
-}
-
 func TestCommitsOnlyWhatChanged(t *testing.T) {
 	dir := bareRepo(t)
-	r, err := gitops.NewRepo("file://"+dir, "main", gitops.Credentials{})
+	r, err := gitrepo.NewRepo("file://"+dir, "main", gitrepo.Credentials{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +111,7 @@ func TestCommitsOnlyWhatChanged(t *testing.T) {
 	}
 	// A fresh writer (a restarted manager) sees the same content and
 	// commits nothing.
-	r2, _ := gitops.NewRepo("file://"+dir, "main", gitops.Credentials{})
+	r2, _ := gitrepo.NewRepo("file://"+dir, "main", gitrepo.Credentials{})
 	if sha := commit(t, r2, map[string][]byte{"acme/other/dev/eu-1/x.yaml": []byte("x\n")}, "same"); sha != ref.Hash().String() {
 		t.Errorf("a restarted writer committed %s over the identical head %s", sha, ref.Hash())
 	}
@@ -144,18 +124,18 @@ func TestCommitsOnlyWhatChanged(t *testing.T) {
 func TestRacingWritersLoseNothing(t *testing.T) {
 	dir := bareRepo(t)
 	url := "file://" + dir
-	a, _ := gitops.NewRepo(url, "main", gitops.Credentials{})
-	b, _ := gitops.NewRepo(url, "main", gitops.Credentials{})
+	a, _ := gitrepo.NewRepo(url, "main", gitrepo.Credentials{})
+	b, _ := gitrepo.NewRepo(url, "main", gitrepo.Credentials{})
 	const perWriter = 25
 	var wg sync.WaitGroup
 	errs := make(chan error, 2*perWriter)
 	for i := range perWriter {
-		for name, r := range map[string]*gitops.Repo{"a": a, "b": b} {
+		for name, r := range map[string]*gitrepo.Repo{"a": a, "b": b} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				p := fmt.Sprintf("acme/p%d/dev/eu-1/%s.yaml", i, name)
-				if _, err := r.Commit(context.Background(), gitops.Change{Files: map[string][]byte{p: []byte(name + "\n")}, Message: "write " + p}); err != nil {
+				if _, err := r.Commit(context.Background(), gitrepo.Change{Files: map[string][]byte{p: []byte(name + "\n")}, Message: "write " + p}); err != nil {
 					errs <- err
 				}
 			}()
@@ -190,10 +170,10 @@ func TestRacingWritersLoseNothing(t *testing.T) {
 
 func TestContains(t *testing.T) {
 	dir := bareRepo(t)
-	r, _ := gitops.NewRepo("file://"+dir, "main", gitops.Credentials{})
+	r, _ := gitrepo.NewRepo("file://"+dir, "main", gitrepo.Credentials{})
 	first := commit(t, r, map[string][]byte{"a.yaml": []byte("1")}, "one")
 	// A second writer moves the branch; the first learns of it on demand.
-	other, _ := gitops.NewRepo("file://"+dir, "main", gitops.Credentials{})
+	other, _ := gitrepo.NewRepo("file://"+dir, "main", gitrepo.Credentials{})
 	second := commit(t, other, map[string][]byte{"a.yaml": []byte("2")}, "two")
 	for _, tc := range []struct {
 		revision, commit string
@@ -208,10 +188,10 @@ func TestContains(t *testing.T) {
 
 func TestFile(t *testing.T) {
 	dir := bareRepo(t)
-	r, _ := gitops.NewRepo("file://"+dir, "main", gitops.Credentials{})
+	r, _ := gitrepo.NewRepo("file://"+dir, "main", gitrepo.Credentials{})
 	first := commit(t, r, map[string][]byte{"a/b.yaml": []byte("1"), "c.yaml": []byte("x")}, "one")
 	// Another writer's commit is fetched when asked for.
-	other, _ := gitops.NewRepo("file://"+dir, "main", gitops.Credentials{})
+	other, _ := gitrepo.NewRepo("file://"+dir, "main", gitrepo.Credentials{})
 	second := commit(t, other, map[string][]byte{"a/b.yaml": nil}, "two")
 	for _, tc := range []struct {
 		revision, path string
@@ -235,13 +215,13 @@ func TestCredentials(t *testing.T) {
 	}
 	t.Cleanup(srv.Close)
 	url := srv.URL + "/platform.git"
-	change := gitops.Change{Files: map[string][]byte{"a.yaml": []byte("a")}, Message: "a"}
+	change := gitrepo.Change{Files: map[string][]byte{"a.yaml": []byte("a")}, Message: "a"}
 
-	wrong, _ := gitops.NewRepo(url, "main", gitops.Credentials{Username: "aileron", Password: "wrong"})
+	wrong, _ := gitrepo.NewRepo(url, "main", gitrepo.Credentials{Username: "aileron", Password: "wrong"})
 	if _, err := wrong.Commit(context.Background(), change); err == nil || !strings.Contains(err.Error(), "authentication required") {
 		t.Errorf("wrong token: %v, want an authentication error", err)
 	}
-	right, _ := gitops.NewRepo(url, "main", gitops.Credentials{Username: "aileron", Password: "s3cret"})
+	right, _ := gitrepo.NewRepo(url, "main", gitrepo.Credentials{Username: "aileron", Password: "s3cret"})
 	if _, err := right.Commit(context.Background(), change); err != nil {
 		t.Fatalf("right token: %v", err)
 	}
@@ -249,7 +229,7 @@ func TestCredentials(t *testing.T) {
 		t.Errorf("the change did not land over HTTPS: %v", got)
 	}
 
-	down, _ := gitops.NewRepo("http://127.0.0.1:1/platform.git", "main", gitops.Credentials{})
+	down, _ := gitrepo.NewRepo("http://127.0.0.1:1/platform.git", "main", gitrepo.Credentials{})
 	if _, err := down.Commit(context.Background(), change); err == nil || !strings.Contains(err.Error(), "connection refused") {
 		t.Errorf("unreachable repository: %v, want connection refused", err)
 	}
@@ -267,13 +247,13 @@ func TestCredentialsFromSecret(t *testing.T) {
 		{"ssh without known hosts", map[string][]byte{"sshPrivateKey": []byte("k")}, "no sshKnownHosts"},
 		{"user only", map[string][]byte{"username": []byte("u")}, "neither a password nor an sshPrivateKey"},
 	} {
-		_, err := gitops.CredentialsFromSecret(tc.data)
+		_, err := gitrepo.CredentialsFromSecret(tc.data)
 		if (err == nil) != (tc.want == "") || err != nil && !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
 	}
 	// A key that does not parse fails when the writer is built.
-	if _, err := gitops.NewRepo("ssh://git@example.com/r.git", "main", gitops.Credentials{SSHPrivateKey: []byte("garbage"), SSHKnownHosts: []byte("x")}); err == nil {
+	if _, err := gitrepo.NewRepo("ssh://git@example.com/r.git", "main", gitrepo.Credentials{SSHPrivateKey: []byte("garbage"), SSHKnownHosts: []byte("x")}); err == nil {
 		t.Error("an unparsable SSH key was accepted")
 	}
 }
@@ -287,19 +267,19 @@ func TestStalledServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	r, err := gitops.NewRepo(srv.URL, "main", gitops.Credentials{})
+	r, err := gitrepo.NewRepo(srv.URL, "main", gitrepo.Credentials{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	const timeout, patience = 3 * time.Second, 300 * time.Millisecond
-	gitops.SetTimeouts(r, timeout, patience)
+	gitrepo.SetTimeouts(r, timeout, patience)
 	// The test's own deadline: far past both, so that a caller held up
 	// for good fails here instead of hanging.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	change := gitops.Change{Files: map[string][]byte{"a.yaml": []byte("1")}, Message: "one"}
+	change := gitrepo.Change{Files: map[string][]byte{"a.yaml": []byte("1")}, Message: "one"}
 
-	var slow *gitops.SlowError
+	var slow *gitrepo.SlowError
 	if _, err := r.Commit(ctx, change); !errors.As(err, &slow) {
 		t.Fatalf("first commit: got %v, want a SlowError", err)
 	}
@@ -342,7 +322,7 @@ func TestStalledServer(t *testing.T) {
 
 // heapAfter commits n changes of a 16 KiB file, each different and not
 // compressible, and returns the live heap after a collection.
-func heapAfter(t *testing.T, r *gitops.Repo, from, n int) uint64 {
+func heapAfter(t *testing.T, r *gitrepo.Repo, from, n int) uint64 {
 	t.Helper()
 	blob := make([]byte, 16<<10)
 	for i := from; i < from+n; i++ {
@@ -370,7 +350,7 @@ func TestOnDiskHistoryKeepsMemoryFlat(t *testing.T) {
 		t.Skip("1,220 pushes")
 	}
 	const mib = 1 << 20
-	onDisk, err := gitops.NewRepoOnDisk(filepath.Join(t.TempDir(), "clone"), "file://"+bareRepo(t), "main", gitops.Credentials{})
+	onDisk, err := gitrepo.NewRepoOnDisk(filepath.Join(t.TempDir(), "clone"), "file://"+bareRepo(t), "main", gitrepo.Credentials{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +362,7 @@ func TestOnDiskHistoryKeepsMemoryFlat(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	inMemory, err := gitops.NewRepo("file://"+bareRepo(t), "main", gitops.Credentials{})
+	inMemory, err := gitrepo.NewRepo("file://"+bareRepo(t), "main", gitrepo.Credentials{})
 	if err != nil {
 		t.Fatal(err)
 	}

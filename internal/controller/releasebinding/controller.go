@@ -8,8 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -239,22 +237,29 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, b *platformv1alpha1.Re
 	for _, st := range b.Status.Planes {
 		previous[st.Plane] = st
 	}
-	var statuses []platformv1alpha1.PlaneDeliveryStatus
+	var outcomes []outcome
 	for _, plane := range targets {
 		in := input{binding: b, release: release, project: project, deps: deps}
-		statuses = append(statuses, r.deliver(ctx, in, plane, previous[plane]))
+		outcomes = append(outcomes, r.deliver(ctx, in, plane, previous[plane]))
 		delete(previous, plane)
 	}
 	// What is left was delivered to planes the environment no longer has.
 	for _, st := range previous {
-		if done, msg := r.cleanPlane(ctx, b, st); !done {
-			st.Health, st.Message = platformv1alpha1.HealthUnreachable, "waiting to remove the release from this plane, which the environment no longer uses: "+msg
-			statuses = append(statuses, st)
+		if err := r.cleanPlane(ctx, b, st); err != nil {
+			outcomes = append(outcomes, failed(st, platformv1alpha1.HealthUnreachable,
+				"waiting to remove the release from this plane, which the environment no longer uses: %v", err))
 		}
 	}
-	sort.Slice(statuses, func(i, j int) bool { return statuses[i].Plane < statuses[j].Plane })
-	b.Status.Planes = statuses
-	return r.summarize(b, targets), nil
+	sort.Slice(outcomes, func(i, j int) bool { return outcomes[i].status.Plane < outcomes[j].status.Plane })
+	w := summarize(b, outcomes, len(targets), time.Now(), r.ResyncPeriod)
+	if len(w.rollingOut) > 0 && r.workloads.watching(w.rollingOut) {
+		// The plane's watch brings the workload's next change: a watch
+		// that replaces another reports its first list as changes, and a
+		// status written here that the hub's cache has not caught up with
+		// is read again (common.Reconcile).
+		w.after = r.ResyncPeriod
+	}
+	return ctrl.Result{RequeueAfter: w.after}, nil
 }
 
 // leaveDeletedPlanes cleans the planes of the binding's status that are
@@ -268,102 +273,17 @@ func (r *Reconciler) leaveDeletedPlanes(ctx context.Context, b *platformv1alpha1
 		if err := r.Get(ctx, client.ObjectKey{Name: st.Plane}, dp); client.IgnoreNotFound(err) != nil {
 			return false, err
 		} else if err == nil && !dp.DeletionTimestamp.IsZero() {
-			done, msg := r.cleanPlane(ctx, b, st)
-			if done {
+			err := r.cleanPlane(ctx, b, st)
+			if err == nil {
 				continue
 			}
 			leaving = true
-			st.Health, st.Message = platformv1alpha1.HealthUnreachable, "waiting to remove the release from this plane, which is being deleted: "+msg
+			st.Health, st.Message = platformv1alpha1.HealthUnreachable, "waiting to remove the release from this plane, which is being deleted: "+err.Error()
 		}
 		kept = append(kept, st)
 	}
 	b.Status.Planes = kept
 	return leaving, nil
-}
-
-// summarize sets the binding's conditions from its planes and says when to
-// look again.
-func (r *Reconciler) summarize(b *platformv1alpha1.ReleaseBinding, targets []string) ctrl.Result {
-	want := platformv1alpha1.HealthHealthy
-	if b.Spec.State == platformv1alpha1.BindingSuspended {
-		want = platformv1alpha1.HealthSuspended
-	}
-	var waiting, unreachable []string
-	firstMessage, repository := "", ""
-	delivered := true
-	// rollingOut stays true while every plane that is not there yet has the
-	// release applied and only waits for its Direct workload to roll out.
-	rollingOut := true
-	for _, st := range b.Status.Planes {
-		if st.Release != b.Spec.Release {
-			delivered = false
-		}
-		if st.Health == want && st.Release == b.Spec.Release {
-			continue
-		}
-		if st.Health != platformv1alpha1.HealthProgressing || st.Release != b.Spec.Release || st.Delivery != platformv1alpha1.DeliveryDirect {
-			rollingOut = false
-		}
-		if firstMessage == "" {
-			firstMessage = st.Plane + ": " + st.Message
-		}
-		if isRepositoryProblem(st.Message) && repository == "" {
-			repository = st.Plane + ": " + st.Message
-		}
-		if st.Health == platformv1alpha1.HealthUnreachable {
-			unreachable = append(unreachable, st.Plane)
-		} else {
-			waiting = append(waiting, st.Plane)
-		}
-	}
-	refused := r.refusedPlanes(b)
-	switch {
-	case len(refused) > 0:
-		// Nothing but a change makes the plane accept the render: the
-		// binding is Stalled, and looks again after the refusal's delay.
-		var msgs []string
-		next := time.Duration(0)
-		for _, plane := range slices.Sorted(maps.Keys(refused)) {
-			ref := refused[plane]
-			msgs = append(msgs, plane+": "+ref.message)
-			if wait := time.Until(ref.next); next == 0 || wait < next {
-				next = wait
-			}
-		}
-		common.MarkStalled(b, platformv1alpha1.ReasonRenderRefused, fmt.Sprintf("the plane refuses release %s: %s (tried again when it changes, or after a delay that doubles up to %s)",
-			b.Spec.Release, strings.Join(msgs, "; "), refusalMaxDelay))
-		return ctrl.Result{RequeueAfter: max(next, time.Second)}
-	case repository != "":
-		common.MarkProgressing(b, platformv1alpha1.ReasonRepositoryUnavailable, repository)
-		return ctrl.Result{RequeueAfter: unreachableRequeue}
-	case len(unreachable) > 0:
-		common.MarkProgressing(b, platformv1alpha1.ReasonPlaneUnreachable, fmt.Sprintf("waiting for unreachable plane(s) %s; %s",
-			strings.Join(unreachable, ", "), firstMessage))
-		return ctrl.Result{RequeueAfter: unreachableRequeue}
-	case len(waiting) > 0:
-		common.MarkProgressing(b, platformv1alpha1.ReasonWaitingForWorkload, firstMessage)
-		if rollingOut && r.workloads.watching(waiting) {
-			// The plane's watch brings the workload's next change: a
-			// watch that replaces another reports its first list as
-			// changes, and a status written here that the hub's cache
-			// has not caught up with is read again (common.Reconcile).
-			return ctrl.Result{RequeueAfter: r.ResyncPeriod}
-		}
-		return ctrl.Result{RequeueAfter: progressingRequeue}
-	}
-	if delivered {
-		b.Status.Release = b.Spec.Release
-	}
-	switch b.Spec.State {
-	case platformv1alpha1.BindingUndeployed:
-		b.Status.Release = ""
-		common.MarkReady(b, "undeployed: nothing of the component runs in "+b.Spec.EnvironmentRef.Name)
-	case platformv1alpha1.BindingSuspended:
-		common.MarkReady(b, fmt.Sprintf("release %s is suspended on %d plane(s)", b.Spec.Release, len(targets)))
-	default:
-		common.MarkReady(b, fmt.Sprintf("release %s runs on %d of %d plane(s)", b.Spec.Release, len(targets), len(targets)))
-	}
-	return ctrl.Result{RequeueAfter: r.ResyncPeriod}
 }
 
 // ReconcileDelete removes everything the binding delivered from every
@@ -373,10 +293,10 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, b *platformv1alpha1.Re
 	var remaining []platformv1alpha1.PlaneDeliveryStatus
 	var blocked []string
 	for _, st := range b.Status.Planes {
-		if done, msg := r.cleanPlane(ctx, b, st); !done {
-			st.Message = msg
+		if err := r.cleanPlane(ctx, b, st); err != nil {
+			st.Message = err.Error()
 			remaining = append(remaining, st)
-			blocked = append(blocked, st.Plane+" ("+msg+")")
+			blocked = append(blocked, st.Plane+" ("+st.Message+")")
 		}
 	}
 	b.Status.Planes = remaining

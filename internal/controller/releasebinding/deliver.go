@@ -53,13 +53,17 @@ func cellAppliedKey(plane, namespace string) string {
 // deliver renders the binding for one plane, applies what changed, prunes
 // what the render dropped, and reads the workload's health back. It never
 // fails: what goes wrong is the plane's status.
-func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev platformv1alpha1.PlaneDeliveryStatus) platformv1alpha1.PlaneDeliveryStatus {
+func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev platformv1alpha1.PlaneDeliveryStatus) outcome {
 	b := in.binding
 	st := prev
 	st.Plane = plane
-	fail := func(h platformv1alpha1.PlaneHealth, format string, args ...any) platformv1alpha1.PlaneDeliveryStatus {
-		st.Health, st.Message = h, fmt.Sprintf(format, args...)
-		return st
+	fail := func(h platformv1alpha1.PlaneHealth, format string, args ...any) outcome {
+		return failed(st, h, format, args...)
+	}
+	refusedBy := func(ref refusal) outcome {
+		o := fail(platformv1alpha1.HealthDegraded, "%s", ref.message)
+		o.problem, o.retryAt = renderRefused, ref.next
+		return o
 	}
 	dp := &platformv1alpha1.DataPlane{}
 	if err := r.Get(ctx, client.ObjectKey{Name: plane}, dp); err != nil {
@@ -81,7 +85,7 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 		// what was applied directly would be.
 		ran, err := r.ranByArgoCD(ctx, in, plane, prev.Revision)
 		if err != nil {
-			return fail(platformv1alpha1.HealthUnreachable, "%s", repositoryProblem+"reading what Argo CD ran: "+err.Error())
+			return fail(platformv1alpha1.HealthUnreachable, "reading what Argo CD ran: %v", &repositoryError{err})
 		}
 		prev.Inventory = union(prev.Inventory, ran)
 	}
@@ -107,17 +111,16 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 	inventory := direct.Inventory(objs)
 	key := appliedKey(b, plane)
 	if ref, held := r.holding(key, hash, time.Now()); held {
-		return fail(platformv1alpha1.HealthDegraded, "%s", ref.message)
+		return refusedBy(ref)
 	}
 	gens, err := r.applyChanged(ctx, conn.Client, key, plane, cell, objs, hash, fromGitOps)
 	if err != nil {
 		// Whatever part was applied must stay known, to be pruned later.
 		st.Inventory = union(prev.Inventory, inventory)
 		if direct.Refused(err) {
-			r.refused(key, hash, err.Error(), time.Now())
-		} else {
-			r.refusals.Delete(key)
+			return refusedBy(r.refused(key, hash, err.Error(), time.Now()))
 		}
+		r.refusals.Delete(key)
 		return fail(platformv1alpha1.HealthDegraded, "%v", err)
 	}
 	r.refusals.Delete(key)
@@ -143,7 +146,7 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 		return fail(platformv1alpha1.HealthUnknown, "reading the workload's health: %v", err)
 	}
 	st.Health, st.Message = health, msg
-	return st
+	return outcome{status: st}
 }
 
 // applyChanged applies a binding's render to a plane when it changed since
@@ -196,33 +199,33 @@ func (r *Reconciler) applyChanged(ctx context.Context, c client.Client, key, pla
 }
 
 // cleanPlane removes what the binding delivered to a plane, and the cell's
-// namespace when no other binding uses the cell there. It reports whether
-// the plane is clean, or why not.
-func (r *Reconciler) cleanPlane(ctx context.Context, b *platformv1alpha1.ReleaseBinding, st platformv1alpha1.PlaneDeliveryStatus) (bool, string) {
+// namespace when no other binding uses the cell there. It returns nil
+// once the plane is clean, or why it is not.
+func (r *Reconciler) cleanPlane(ctx context.Context, b *platformv1alpha1.ReleaseBinding, st platformv1alpha1.PlaneDeliveryStatus) error {
 	if st.Delivery == platformv1alpha1.DeliveryGitOps {
 		// Argo CD prunes what the commit removes; the cell itself goes
 		// with its Application (the gitops controller).
 		if err := r.removeFromGit(ctx, b, st.Plane, "the component left the plane"); err != nil {
-			return false, repositoryProblem + err.Error()
+			return &repositoryError{err}
 		}
 		if len(st.Inventory) == 0 {
 			r.applied.Forget(appliedKey(b, st.Plane))
-			return true, ""
+			return nil
 		}
 		// A handover from direct delivery was under way: what Aileron
 		// applied itself is removed too.
 	}
 	conn, err := r.Registry.Get(planes.Key{Type: platformv1alpha1.PlaneTypeData, Name: st.Plane})
 	if err != nil {
-		return false, err.Error()
+		return err
 	}
 	if err := direct.Prune(ctx, conn.Client, st.Inventory); err != nil {
-		return false, err.Error()
+		return err
 	}
 	if st.Namespace != "" && st.Delivery != platformv1alpha1.DeliveryGitOps {
 		shared, err := r.cellShared(ctx, b, st)
 		if err != nil {
-			return false, err.Error()
+			return err
 		}
 		if !shared {
 			ns := &corev1.Namespace{}
@@ -230,18 +233,18 @@ func (r *Reconciler) cleanPlane(ctx context.Context, b *platformv1alpha1.Release
 			switch {
 			case apierrors.IsNotFound(err):
 			case err != nil:
-				return false, err.Error()
+				return err
 			case ownedForDeletion(b, ns) && ns.DeletionTimestamp.IsZero():
 				r.cells.Forget(cellAppliedKey(st.Plane, st.Namespace))
 				if err := conn.Client.Delete(ctx, ns); client.IgnoreNotFound(err) != nil {
-					return false, err.Error()
+					return err
 				}
 			}
 		}
 	}
 	r.applied.Forget(appliedKey(b, st.Plane))
 	r.refusals.Delete(appliedKey(b, st.Plane))
-	return true, ""
+	return nil
 }
 
 // cellShared tells whether another live binding delivers to the same cell

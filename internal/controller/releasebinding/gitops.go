@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -21,11 +20,6 @@ import (
 )
 
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=organizations,verbs=get;list;watch
-
-// repositoryProblem starts the message of a plane that waits on the Git
-// repository; the binding's Ready condition then says
-// RepositoryUnavailable.
-const repositoryProblem = "Git repository: "
 
 // cellOf is the binding's cell.
 func cellOf(b *platformv1alpha1.ReleaseBinding, project string) gitops.Cell {
@@ -48,32 +42,31 @@ func (r *Reconciler) target(ctx context.Context, organization string) (*gitops.T
 // organization's repository and reads Argo CD's sync of it back. A plane
 // that was delivered directly is handed over: once Argo CD has synced the
 // commit, Aileron drops its field manager from the objects.
-func (r *Reconciler) deliverGitOps(ctx context.Context, in input, dp *platformv1alpha1.DataPlane, st platformv1alpha1.PlaneDeliveryStatus) platformv1alpha1.PlaneDeliveryStatus {
+func (r *Reconciler) deliverGitOps(ctx context.Context, in input, dp *platformv1alpha1.DataPlane, st platformv1alpha1.PlaneDeliveryStatus) outcome {
 	b := in.binding
-	fail := func(h platformv1alpha1.PlaneHealth, msg string) platformv1alpha1.PlaneDeliveryStatus {
-		st.Health, st.Message = h, msg
-		return st
+	fail := func(h platformv1alpha1.PlaneHealth, format string, args ...any) outcome {
+		return failed(st, h, format, args...)
 	}
 	target, err := r.target(ctx, b.Namespace)
 	if err != nil {
-		return fail(platformv1alpha1.HealthUnknown, repositoryProblem+err.Error())
+		return fail(platformv1alpha1.HealthUnknown, "%v", &repositoryError{err})
 	}
 	rin := in.render(dp)
 	cell, err := render.Cell(rin.Organization, rin.Project, rin.Environment)
 	if err != nil {
-		return fail(platformv1alpha1.HealthDegraded, "rendering: "+err.Error())
+		return fail(platformv1alpha1.HealthDegraded, "rendering: %v", err)
 	}
 	objs, err := render.Component(rin)
 	if err != nil {
-		return fail(platformv1alpha1.HealthDegraded, "rendering: "+err.Error())
+		return fail(platformv1alpha1.HealthDegraded, "rendering: %v", err)
 	}
 	cellYAML, err := gitops.Manifest(cell)
 	if err != nil {
-		return fail(platformv1alpha1.HealthDegraded, "rendering: "+err.Error())
+		return fail(platformv1alpha1.HealthDegraded, "rendering: %v", err)
 	}
 	componentYAML, err := gitops.Manifest(objs)
 	if err != nil {
-		return fail(platformv1alpha1.HealthDegraded, "rendering: "+err.Error())
+		return fail(platformv1alpha1.HealthDegraded, "rendering: %v", err)
 	}
 	dir := gitops.CellDir(target.Repository.Path, rin.Organization, rin.Project, rin.Environment, dp.Name)
 	commit, err := target.Repo.Commit(ctx, gitrepo.Change{
@@ -82,19 +75,19 @@ func (r *Reconciler) deliverGitOps(ctx context.Context, in input, dp *platformv1
 			rin.Component, rin.Release, dp.Name),
 	})
 	if err != nil {
-		return fail(platformv1alpha1.HealthUnreachable, repositoryProblem+err.Error())
+		return fail(platformv1alpha1.HealthUnreachable, "%v", &repositoryError{err})
 	}
 	st.Delivery, st.Revision, st.Namespace = platformv1alpha1.DeliveryGitOps, commit, rin.Namespace()
 	st.Release, st.URLs = in.release.Name, render.URLs(rin)
 
 	app, err := r.application(ctx, cellOf(b, in.project), dp.Name)
 	if err != nil {
-		return fail(platformv1alpha1.HealthUnknown, err.Error())
+		return fail(platformv1alpha1.HealthUnknown, "%v", err)
 	}
 	synced := false
 	if app != nil {
 		if synced, err = target.Repo.Contains(ctx, app.Status.Sync.Revision, commit); err != nil {
-			return fail(platformv1alpha1.HealthUnknown, repositoryProblem+err.Error())
+			return fail(platformv1alpha1.HealthUnknown, "%v", &repositoryError{err})
 		}
 		if !synced {
 			r.hasten(ctx, target.Repo, app, commit)
@@ -107,24 +100,24 @@ func (r *Reconciler) deliverGitOps(ctx context.Context, in input, dp *platformv1
 		// Aileron applied; Aileron lets go of it.
 		conn, err := r.Registry.Get(planes.Key{Type: platformv1alpha1.PlaneTypeData, Name: dp.Name})
 		if err != nil {
-			return fail(platformv1alpha1.HealthUnreachable, "handing the plane over to Argo CD: "+err.Error())
+			return fail(platformv1alpha1.HealthUnreachable, "handing the plane over to Argo CD: %v", err)
 		}
 		done, err := gitops.ReleaseToArgoCD(ctx, conn.Client, append(append(render.Objects{}, cell...), objs...))
 		switch {
 		case err != nil:
-			return fail(platformv1alpha1.HealthProgressing, "handing the plane over to Argo CD: "+err.Error())
+			return fail(platformv1alpha1.HealthProgressing, "handing the plane over to Argo CD: %v", err)
 		case !done:
 			return fail(platformv1alpha1.HealthProgressing, "handing the plane over to Argo CD: waiting for Argo CD to take over every object")
 		}
 		// What was applied directly and the new render drops is
 		// Aileron's alone: Argo CD never tracked it.
 		if err := direct.Prune(ctx, conn.Client, direct.Stale(st.Inventory, direct.Inventory(objs))); err != nil {
-			return fail(platformv1alpha1.HealthProgressing, "handing the plane over to Argo CD: removing objects the release no longer has: "+err.Error())
+			return fail(platformv1alpha1.HealthProgressing, "handing the plane over to Argo CD: removing objects the release no longer has: %v", err)
 		}
 		st.Inventory = nil
 		r.applied.Forget(appliedKey(b, dp.Name))
 	}
-	return st
+	return outcome{status: st}
 }
 
 // application reads the Application that syncs cell on plane; nil if
@@ -222,7 +215,7 @@ func (r *Reconciler) finishTakeOver(ctx context.Context, in input, plane string,
 		return "taking the plane over from Argo CD: waiting for every object to be applied", nil
 	}
 	if err := r.removeFromGit(ctx, in.binding, plane, "the plane switched to direct delivery"); err != nil {
-		return "", errors.New(repositoryProblem + err.Error())
+		return "", &repositoryError{err}
 	}
 	return "", nil
 }
@@ -248,8 +241,4 @@ func (r *Reconciler) ranByArgoCD(ctx context.Context, in input, plane, revision 
 		return nil, fmt.Errorf("decoding %s at %s: %w", gitops.ComponentFile(dir, b.Spec.ComponentRef.Name), revision, err)
 	}
 	return direct.Inventory(objs), nil
-}
-
-func isRepositoryProblem(msg string) bool {
-	return strings.HasPrefix(msg, repositoryProblem)
 }

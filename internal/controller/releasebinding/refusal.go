@@ -1,10 +1,6 @@
 package releasebinding
 
-import (
-	"time"
-
-	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-)
+import "time"
 
 // A render a plane's API server refuses (invalid, forbidden by admission,
 // too large) is refused again until the render or the plane changes:
@@ -55,19 +51,4 @@ func (r *Reconciler) holding(key, hash string, now time.Time) (refusal, bool) {
 	}
 	ref := last.(refusal)
 	return ref, ref.hash == hash && now.Before(ref.next)
-}
-
-// refusedPlanes returns, for each plane of the binding whose current render
-// the plane refused, the refusal.
-func (r *Reconciler) refusedPlanes(b *platformv1alpha1.ReleaseBinding) map[string]refusal {
-	out := map[string]refusal{}
-	for _, st := range b.Status.Planes {
-		if st.Health != platformv1alpha1.HealthDegraded || st.Delivery == platformv1alpha1.DeliveryGitOps {
-			continue
-		}
-		if last, ok := r.refusals.Load(appliedKey(b, st.Plane)); ok && last.(refusal).message == st.Message {
-			out[st.Plane] = last.(refusal)
-		}
-	}
-	return out
 }

@@ -92,6 +92,30 @@ const (
 	ReasonBuildFailed = "BuildFailed"
 	// ReasonBuildSucceeded: a build pushed its image.
 	ReasonBuildSucceeded = "BuildSucceeded"
+	// ReasonDependencyNotReady: an object this one refers to exists but is
+	// not Ready; the message repeats why, in that object's words.
+	ReasonDependencyNotReady = "DependencyNotReady"
+	// ReasonNotAllowed: the BuildPlane does not build for the component's
+	// organization, or not with its builder.
+	ReasonNotAllowed = "NotAllowed"
+	// ReasonSchemeNotAllowed: a build source's repository scheme is not one
+	// the platform fetches over.
+	ReasonSchemeNotAllowed = "SchemeNotAllowed"
+	// ReasonArgoWorkflowsMissing: the build plane does not serve Argo
+	// Workflows' Workflow kind; its stack is not installed yet.
+	ReasonArgoWorkflowsMissing = "ArgoWorkflowsMissing"
+	// ReasonAwaitingBuild: the component builds from source and no image
+	// has been built yet.
+	ReasonAwaitingBuild = "AwaitingBuild"
+	// ReasonAwaitingApproval: a promotion into an environment that requires
+	// approval waits for an organization admin.
+	ReasonAwaitingApproval = "AwaitingApproval"
+	// ReasonRejected: a promotion was rejected.
+	ReasonRejected = "Rejected"
+	// ReasonRuleViolated: a promotion breaks a rule of the pipeline.
+	ReasonRuleViolated = "RuleViolated"
+	// ReasonPromoted: a promotion moved its release.
+	ReasonPromoted = "Promoted"
 )
 
 // Labels Aileron puts on what it creates, on the hub and on the planes, so

@@ -23,7 +23,7 @@ import (
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/cli"
-	"github.com/aileron-dev/aileron/internal/controller/common"
+	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/fleet"
 	"github.com/aileron-dev/aileron/internal/manager"
 )
@@ -324,7 +324,7 @@ func dump(hub client.Client) string {
 		_ = hub.List(context.Background(), list, client.InNamespace("acme"))
 		items, _ := meta.ExtractList(list)
 		for _, it := range items {
-			o := it.(common.Conditions)
+			o := it.(conditions.Object)
 			for _, c := range *o.GetConditions() {
 				if c.Type == "Ready" {
 					fmt.Fprintf(&b, "\n  %T %s: %s %s", o, o.GetName(), c.Status, c.Message)

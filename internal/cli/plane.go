@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/manager"
 	"github.com/aileron-dev/aileron/internal/planes"
@@ -224,8 +225,5 @@ func readyMessageOf(st *platformv1alpha1.PlaneStatus) string {
 	if st == nil {
 		return "no status yet"
 	}
-	if c := meta.FindStatusCondition(st.Conditions, platformv1alpha1.ConditionReady); c != nil {
-		return c.Message
-	}
-	return "no status yet"
+	return conditions.ReadyMessage(st.Conditions)
 }

@@ -23,7 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-	"github.com/aileron-dev/aileron/internal/controller/common"
+	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/fleet"
 	"github.com/aileron-dev/aileron/test/testbed"
 )
@@ -61,7 +61,7 @@ var _ = Describe("Faults", Ordered, func() {
 				continue
 			}
 			for _, o := range items {
-				if !common.IsReady(o) {
+				if !conditions.IsReady(o) {
 					GinkgoWriter.Printf("hub: %T %s generation %d resourceVersion %s: %+v\n", o, o.GetName(), o.GetGeneration(), o.GetResourceVersion(),
 						meta.FindStatusCondition(*o.GetConditions(), platformv1alpha1.ConditionReady))
 				}

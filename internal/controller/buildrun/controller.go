@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/buildsource"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
@@ -33,10 +34,6 @@ import (
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=buildruns/status,verbs=get;patch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=buildruns/finalizers,verbs=update
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=buildplanes,verbs=get;list;watch
-
-// ReasonWorkflowsMissing: the build plane does not serve Argo Workflows'
-// Workflow kind; its stack is not installed yet.
-const ReasonWorkflowsMissing = "ArgoWorkflowsMissing"
 
 // Requeue intervals while waiting on the build plane.
 const (
@@ -113,19 +110,19 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, run *platformv1alpha1.
 	}
 	conn, err := r.Registry.Get(planes.Key{Type: platformv1alpha1.PlaneTypeBuild, Name: plane.Name})
 	if err != nil {
-		common.MarkProgressing(run, platformv1alpha1.ReasonPlaneUnreachable, fmt.Sprintf("waiting for BuildPlane %s: %v", plane.Name, err))
+		conditions.MarkProgressing(run, platformv1alpha1.ReasonPlaneUnreachable, fmt.Sprintf("waiting for BuildPlane %s: %v", plane.Name, err))
 		return ctrl.Result{RequeueAfter: unreachableRequeue}, nil
 	}
 
 	current, err := getWorkflow(ctx, conn.Client, wf.Metadata.Namespace, wf.Metadata.Name)
 	switch {
 	case meta.IsNoMatchError(err):
-		common.MarkProgressing(run, ReasonWorkflowsMissing, fmt.Sprintf(
+		conditions.MarkProgressing(run, platformv1alpha1.ReasonArgoWorkflowsMissing, fmt.Sprintf(
 			"BuildPlane %s does not serve Argo Workflows (workflows.argoproj.io): install its stack", plane.Name))
 		return ctrl.Result{RequeueAfter: unreachableRequeue}, nil
 	case apierrors.IsNotFound(err):
 		if err := r.createWorkflow(ctx, conn.Client, plane, run.Namespace, wf); err != nil {
-			common.MarkProgressing(run, platformv1alpha1.ReasonDeliveryFailed, fmt.Sprintf("creating Workflow %s/%s on BuildPlane %s: %v",
+			conditions.MarkProgressing(run, platformv1alpha1.ReasonDeliveryFailed, fmt.Sprintf("creating Workflow %s/%s on BuildPlane %s: %v",
 				wf.Metadata.Namespace, wf.Metadata.Name, plane.Name, err))
 			return ctrl.Result{RequeueAfter: unreachableRequeue}, nil
 		}
@@ -133,7 +130,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, run *platformv1alpha1.
 		record(run, build.Read(build.WorkflowStatus{}), "", r.Now())
 		return ctrl.Result{RequeueAfter: runningRequeue}, nil
 	case err != nil:
-		common.MarkProgressing(run, platformv1alpha1.ReasonPlaneUnreachable, fmt.Sprintf("reading Workflow %s/%s on BuildPlane %s: %v",
+		conditions.MarkProgressing(run, platformv1alpha1.ReasonPlaneUnreachable, fmt.Sprintf("reading Workflow %s/%s on BuildPlane %s: %v",
 			wf.Metadata.Namespace, wf.Metadata.Name, plane.Name, err))
 		return ctrl.Result{RequeueAfter: unreachableRequeue}, nil
 	}
@@ -143,7 +140,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, run *platformv1alpha1.
 	}
 	if !belongs(read, run) {
 		l := read.Metadata.Labels
-		common.MarkStalled(run, platformv1alpha1.ReasonInvalidSpec, fmt.Sprintf(
+		conditions.MarkStalled(run, platformv1alpha1.ReasonInvalidSpec, fmt.Sprintf(
 			"Workflow %s/%s on BuildPlane %s was not made for this BuildRun (its labels name organization %q, BuildRun %q): delete it there",
 			wf.Metadata.Namespace, wf.Metadata.Name, plane.Name, l[platformv1alpha1.LabelOrganization], l[platformv1alpha1.LabelBuildRun]))
 		return ctrl.Result{}, nil
@@ -211,8 +208,8 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, run *platformv1alpha1.
 	name := build.WorkflowName(run.Namespace, run.Name)
 	if err := r.deleteWorkflow(ctx, run, plane, name); err != nil {
 		msg := fmt.Sprintf("waiting to delete Workflow %s/%s from BuildPlane %s: %v", plane.BuildNamespace(run.Namespace), name, plane.Name, err)
-		common.SetCondition(run, platformv1alpha1.ConditionDeletionBlocked, metav1.ConditionTrue, platformv1alpha1.ReasonPlaneUnreachable, msg)
-		common.MarkProgressing(run, platformv1alpha1.ReasonDeleting, msg)
+		conditions.Set(run, platformv1alpha1.ConditionDeletionBlocked, metav1.ConditionTrue, platformv1alpha1.ReasonPlaneUnreachable, msg)
+		conditions.MarkProgressing(run, platformv1alpha1.ReasonDeleting, msg)
 		return ctrl.Result{RequeueAfter: unreachableRequeue}, nil
 	}
 	controllerutil.RemoveFinalizer(run, platformv1alpha1.Finalizer)

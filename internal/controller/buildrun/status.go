@@ -7,7 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-	"github.com/aileron-dev/aileron/internal/controller/common"
+	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/render/build"
 )
 
@@ -33,14 +33,14 @@ func record(run *platformv1alpha1.BuildRun, out build.Outcome, repository string
 		st.Digest, st.Image = out.Digest, repository+"@"+out.Digest
 		st.FailedStep, st.Message = "", ""
 		msg := fmt.Sprintf("built %s from commit %s", st.Image, short)
-		common.MarkReady(run, msg)
-		common.SetCondition(run, platformv1alpha1.ConditionReady, metav1.ConditionTrue, platformv1alpha1.ReasonBuildSucceeded, msg)
+		conditions.MarkReady(run, msg)
+		conditions.Set(run, platformv1alpha1.ConditionReady, metav1.ConditionTrue, platformv1alpha1.ReasonBuildSucceeded, msg)
 	case platformv1alpha1.BuildRunFailed:
 		st.FailedStep, st.Message = out.FailedStep, out.Message
-		common.MarkStalled(run, platformv1alpha1.ReasonBuildFailed, FailureMessage(out.FailedStep, out.Message)+": push a fix to build again")
+		conditions.MarkStalled(run, platformv1alpha1.ReasonBuildFailed, FailureMessage(out.FailedStep, out.Message)+": push a fix to build again")
 	default:
 		st.Message = out.Message
-		common.MarkProgressing(run, platformv1alpha1.ReasonBuilding,
+		conditions.MarkProgressing(run, platformv1alpha1.ReasonBuilding,
 			fmt.Sprintf("building commit %s on BuildPlane %s: %s", short, run.Spec.BuildPlaneRef.Name, out.Message))
 	}
 }
@@ -59,5 +59,5 @@ func FailureMessage(step, message string) string {
 func fail(run *platformv1alpha1.BuildRun, message string, now time.Time) {
 	t := metav1.NewTime(now)
 	run.Status.Phase, run.Status.FailedStep, run.Status.Message, run.Status.CompletedAt = platformv1alpha1.BuildRunFailed, "", message, &t
-	common.MarkStalled(run, platformv1alpha1.ReasonInvalidSpec, message)
+	conditions.MarkStalled(run, platformv1alpha1.ReasonInvalidSpec, message)
 }

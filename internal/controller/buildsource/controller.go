@@ -28,6 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
 	"github.com/aileron-dev/aileron/internal/gitrepo"
@@ -38,10 +39,6 @@ import (
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=components/status,verbs=get;patch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=buildruns,verbs=get;list;watch;create;delete
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=buildplanes;releases,verbs=get;list;watch
-
-// ReasonNotAllowed: the BuildPlane does not build for the component's
-// organization, or not with its builder.
-const ReasonNotAllowed = "NotAllowed"
 
 // listTimeout bounds one listing of a repository's references.
 const listTimeout = 20 * time.Second
@@ -145,7 +142,7 @@ func (r *Reconciler) reconcile(ctx context.Context, c *platformv1alpha1.Componen
 		schemes = DefaultSchemes
 	}
 	if refusal := SchemeRefusal(src.Repository, schemes); refusal != "" {
-		setSourceResolved(c, metav1.ConditionFalse, ReasonSchemeNotAllowed, refusal)
+		setSourceResolved(c, metav1.ConditionFalse, platformv1alpha1.ReasonSchemeNotAllowed, refusal)
 		return ctrl.Result{}, nil
 	}
 	bp, problem, err := r.choosePlane(ctx, src)
@@ -154,7 +151,7 @@ func (r *Reconciler) reconcile(ctx context.Context, c *platformv1alpha1.Componen
 	}
 	if problem == nil {
 		if refusal := build.Refusal(bp, c.Namespace, *src); refusal != "" {
-			problem = &PlaneProblem{Reason: ReasonNotAllowed, Message: refusal}
+			problem = &PlaneProblem{Reason: platformv1alpha1.ReasonNotAllowed, Message: refusal}
 		}
 	}
 	if problem != nil {
@@ -197,7 +194,7 @@ func (r *Reconciler) reconcile(ctx context.Context, c *platformv1alpha1.Componen
 }
 
 func setSourceResolved(c *platformv1alpha1.Component, status metav1.ConditionStatus, reason, message string) {
-	common.SetCondition(c, platformv1alpha1.ConditionSourceResolved, status, reason, message)
+	conditions.Set(c, platformv1alpha1.ConditionSourceResolved, status, reason, message)
 }
 
 // choosePlane returns the BuildPlane the component builds on, or the

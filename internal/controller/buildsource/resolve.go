@@ -72,10 +72,6 @@ var DefaultSchemes = []string{"https", "ssh"}
 // KnownSchemes are the schemes the API admits in spec.build.repository.
 var KnownSchemes = []string{"https", "ssh", "http", "git", "file"}
 
-// ReasonSchemeNotAllowed: the repository's scheme is not one the platform
-// fetches over.
-const ReasonSchemeNotAllowed = "SchemeNotAllowed"
-
 // scheme matches a URL's scheme.
 var scheme = regexp.MustCompile(`^([A-Za-z][A-Za-z0-9+.-]*)://`)
 

@@ -7,30 +7,15 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/conditions"
 )
 
 func testPipeline(ready metav1.ConditionStatus, message string) *platformv1alpha1.DeploymentPipeline {
 	p := &platformv1alpha1.DeploymentPipeline{ObjectMeta: metav1.ObjectMeta{Name: "default", Generation: 1}}
 	if message != "" {
-		SetCondition(p, platformv1alpha1.ConditionReady, ready, "Test", message)
+		conditions.Set(p, platformv1alpha1.ConditionReady, ready, "Test", message)
 	}
 	return p
-}
-
-func TestNotReadyRepeatsWhy(t *testing.T) {
-	for _, tc := range []struct {
-		name string
-		ref  *platformv1alpha1.DeploymentPipeline
-		want string
-	}{
-		{"not reconciled yet", testPipeline("", ""), "DeploymentPipeline default is not Ready"},
-		{"stalled", testPipeline(metav1.ConditionFalse, "the promotion paths form a cycle: dev → prod → dev"),
-			"DeploymentPipeline default is not Ready: the promotion paths form a cycle: dev → prod → dev"},
-	} {
-		if got := NotReady("DeploymentPipeline", tc.ref); got != tc.want {
-			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
-		}
-	}
 }
 
 func TestReadyChangedPassesANewReasonForNotBeingReady(t *testing.T) {

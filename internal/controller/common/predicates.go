@@ -6,6 +6,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/conditions"
 )
 
 // CreatedOrDeleted passes creations, deletions, and the update that marks
@@ -20,28 +21,21 @@ func CreatedOrDeleted() predicate.Predicate {
 }
 
 // ReadyChanged passes updates that change whether an object is Ready, why
-// it is not (dependents repeat that message, see NotReady), or its
+// it is not (dependents repeat that message, see conditions.NotReady), or its
 // generation, and creations and deletions.
 func ReadyChanged() predicate.Predicate {
 	return predicate.Funcs{
 		UpdateFunc: func(e event.UpdateEvent) bool {
-			o, okOld := e.ObjectOld.(Conditions)
-			n, okNew := e.ObjectNew.(Conditions)
+			o, okOld := e.ObjectOld.(conditions.Object)
+			n, okNew := e.ObjectNew.(conditions.Object)
 			if !okOld || !okNew {
 				return true
 			}
-			return IsReady(o) != IsReady(n) || o.GetGeneration() != n.GetGeneration() ||
-				(!IsReady(n) && readyMessage(o) != readyMessage(n)) ||
+			return conditions.IsReady(o) != conditions.IsReady(n) || o.GetGeneration() != n.GetGeneration() ||
+				(!conditions.IsReady(n) && conditions.ReadyMessage(*o.GetConditions()) != conditions.ReadyMessage(*n.GetConditions())) ||
 				(n.GetDeletionTimestamp() != nil && o.GetDeletionTimestamp() == nil)
 		},
 	}
-}
-
-func readyMessage(obj Conditions) string {
-	if c := meta.FindStatusCondition(*obj.GetConditions(), platformv1alpha1.ConditionReady); c != nil {
-		return c.Message
-	}
-	return ""
 }
 
 // ReachabilityChanged passes a plane update that flips its Reachable

@@ -9,12 +9,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/conditions"
 )
 
 // Object is what the Reconcile skeleton needs of a kind.
 type Object interface {
 	client.Object
-	Conditions
+	conditions.Object
 	SetObservedGeneration(int64)
 }
 

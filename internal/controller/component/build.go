@@ -8,7 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-	"github.com/aileron-dev/aileron/internal/controller/common"
+	"github.com/aileron-dev/aileron/internal/conditions"
 )
 
 // builtImage chooses the image a component built from source runs, and
@@ -56,11 +56,11 @@ func succeeded(r *platformv1alpha1.BuildRun) bool {
 // setBuildSucceeded reports the newest build on the component.
 func setBuildSucceeded(c *platformv1alpha1.Component, newest *platformv1alpha1.BuildRun) {
 	set := func(status metav1.ConditionStatus, reason, message string) {
-		common.SetCondition(c, platformv1alpha1.ConditionBuildSucceeded, status, reason, message)
+		conditions.Set(c, platformv1alpha1.ConditionBuildSucceeded, status, reason, message)
 	}
 	switch {
 	case newest == nil:
-		set(metav1.ConditionUnknown, ReasonAwaitingBuild, "no build yet: waiting for the source's revision to resolve to a commit")
+		set(metav1.ConditionUnknown, platformv1alpha1.ReasonAwaitingBuild, "no build yet: waiting for the source's revision to resolve to a commit")
 	case newest.Status.Phase == platformv1alpha1.BuildRunSucceeded:
 		set(metav1.ConditionTrue, platformv1alpha1.ReasonBuildSucceeded, fmt.Sprintf("BuildRun %s built %s", newest.Name, newest.Status.Image))
 	case newest.Status.Phase == platformv1alpha1.BuildRunFailed:
@@ -93,15 +93,15 @@ func markAwaitingBuild(c *platformv1alpha1.Component, newest *platformv1alpha1.B
 	switch {
 	case source != nil && source.Status == metav1.ConditionFalse && source.Reason == platformv1alpha1.ReasonRepositoryUnavailable:
 		// Polling goes on: the repository may answer again by itself.
-		common.MarkProgressing(c, source.Reason, "waiting for the first build: "+source.Message)
+		conditions.MarkProgressing(c, source.Reason, "waiting for the first build: "+source.Message)
 	case source != nil && source.Status == metav1.ConditionFalse:
-		common.MarkStalled(c, source.Reason, source.Message)
+		conditions.MarkStalled(c, source.Reason, source.Message)
 	case newest != nil && newest.Status.Phase == platformv1alpha1.BuildRunFailed:
-		common.MarkStalled(c, platformv1alpha1.ReasonBuildFailed, "the first build failed: "+failure(newest)+": push a fix to build again")
+		conditions.MarkStalled(c, platformv1alpha1.ReasonBuildFailed, "the first build failed: "+failure(newest)+": push a fix to build again")
 	case newest != nil:
-		common.MarkProgressing(c, ReasonAwaitingBuild, fmt.Sprintf("waiting for the first build: BuildRun %s is building commit %s", newest.Name, short(newest.Spec.Commit)))
+		conditions.MarkProgressing(c, platformv1alpha1.ReasonAwaitingBuild, fmt.Sprintf("waiting for the first build: BuildRun %s is building commit %s", newest.Name, short(newest.Spec.Commit)))
 	default:
-		common.MarkProgressing(c, ReasonAwaitingBuild, "waiting for the first build: the source's revision has not resolved to a commit yet")
+		conditions.MarkProgressing(c, platformv1alpha1.ReasonAwaitingBuild, "waiting for the first build: the source's revision has not resolved to a commit yet")
 	}
 }
 

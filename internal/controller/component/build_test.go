@@ -72,7 +72,7 @@ func TestBuildConditions(t *testing.T) {
 		want                    metav1.ConditionStatus
 		wantReason, wantMessage string
 	}{
-		{"none", nil, metav1.ConditionUnknown, ReasonAwaitingBuild, "no build yet: waiting for the source's revision to resolve to a commit"},
+		{"none", nil, metav1.ConditionUnknown, platformv1alpha1.ReasonAwaitingBuild, "no build yet: waiting for the source's revision to resolve to a commit"},
 		{"running", &running, metav1.ConditionUnknown, platformv1alpha1.ReasonBuilding, "BuildRun api-3f2a9c81d0 is building commit 3f2a9c81d0b6"},
 		{"succeeded", &done, metav1.ConditionTrue, platformv1alpha1.ReasonBuildSucceeded, "BuildRun api-3f2a9c81d0 built r/acme/api@sha256:1"},
 		{"failed", &failed, metav1.ConditionFalse, platformv1alpha1.ReasonBuildFailed,
@@ -108,8 +108,8 @@ func TestMarkAwaitingBuild(t *testing.T) {
 			true, platformv1alpha1.ReasonBuildPlaneAmbiguous, "name one"},
 		{"a failed first build needs a fix", nil, &failed, true, platformv1alpha1.ReasonBuildFailed,
 			"the first build failed: BuildRun api-3f2a9c81d0 of commit 3f2a9c81d0b6 failed at step build: Error (exit code 51): push a fix to build again"},
-		{"a first build under way", nil, &running, false, ReasonAwaitingBuild, "waiting for the first build: BuildRun api-3f2a9c81d0 is building commit 3f2a9c81d0b6"},
-		{"nothing resolved yet", nil, nil, false, ReasonAwaitingBuild, "waiting for the first build: the source's revision has not resolved to a commit yet"},
+		{"a first build under way", nil, &running, false, platformv1alpha1.ReasonAwaitingBuild, "waiting for the first build: BuildRun api-3f2a9c81d0 is building commit 3f2a9c81d0b6"},
+		{"nothing resolved yet", nil, nil, false, platformv1alpha1.ReasonAwaitingBuild, "waiting for the first build: the source's revision has not resolved to a commit yet"},
 	} {
 		c := &platformv1alpha1.Component{}
 		if tc.source != nil {

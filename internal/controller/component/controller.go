@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
 	"github.com/aileron-dev/aileron/internal/pipeline"
@@ -38,10 +39,6 @@ import (
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=projects;deploymentpipelines,verbs=get;list;watch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=dataplanes;observabilityplanes,verbs=get;list;watch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=buildruns,verbs=get;list;watch;delete
-
-// ReasonAwaitingBuild: the component builds from source and no image has
-// been built yet.
-const ReasonAwaitingBuild = "AwaitingBuild"
 
 // buildTracked passes the updates of a component's build status, which
 // the build source controller writes: the run of a new commit, or why the
@@ -144,20 +141,20 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, c *platformv1alpha1.Co
 		fmt.Sprintf("Project %s does not exist in organization %s: create it, or fix spec.projectRef", c.Spec.ProjectRef.Name, c.Namespace)); !found {
 		return ctrl.Result{}, err
 	}
-	if !common.IsReady(project) {
-		common.MarkProgressing(c, platformv1alpha1.ReasonReferenceNotFound, common.NotReady("Project", project))
+	if !conditions.IsReady(project) {
+		conditions.MarkProgressing(c, platformv1alpha1.ReasonDependencyNotReady, conditions.NotReady("Project", project))
 		return ctrl.Result{}, nil
 	}
 	if _, err := resolve.Dependencies(ctx, r.Client, c.Namespace, c.Spec.ProjectRef.Name, c.Spec); err != nil {
 		var problem *resolve.Problem
 		if errors.As(err, &problem) {
-			common.MarkStalled(c, platformv1alpha1.ReasonReferenceNotFound, problem.Message)
+			conditions.MarkStalled(c, platformv1alpha1.ReasonReferenceNotFound, problem.Message)
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, err
 	}
 	if err := render.ValidateSpec(c.Spec); err != nil {
-		common.MarkStalled(c, platformv1alpha1.ReasonInvalidSpec, err.Error()+": fix spec.schedule")
+		conditions.MarkStalled(c, platformv1alpha1.ReasonInvalidSpec, err.Error()+": fix spec.schedule")
 		return ctrl.Result{}, nil
 	}
 	image := c.Spec.Image
@@ -311,7 +308,7 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, c *platformv1alpha1.Co
 		return ctrl.Result{}, err
 	}
 	if len(remaining) > 0 {
-		common.MarkProgressing(c, platformv1alpha1.ReasonDeleting, "waiting for release bindings to be removed: "+common.Summarize(remaining))
+		conditions.MarkProgressing(c, platformv1alpha1.ReasonDeleting, "waiting for release bindings to be removed: "+common.Summarize(remaining))
 		return ctrl.Result{RequeueAfter: 5 * time.Second}, nil
 	}
 	if _, err := common.DeleteAll(ctx, r.Client, &platformv1alpha1.ReleaseList{},

@@ -5,10 +5,8 @@ import (
 	"sort"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/api/meta"
-
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-	"github.com/aileron-dev/aileron/internal/controller/common"
+	"github.com/aileron-dev/aileron/internal/conditions"
 )
 
 // summarize fills a component's per-environment status from its bindings
@@ -38,12 +36,8 @@ func summarize(c *platformv1alpha1.Component, bindings []platformv1alpha1.Releas
 			}
 		}
 		envs = append(envs, st)
-		if !common.IsReady(b) {
-			msg := "not reconciled yet"
-			if cond := meta.FindStatusCondition(b.Status.Conditions, platformv1alpha1.ConditionReady); cond != nil {
-				msg = cond.Message
-			}
-			notReady = append(notReady, b.Spec.EnvironmentRef.Name+": "+msg)
+		if !conditions.IsReady(b) {
+			notReady = append(notReady, b.Spec.EnvironmentRef.Name+": "+conditions.ReadyMessage(b.Status.Conditions))
 		}
 	}
 	sort.Slice(envs, func(i, j int) bool { return envs[i].Environment < envs[j].Environment })
@@ -51,10 +45,10 @@ func summarize(c *platformv1alpha1.Component, bindings []platformv1alpha1.Releas
 	sort.Strings(notReady)
 	switch {
 	case len(bindings) == 0:
-		common.MarkProgressing(c, platformv1alpha1.ReasonProgressing, "no environment runs the component yet")
+		conditions.MarkProgressing(c, platformv1alpha1.ReasonProgressing, "no environment runs the component yet")
 	case len(notReady) > 0:
-		common.MarkProgressing(c, platformv1alpha1.ReasonWaitingForWorkload, strings.Join(notReady, "; "))
+		conditions.MarkProgressing(c, platformv1alpha1.ReasonWaitingForWorkload, strings.Join(notReady, "; "))
 	default:
-		common.MarkReady(c, fmt.Sprintf("running in %d environment(s)", len(bindings)))
+		conditions.MarkReady(c, fmt.Sprintf("running in %d environment(s)", len(bindings)))
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/pipeline"
 )
@@ -55,7 +56,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, p *platformv1alpha1.De
 	analysis, err := pipeline.Analyze(p.Spec)
 	if err != nil {
 		p.Status.InitialEnvironment = ""
-		common.MarkStalled(p, platformv1alpha1.ReasonInvalidSpec, err.Error())
+		conditions.MarkStalled(p, platformv1alpha1.ReasonInvalidSpec, err.Error())
 		return ctrl.Result{}, nil
 	}
 	p.Status.InitialEnvironment = analysis.Initial
@@ -74,11 +75,11 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, p *platformv1alpha1.De
 		}
 	}
 	if len(missing) > 0 {
-		common.MarkStalled(p, platformv1alpha1.ReasonReferenceNotFound, fmt.Sprintf(
+		conditions.MarkStalled(p, platformv1alpha1.ReasonReferenceNotFound, fmt.Sprintf(
 			"the pipeline names environments that do not exist in organization %s: %s", p.Namespace, common.Summarize(missing)))
 		return ctrl.Result{}, nil
 	}
-	common.MarkReady(p, fmt.Sprintf("%d environments; releases land first in %s", len(analysis.Environments), analysis.Initial))
+	conditions.MarkReady(p, fmt.Sprintf("%d environments; releases land first in %s", len(analysis.Environments), analysis.Initial))
 	return ctrl.Result{}, nil
 }
 

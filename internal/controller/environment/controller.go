@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
 )
@@ -64,10 +65,10 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, env *platformv1alpha1.
 	}
 	env.Status.DataPlanes = planes
 	if problem != "" {
-		common.MarkStalled(env, platformv1alpha1.ReasonReferenceNotFound, problem)
+		conditions.MarkStalled(env, platformv1alpha1.ReasonReferenceNotFound, problem)
 		return ctrl.Result{}, nil
 	}
-	common.MarkReady(env, fmt.Sprintf("runs on %d data plane(s)", len(planes)))
+	conditions.MarkReady(env, fmt.Sprintf("runs on %d data plane(s)", len(planes)))
 	return ctrl.Result{}, nil
 }
 
@@ -128,7 +129,7 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, env *platformv1alpha1.
 		return ctrl.Result{}, err
 	}
 	if len(remaining) > 0 {
-		common.MarkProgressing(env, platformv1alpha1.ReasonDeleting, "waiting for release bindings to be removed: "+common.Summarize(remaining))
+		conditions.MarkProgressing(env, platformv1alpha1.ReasonDeleting, "waiting for release bindings to be removed: "+common.Summarize(remaining))
 		return ctrl.Result{RequeueAfter: 5 * time.Second}, nil
 	}
 	controllerutil.RemoveFinalizer(env, platformv1alpha1.Finalizer)

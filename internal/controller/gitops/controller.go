@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	delivery "github.com/aileron-dev/aileron/internal/delivery/gitops"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops/argocd"
@@ -200,7 +201,7 @@ func (r *Reconciler) input(ctx context.Context, org string) (Input, error) {
 	}
 	for _, e := range envs.Items {
 		in.Environments = append(in.Environments, Environment{
-			Name: e.Name, Ready: common.IsReady(&e) && e.DeletionTimestamp.IsZero(), Planes: e.Status.DataPlanes,
+			Name: e.Name, Ready: conditions.IsReady(&e) && e.DeletionTimestamp.IsZero(), Planes: e.Status.DataPlanes,
 		})
 	}
 	projects := &platformv1alpha1.ProjectList{}

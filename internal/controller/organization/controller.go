@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 )
 
@@ -80,13 +81,13 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, org *platformv1alpha1.
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: org.Name}}
 	if err := r.Get(ctx, client.ObjectKeyFromObject(ns), ns); err == nil {
 		if owner := ns.Labels[platformv1alpha1.LabelOrganization]; owner != org.Name {
-			common.MarkStalled(org, platformv1alpha1.ReasonInvalidSpec, fmt.Sprintf(
+			conditions.MarkStalled(org, platformv1alpha1.ReasonInvalidSpec, fmt.Sprintf(
 				"namespace %s already exists and does not belong to this organization: label it %s=%s to adopt it, or choose another name",
 				org.Name, platformv1alpha1.LabelOrganization, org.Name))
 			return ctrl.Result{}, nil
 		}
 		if !ns.DeletionTimestamp.IsZero() {
-			common.MarkProgressing(org, platformv1alpha1.ReasonProgressing, "waiting for the previous namespace "+org.Name+" to finish deleting")
+			conditions.MarkProgressing(org, platformv1alpha1.ReasonProgressing, "waiting for the previous namespace "+org.Name+" to finish deleting")
 			return ctrl.Result{RequeueAfter: 5 * time.Second}, nil
 		}
 	} else if !apierrors.IsNotFound(err) {
@@ -111,7 +112,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, org *platformv1alpha1.
 		}
 	}
 	org.Status.Namespace = org.Name
-	common.MarkReady(org, "namespace "+org.Name+" and its role bindings are in place")
+	conditions.MarkReady(org, "namespace "+org.Name+" and its role bindings are in place")
 	return ctrl.Result{}, nil
 }
 
@@ -159,6 +160,6 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, org *platformv1alpha1.
 			return ctrl.Result{}, err
 		}
 	}
-	common.MarkProgressing(org, platformv1alpha1.ReasonDeleting, "waiting for namespace "+org.Name+" and everything in it to be deleted")
+	conditions.MarkProgressing(org, platformv1alpha1.ReasonDeleting, "waiting for namespace "+org.Name+" and everything in it to be deleted")
 	return ctrl.Result{RequeueAfter: 5 * time.Second}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops"
@@ -97,7 +98,7 @@ func (r *Reconciler) syncAddons(ctx context.Context, obj object, plane *planes.P
 		if err := r.ArgoCD.Sync(ctx, obj, plane, want, stack.Annotations(p)); err != nil {
 			var invalid *gitops.ConfigError
 			if errors.As(err, &invalid) {
-				common.MarkStalled(obj, platformv1alpha1.ReasonKubeconfigInvalid, invalid.Message)
+				conditions.MarkStalled(obj, platformv1alpha1.ReasonKubeconfigInvalid, invalid.Message)
 				return false, nil
 			}
 			return false, fmt.Errorf("writing the plane's Argo CD cluster Secret: %w", err)

@@ -24,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
 	"github.com/aileron-dev/aileron/internal/planes"
@@ -161,14 +162,14 @@ func (r *Reconciler) connect(ctx context.Context, obj object) (*connection, erro
 			return nil, err
 		}
 		r.Registry.Remove(key)
-		common.MarkStalled(obj, platformv1alpha1.ReasonSecretNotFound,
+		conditions.MarkStalled(obj, platformv1alpha1.ReasonSecretNotFound,
 			fmt.Sprintf("Secret %s was not found: create it with the plane's kubeconfig under the key %q", secretName, ref.KeyOrDefault()))
 		return nil, nil
 	}
 	kubeconfig, ok := secret.Data[ref.KeyOrDefault()]
 	if !ok {
 		r.Registry.Remove(key)
-		common.MarkStalled(obj, platformv1alpha1.ReasonKubeconfigInvalid,
+		conditions.MarkStalled(obj, platformv1alpha1.ReasonKubeconfigInvalid,
 			fmt.Sprintf("Secret %s has no key %q (its keys: %s): put the kubeconfig under that key or set spec.kubeconfigSecretRef.key",
 				secretName, ref.KeyOrDefault(), strings.Join(sortedKeys(secret.Data), ", ")))
 		return nil, nil
@@ -176,7 +177,7 @@ func (r *Reconciler) connect(ctx context.Context, obj object) (*connection, erro
 	plane, changed, err := r.Registry.Connect(key, kubeconfig)
 	if err != nil {
 		r.Registry.Remove(key)
-		common.MarkStalled(obj, platformv1alpha1.ReasonKubeconfigInvalid,
+		conditions.MarkStalled(obj, platformv1alpha1.ReasonKubeconfigInvalid,
 			fmt.Sprintf("key %q of Secret %s is not a usable kubeconfig: %v", ref.KeyOrDefault(), secretName, err))
 		return nil, nil
 	}
@@ -217,7 +218,7 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, obj object) (ctrl.Resu
 			if conn != nil {
 				requeue = min(requeue, r.probe(ctx, obj, conn).RequeueAfter)
 			}
-			common.MarkProgressing(obj, platformv1alpha1.ReasonDeleting, "waiting for workloads to leave the plane: "+users)
+			conditions.MarkProgressing(obj, platformv1alpha1.ReasonDeleting, "waiting for workloads to leave the plane: "+users)
 			return ctrl.Result{RequeueAfter: requeue}, err
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/planes"
 )
@@ -38,9 +39,9 @@ func applyProbe(p object, secret string, res planes.ProbeResult, now time.Time) 
 		st.ConsecutiveProbeFailures = 0
 		st.KubernetesVersion = res.KubernetesVersion
 		st.NodeCount = res.Nodes
-		common.SetCondition(p, platformv1alpha1.ConditionReachable, metav1.ConditionTrue, platformv1alpha1.ReasonProbeSucceeded,
+		conditions.Set(p, platformv1alpha1.ConditionReachable, metav1.ConditionTrue, platformv1alpha1.ReasonProbeSucceeded,
 			fmt.Sprintf("the API server answers: Kubernetes %s, %d node(s)", res.KubernetesVersion, res.Nodes))
-		common.MarkReady(p, "connected and reachable")
+		conditions.MarkReady(p, "connected and reachable")
 	} else {
 		if !meta.IsStatusConditionFalse(*p.GetConditions(), platformv1alpha1.ConditionReachable) {
 			st.ConsecutiveProbeFailures++
@@ -49,17 +50,17 @@ func applyProbe(p object, secret string, res planes.ProbeResult, now time.Time) 
 		case res.Unauthorized:
 			msg := stableMessage(p, platformv1alpha1.ReasonUnauthorized,
 				fmt.Sprintf("the plane refused the credentials of Secret %s: %v; put a valid kubeconfig in the Secret", secret, res.Err))
-			common.SetCondition(p, platformv1alpha1.ConditionReachable, metav1.ConditionFalse, platformv1alpha1.ReasonUnauthorized, msg)
-			common.MarkProgressing(p, platformv1alpha1.ReasonUnauthorized, msg)
+			conditions.Set(p, platformv1alpha1.ConditionReachable, metav1.ConditionFalse, platformv1alpha1.ReasonUnauthorized, msg)
+			conditions.MarkProgressing(p, platformv1alpha1.ReasonUnauthorized, msg)
 		case st.ConsecutiveProbeFailures >= FailuresBeforeUnreachable:
 			msg := stableMessage(p, platformv1alpha1.ReasonProbeFailed,
 				fmt.Sprintf("%d probes in a row failed; the last: %v", st.ConsecutiveProbeFailures, res.Err))
-			common.SetCondition(p, platformv1alpha1.ConditionReachable, metav1.ConditionFalse, platformv1alpha1.ReasonProbeFailed, msg)
-			common.MarkProgressing(p, platformv1alpha1.ReasonPlaneUnreachable, "the plane does not answer: "+msg)
+			conditions.Set(p, platformv1alpha1.ConditionReachable, metav1.ConditionFalse, platformv1alpha1.ReasonProbeFailed, msg)
+			conditions.MarkProgressing(p, platformv1alpha1.ReasonPlaneUnreachable, "the plane does not answer: "+msg)
 		case meta.FindStatusCondition(*p.GetConditions(), platformv1alpha1.ConditionReachable) == nil:
-			common.SetCondition(p, platformv1alpha1.ConditionReachable, metav1.ConditionUnknown, platformv1alpha1.ReasonProbeFailed,
+			conditions.Set(p, platformv1alpha1.ConditionReachable, metav1.ConditionUnknown, platformv1alpha1.ReasonProbeFailed,
 				fmt.Sprintf("the first probes failed: %v", res.Err))
-			common.MarkProgressing(p, platformv1alpha1.ReasonProbeFailed, "connecting to the plane")
+			conditions.MarkProgressing(p, platformv1alpha1.ReasonProbeFailed, "connecting to the plane")
 		}
 	}
 	last := before.LastProbeTime

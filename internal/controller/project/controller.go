@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
 )
@@ -61,11 +62,11 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, p *platformv1alpha1.Pr
 		fmt.Sprintf("DeploymentPipeline %s does not exist in organization %s: create it, or change spec.deploymentPipelineRef", name, p.Namespace)); !found {
 		return ctrl.Result{}, err
 	}
-	if !common.IsReady(pl) {
-		common.MarkProgressing(p, platformv1alpha1.ReasonReferenceNotFound, common.NotReady("DeploymentPipeline", pl))
+	if !conditions.IsReady(pl) {
+		conditions.MarkProgressing(p, platformv1alpha1.ReasonDependencyNotReady, conditions.NotReady("DeploymentPipeline", pl))
 		return ctrl.Result{}, nil
 	}
-	common.MarkReady(p, "pipeline "+name+" is Ready")
+	conditions.MarkReady(p, "pipeline "+name+" is Ready")
 	return ctrl.Result{}, nil
 }
 
@@ -78,7 +79,7 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, p *platformv1alpha1.Pr
 		return ctrl.Result{}, err
 	}
 	if len(remaining) > 0 {
-		common.MarkProgressing(p, platformv1alpha1.ReasonDeleting, "waiting for components to be removed: "+common.Summarize(remaining))
+		conditions.MarkProgressing(p, platformv1alpha1.ReasonDeleting, "waiting for components to be removed: "+common.Summarize(remaining))
 		return ctrl.Result{RequeueAfter: 5 * time.Second}, nil
 	}
 	controllerutil.RemoveFinalizer(p, platformv1alpha1.Finalizer)

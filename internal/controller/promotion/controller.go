@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -20,6 +19,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/component"
 	"github.com/aileron-dev/aileron/internal/pipeline"
@@ -28,14 +28,6 @@ import (
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=promotions,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=promotions/status,verbs=get;patch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=promotions/finalizers,verbs=update
-
-// Condition reasons of a Promotion.
-const (
-	ReasonAwaitingApproval = "AwaitingApproval"
-	ReasonRejected         = "Rejected"
-	ReasonRuleViolated     = "RuleViolated"
-	ReasonPromoted         = "Promoted"
-)
 
 // Reconciler reconciles Promotions.
 type Reconciler struct {
@@ -72,7 +64,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, p *platformv1alpha1.Pr
 		return ctrl.Result{}, err
 	}
 	if violation != "" {
-		finish(p, platformv1alpha1.PromotionFailed, ReasonRuleViolated, violation)
+		finish(p, platformv1alpha1.PromotionFailed, platformv1alpha1.ReasonRuleViolated, violation)
 		return ctrl.Result{}, nil
 	}
 	p.Status.Release, p.Status.RequiresApproval = plan.release, plan.requiresApproval
@@ -82,11 +74,11 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, p *platformv1alpha1.Pr
 		switch {
 		case a == nil:
 			p.Status.Phase = platformv1alpha1.PromotionAwaitingApproval
-			common.MarkProgressing(p, ReasonAwaitingApproval, fmt.Sprintf(
+			conditions.MarkProgressing(p, platformv1alpha1.ReasonAwaitingApproval, fmt.Sprintf(
 				"%s requires an approval of release %s: an organization admin runs `aileron approve %s -n %s` (or `aileron reject`)", target, plan.release, p.Name, p.Namespace))
 			return ctrl.Result{}, nil
 		case a.Decision == platformv1alpha1.Rejected:
-			finish(p, platformv1alpha1.PromotionRejected, ReasonRejected, withComment("rejected by "+a.By, a.Comment))
+			finish(p, platformv1alpha1.PromotionRejected, platformv1alpha1.ReasonRejected, withComment("rejected by "+a.By, a.Comment))
 			return ctrl.Result{}, nil
 		}
 		approvedBy = a.By
@@ -97,7 +89,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, p *platformv1alpha1.Pr
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	finish(p, platformv1alpha1.PromotionSucceeded, ReasonPromoted, fmt.Sprintf("%s now runs release %s", target, plan.release))
+	finish(p, platformv1alpha1.PromotionSucceeded, platformv1alpha1.ReasonPromoted, fmt.Sprintf("%s now runs release %s", target, plan.release))
 	return ctrl.Result{}, nil
 }
 
@@ -167,9 +159,9 @@ func (r *Reconciler) plan(ctx context.Context, p *platformv1alpha1.Promotion) (p
 			return plan{}, fmt.Sprintf("%s moved from %s to %s since the promotion was requested: an approval applies only to the release it was asked for; request a new promotion to move %s",
 				src.Name, pinned, moved, moved), nil
 		}
-		if !common.IsReady(b) || b.Status.Release == "" || b.Status.Release != b.Spec.Release {
+		if !conditions.IsReady(b) || b.Status.Release == "" || b.Status.Release != b.Spec.Release {
 			return plan{}, fmt.Sprintf("the release of %s in %s is not running Ready (%s): only a release that runs Ready in the source is promoted",
-				comp, src.Name, readyMessage(b)), nil
+				comp, src.Name, conditions.ReadyMessage(b.Status.Conditions)), nil
 		}
 		out.release, out.requiresApproval = b.Status.Release, approval
 		return out, "", nil
@@ -213,10 +205,10 @@ func finish(p *platformv1alpha1.Promotion, phase platformv1alpha1.PromotionPhase
 	now := metav1.Now()
 	p.Status.CompletionTime = &now
 	if phase == platformv1alpha1.PromotionSucceeded {
-		common.MarkReady(p, message)
+		conditions.MarkReady(p, message)
 		return
 	}
-	common.MarkStalled(p, reason, message)
+	conditions.MarkStalled(p, reason, message)
 }
 
 func withComment(s, comment string) string {
@@ -243,11 +235,4 @@ func orNone(s []string) string {
 		return "nothing"
 	}
 	return strings.Join(s, ", ")
-}
-
-func readyMessage(b *platformv1alpha1.ReleaseBinding) string {
-	if c := meta.FindStatusCondition(b.Status.Conditions, platformv1alpha1.ConditionReady); c != nil {
-		return c.Message
-	}
-	return "not reconciled yet"
 }

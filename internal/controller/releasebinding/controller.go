@@ -14,7 +14,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	toolscache "k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -27,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
 	"github.com/aileron-dev/aileron/internal/delivery/direct"
@@ -192,7 +192,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, b *platformv1alpha1.Re
 		return ctrl.Result{}, err
 	}
 	if release.Spec.ComponentRef.Name != b.Spec.ComponentRef.Name {
-		common.MarkStalled(b, platformv1alpha1.ReasonInvalidSpec, fmt.Sprintf("Release %s is a release of component %s, not of %s",
+		conditions.MarkStalled(b, platformv1alpha1.ReasonInvalidSpec, fmt.Sprintf("Release %s is a release of component %s, not of %s",
 			release.Name, release.Spec.ComponentRef.Name, b.Spec.ComponentRef.Name))
 		return ctrl.Result{}, nil
 	}
@@ -209,10 +209,10 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, b *platformv1alpha1.Re
 		fmt.Sprintf("Environment %s does not exist in organization %s", b.Spec.EnvironmentRef.Name, b.Namespace)); !found {
 		return ctrl.Result{}, err
 	}
-	if !common.IsReady(env) {
+	if !conditions.IsReady(env) {
 		// Delivery stays as it is: an environment that transiently resolves
 		// to no plane must not remove what runs.
-		common.MarkProgressing(b, platformv1alpha1.ReasonReferenceNotFound, fmt.Sprintf("Environment %s is not Ready: %s", env.Name, readyMessage(env)))
+		conditions.MarkProgressing(b, platformv1alpha1.ReasonDependencyNotReady, conditions.NotReady("Environment", env))
 		// Except from planes being deleted: their deletion waits for the
 		// binding, even when it took the environment's last plane.
 		if leaving, err := r.leaveDeletedPlanes(ctx, b); err != nil || leaving {
@@ -223,7 +223,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, b *platformv1alpha1.Re
 	deps, err := resolve.Dependencies(ctx, r.Client, b.Namespace, project, release.Spec.ComponentSpec)
 	var problem *resolve.Problem
 	if errors.As(err, &problem) {
-		common.MarkStalled(b, platformv1alpha1.ReasonReferenceNotFound, problem.Message)
+		conditions.MarkStalled(b, platformv1alpha1.ReasonReferenceNotFound, problem.Message)
 		return ctrl.Result{}, nil
 	} else if err != nil {
 		return ctrl.Result{}, err
@@ -302,17 +302,10 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, b *platformv1alpha1.Re
 	b.Status.Planes = remaining
 	if len(remaining) > 0 {
 		msg := "waiting to remove the release from plane(s): " + strings.Join(blocked, "; ")
-		common.SetCondition(b, platformv1alpha1.ConditionDeletionBlocked, metav1.ConditionTrue, platformv1alpha1.ReasonPlaneUnreachable, msg)
-		common.MarkProgressing(b, platformv1alpha1.ReasonDeleting, msg)
+		conditions.Set(b, platformv1alpha1.ConditionDeletionBlocked, metav1.ConditionTrue, platformv1alpha1.ReasonPlaneUnreachable, msg)
+		conditions.MarkProgressing(b, platformv1alpha1.ReasonDeleting, msg)
 		return ctrl.Result{RequeueAfter: unreachableRequeue}, nil
 	}
 	controllerutil.RemoveFinalizer(b, platformv1alpha1.Finalizer)
 	return ctrl.Result{}, nil
-}
-
-func readyMessage(o common.Conditions) string {
-	if c := meta.FindStatusCondition(*o.GetConditions(), platformv1alpha1.ConditionReady); c != nil {
-		return c.Message
-	}
-	return "not reconciled yet"
 }

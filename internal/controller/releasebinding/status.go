@@ -7,7 +7,7 @@ import (
 	"time"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-	"github.com/aileron-dev/aileron/internal/controller/common"
+	"github.com/aileron-dev/aileron/internal/conditions"
 )
 
 // problem is what, beyond its health, a plane's delivery waits on when
@@ -120,18 +120,18 @@ func summarize(b *platformv1alpha1.ReleaseBinding, outcomes []outcome, targets i
 	case len(refused) > 0:
 		// Nothing but a change makes the plane accept the render: the
 		// binding is Stalled, and looks again after the refusal's delay.
-		common.MarkStalled(b, platformv1alpha1.ReasonRenderRefused, fmt.Sprintf("the plane refuses release %s: %s (tried again when it changes, or after a delay that doubles up to %s)",
+		conditions.MarkStalled(b, platformv1alpha1.ReasonRenderRefused, fmt.Sprintf("the plane refuses release %s: %s (tried again when it changes, or after a delay that doubles up to %s)",
 			b.Spec.Release, strings.Join(refused, "; "), refusalMaxDelay))
 		return wait{after: max(retry.Sub(now), time.Second)}
 	case repository != "":
-		common.MarkProgressing(b, platformv1alpha1.ReasonRepositoryUnavailable, repository)
+		conditions.MarkProgressing(b, platformv1alpha1.ReasonRepositoryUnavailable, repository)
 		return wait{after: unreachableRequeue}
 	case len(unreachable) > 0:
-		common.MarkProgressing(b, platformv1alpha1.ReasonPlaneUnreachable, fmt.Sprintf("waiting for unreachable plane(s) %s; %s",
+		conditions.MarkProgressing(b, platformv1alpha1.ReasonPlaneUnreachable, fmt.Sprintf("waiting for unreachable plane(s) %s; %s",
 			strings.Join(unreachable, ", "), firstMessage))
 		return wait{after: unreachableRequeue}
 	case len(waiting) > 0:
-		common.MarkProgressing(b, platformv1alpha1.ReasonWaitingForWorkload, firstMessage)
+		conditions.MarkProgressing(b, platformv1alpha1.ReasonWaitingForWorkload, firstMessage)
 		w := wait{after: progressingRequeue}
 		if rollingOut {
 			w.rollingOut = waiting
@@ -144,11 +144,11 @@ func summarize(b *platformv1alpha1.ReleaseBinding, outcomes []outcome, targets i
 	switch b.Spec.State {
 	case platformv1alpha1.BindingUndeployed:
 		b.Status.Release = ""
-		common.MarkReady(b, "undeployed: nothing of the component runs in "+b.Spec.EnvironmentRef.Name)
+		conditions.MarkReady(b, "undeployed: nothing of the component runs in "+b.Spec.EnvironmentRef.Name)
 	case platformv1alpha1.BindingSuspended:
-		common.MarkReady(b, fmt.Sprintf("release %s is suspended on %d plane(s)", b.Spec.Release, targets))
+		conditions.MarkReady(b, fmt.Sprintf("release %s is suspended on %d plane(s)", b.Spec.Release, targets))
 	default:
-		common.MarkReady(b, fmt.Sprintf("release %s runs on %d of %d plane(s)", b.Spec.Release, targets, targets))
+		conditions.MarkReady(b, fmt.Sprintf("release %s runs on %d of %d plane(s)", b.Spec.Release, targets, targets))
 	}
 	return wait{after: resync}
 }

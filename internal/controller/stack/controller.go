@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops/argocd"
 	"github.com/aileron-dev/aileron/internal/hubapply"
@@ -127,19 +128,19 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // longer renders.
 func (r *Reconciler) ReconcileNormal(ctx context.Context, s *platformv1alpha1.PlaneStack) (ctrl.Result, error) {
 	if cycle := stack.Cycle(s.Spec.Items); cycle != nil {
-		common.MarkStalled(s, platformv1alpha1.ReasonDependencyCycle,
+		conditions.MarkStalled(s, platformv1alpha1.ReasonDependencyCycle,
 			fmt.Sprintf("items depend on each other in a circle (%s), so none could be deployed: remove one of these dependsOn entries", strings.Join(cycle, " → ")))
 		return ctrl.Result{}, nil
 	}
 	if err := stack.CheckManifests(s.Spec.Items); err != nil {
-		common.MarkStalled(s, platformv1alpha1.ReasonInvalidSpec, err.Error())
+		conditions.MarkStalled(s, platformv1alpha1.ReasonInvalidSpec, err.Error())
 		return ctrl.Result{}, nil
 	}
 	matching, err := r.matchingPlanes(ctx, s)
 	if err != nil {
 		var invalid *invalidSelector
 		if errors.As(err, &invalid) {
-			common.MarkStalled(s, platformv1alpha1.ReasonInvalidSpec, invalid.Error()+": fix spec.planeSelector")
+			conditions.MarkStalled(s, platformv1alpha1.ReasonInvalidSpec, invalid.Error()+": fix spec.planeSelector")
 			return ctrl.Result{}, nil
 		}
 		return ctrl.Result{}, err
@@ -147,11 +148,11 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, s *platformv1alpha1.Pl
 	groups, items := stack.Split(s)
 	switch {
 	case len(items) > 0 && !r.Sveltos:
-		common.MarkStalled(s, platformv1alpha1.ReasonInvalidSpec, fmt.Sprintf(
+		conditions.MarkStalled(s, platformv1alpha1.ReasonInvalidSpec, fmt.Sprintf(
 			"%d item(s) are delivered by Sveltos, which is not installed on the hub: install Sveltos (and restart the manager), or deliver the stack with Argo CD in the Agentless or Mixed mode", len(items)))
 		return ctrl.Result{}, nil
 	case len(groups) > 0 && r.ArgoCDNamespace == "":
-		common.MarkStalled(s, platformv1alpha1.ReasonInvalidSpec,
+		conditions.MarkStalled(s, platformv1alpha1.ReasonInvalidSpec,
 			"the stack is delivered by Argo CD, which is not installed on the hub: install Argo CD (and restart the manager), or set spec.delivery to Sveltos")
 		return ctrl.Result{}, nil
 	}
@@ -184,7 +185,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, s *platformv1alpha1.Pl
 	sort.Strings(names)
 	s.Status.Rendered = names
 	s.Status.MatchingPlanes = int32(len(matching))
-	common.MarkReady(s, fmt.Sprintf("%d item(s) delivered through %d object(s) to %d plane(s)", len(s.Spec.Items), len(names), len(matching)))
+	conditions.MarkReady(s, fmt.Sprintf("%d item(s) delivered through %d object(s) to %d plane(s)", len(s.Spec.Items), len(names), len(matching)))
 	return ctrl.Result{}, nil
 }
 

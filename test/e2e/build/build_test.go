@@ -237,7 +237,7 @@ var _ = Describe("Building from source", Ordered, func() {
 	It("refuses to build for an organization the BuildPlane is not granted to", func() {
 		tenant("initech")
 		Expect(hub.Create(ctx, sourceComponent("initech", "api", platformv1alpha1.BuildSource{Repository: "file://" + repoDir}))).To(Succeed())
-		expectRefused("initech", "api", buildsource.ReasonNotAllowed,
+		expectRefused("initech", "api", platformv1alpha1.ReasonNotAllowed,
 			"BuildPlane builds is not granted to organization initech (its spec.organizations)")
 	})
 
@@ -245,7 +245,7 @@ var _ = Describe("Building from source", Ordered, func() {
 		Expect(hub.Create(ctx, sourceComponent(org, "evil", platformv1alpha1.BuildSource{
 			Repository: "file://" + repoDir, Builder: "docker.io/evil/builder:1",
 		}))).To(Succeed())
-		expectRefused(org, "evil", buildsource.ReasonNotAllowed,
+		expectRefused(org, "evil", platformv1alpha1.ReasonNotAllowed,
 			"builder docker.io/evil/builder:1 is not allowed on BuildPlane builds (spec.allowedBuilders: docker.io/paketobuildpacks/builder-jammy-base:latest, docker.io/paketobuildpacks/)")
 
 		// One under the allowed path builds.
@@ -268,7 +268,7 @@ var _ = Describe("Building from source", Ordered, func() {
 		DeferCleanup(internal.Close)
 		url := internal.URL + "/admin.git"
 		Expect(hub.Create(ctx, sourceComponent(org, "probe", platformv1alpha1.BuildSource{Repository: url}))).To(Succeed())
-		expectRefused(org, "probe", buildsource.ReasonSchemeNotAllowed,
+		expectRefused(org, "probe", platformv1alpha1.ReasonSchemeNotAllowed,
 			"repository "+url+" uses scheme http, which this platform does not fetch build sources over (it allows https, ssh, file; the manager's --build-source-schemes)")
 		Consistently(requests.Load, 2*pollInterval, 500*time.Millisecond).Should(BeZero(), "the hub contacted the repository")
 	})

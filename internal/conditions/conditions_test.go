@@ -1,0 +1,35 @@
+package conditions
+
+import (
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+)
+
+func testPipeline(ready metav1.ConditionStatus, message string) *platformv1alpha1.DeploymentPipeline {
+	p := &platformv1alpha1.DeploymentPipeline{ObjectMeta: metav1.ObjectMeta{Name: "default", Generation: 1}}
+	if message != "" {
+		Set(p, platformv1alpha1.ConditionReady, ready, "Test", message)
+	}
+	return p
+}
+
+// TestNotReadyRepeatsWhy: the message names the object and repeats its
+// Ready message, or says it has none yet.
+func TestNotReadyRepeatsWhy(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ref  *platformv1alpha1.DeploymentPipeline
+		want string
+	}{
+		{"not reconciled yet", testPipeline("", ""), "DeploymentPipeline default is not Ready: not reconciled yet"},
+		{"stalled", testPipeline(metav1.ConditionFalse, "the promotion paths form a cycle: dev → prod → dev"),
+			"DeploymentPipeline default is not Ready: the promotion paths form a cycle: dev → prod → dev"},
+	} {
+		if got := NotReady("DeploymentPipeline", tc.ref); got != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}

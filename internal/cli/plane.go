@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"strings"
 	"time"
@@ -18,7 +19,6 @@ import (
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/conditions"
-	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/manager"
 	"github.com/aileron-dev/aileron/internal/planes"
 )
@@ -166,7 +166,12 @@ func (o *options) registerPlane(ctx context.Context, name string, f *planeFlags,
 		return fmt.Errorf("storing the kubeconfig in Secret %s/%s: %w", f.operatorNS, secret.Name, err)
 	}
 	if _, err := controllerutil.CreateOrPatch(ctx, c, obj, func() error {
-		obj.SetLabels(common.MergeLabels(obj.GetLabels(), labels))
+		merged := obj.GetLabels()
+		if merged == nil {
+			merged = map[string]string{}
+		}
+		maps.Copy(merged, labels)
+		obj.SetLabels(merged)
 		mutate()
 		return nil
 	}); err != nil {

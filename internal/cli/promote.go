@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-	"github.com/aileron-dev/aileron/internal/controller/component"
+	"github.com/aileron-dev/aileron/internal/binding"
 	"github.com/aileron-dev/aileron/internal/pipeline"
 )
 
@@ -69,7 +69,7 @@ promotion, including approval where the environment requires it.`,
 					return err
 				}
 				b := &platformv1alpha1.ReleaseBinding{}
-				if err := c.Get(cmd.Context(), client.ObjectKey{Namespace: ns, Name: component.BindingName(args[0], env)}, b); err != nil {
+				if err := c.Get(cmd.Context(), client.ObjectKey{Namespace: ns, Name: binding.Name(args[0], env)}, b); err != nil {
 					return fmt.Errorf("component %s does not run in %s: %w", args[0], env, err)
 				}
 				if to = pipeline.Previous(b.Status.History, b.Spec.Release); to == "" {
@@ -92,7 +92,7 @@ func (o *options) runningRelease(ctx context.Context, comp, env string) (string,
 		return "", err
 	}
 	b := &platformv1alpha1.ReleaseBinding{}
-	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: component.BindingName(comp, env)}, b); err != nil {
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: binding.Name(comp, env)}, b); err != nil {
 		if apierrors.IsNotFound(err) {
 			return "", nil
 		}
@@ -219,7 +219,7 @@ func newHistoryCommand(o *options) *cobra.Command {
 				return err
 			}
 			b := &platformv1alpha1.ReleaseBinding{}
-			if err := c.Get(cmd.Context(), client.ObjectKey{Namespace: ns, Name: component.BindingName(args[0], env)}, b); err != nil {
+			if err := c.Get(cmd.Context(), client.ObjectKey{Namespace: ns, Name: binding.Name(args[0], env)}, b); err != nil {
 				return fmt.Errorf("component %s does not run in %s: %w", args[0], env, err)
 			}
 			if output != "table" {

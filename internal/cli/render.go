@@ -17,8 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-	"github.com/aileron-dev/aileron/internal/controller/component"
-	"github.com/aileron-dev/aileron/internal/controller/environment"
+	"github.com/aileron-dev/aileron/internal/binding"
 	"github.com/aileron-dev/aileron/internal/fleet"
 	"github.com/aileron-dev/aileron/internal/manager"
 	"github.com/aileron-dev/aileron/internal/planes"
@@ -151,7 +150,7 @@ func renderFor(ctx context.Context, r client.Reader, comp *platformv1alpha1.Comp
 	if err := r.List(ctx, all); err != nil {
 		return nil, err
 	}
-	names, problem := environment.SelectPlanes(env, all.Items)
+	names, problem := resolve.Planes(env, all.Items)
 	if problem != "" {
 		return nil, errors.New(problem)
 	}
@@ -159,7 +158,7 @@ func renderFor(ctx context.Context, r client.Reader, comp *platformv1alpha1.Comp
 	if err != nil {
 		return nil, err
 	}
-	release, err := component.NewRelease(comp, comp.Spec.Image)
+	release, err := binding.NewRelease(comp, comp.Spec.Image)
 	if err != nil {
 		return nil, err
 	}

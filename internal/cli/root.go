@@ -16,7 +16,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/aileron-dev/aileron/internal/controller/common"
+	"github.com/aileron-dev/aileron/internal/binding"
 	"github.com/aileron-dev/aileron/internal/manager"
 	"github.com/aileron-dev/aileron/internal/version"
 )
@@ -126,7 +126,7 @@ func (o *options) whoAmI(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	me, err := common.WhoAmI(ctx, cfg)
+	me, err := binding.WhoAmI(ctx, cfg)
 	if err != nil {
 		return "", fmt.Errorf("asking the hub who you are: %w", err)
 	}

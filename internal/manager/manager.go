@@ -34,7 +34,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-	"github.com/aileron-dev/aileron/internal/controller/buildsource"
+	"github.com/aileron-dev/aileron/internal/builds"
 	"github.com/aileron-dev/aileron/internal/dashboard"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops/argocd"
 	"github.com/aileron-dev/aileron/internal/stack/sveltos"
@@ -159,7 +159,7 @@ func DefaultOptions() Options {
 		PlaneProbeInterval:      10 * time.Second,
 		ResyncPeriod:            5 * time.Minute,
 		SourcePollInterval:      time.Minute,
-		BuildSourceSchemes:      slices.Clone(buildsource.DefaultSchemes),
+		BuildSourceSchemes:      slices.Clone(builds.DefaultSchemes),
 		DashboardAuth:           "kubernetes",
 		ArgoCDNamespace:         "argocd",
 		DefaultStacks:           true,
@@ -190,7 +190,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.ResyncPeriod, "resync-period", o.ResyncPeriod, "How often delivered objects are applied again, restoring changes made on planes by hand.")
 	fs.DurationVar(&o.SourcePollInterval, "source-poll-interval", o.SourcePollInterval, "How often the Git repository of each component built from source is polled for new commits.")
 	fs.Func("build-source-schemes", fmt.Sprintf("Comma-separated repository URL schemes build sources are fetched over, of %s (default %s); http, git and file let tenants make the hub reach its own network or disk.",
-		strings.Join(buildsource.KnownSchemes, ", "), strings.Join(o.BuildSourceSchemes, ",")), func(v string) error {
+		strings.Join(builds.KnownSchemes, ", "), strings.Join(o.BuildSourceSchemes, ",")), func(v string) error {
 		o.BuildSourceSchemes = strings.Split(v, ",")
 		return nil
 	})
@@ -229,8 +229,8 @@ func (o Options) Validate() error {
 		errs = append(errs, errors.New("--build-source-schemes must name at least one scheme"))
 	}
 	for _, scheme := range o.BuildSourceSchemes {
-		if !slices.Contains(buildsource.KnownSchemes, scheme) {
-			errs = append(errs, fmt.Errorf("--build-source-schemes: %q is not one of %s", scheme, strings.Join(buildsource.KnownSchemes, ", ")))
+		if !slices.Contains(builds.KnownSchemes, scheme) {
+			errs = append(errs, fmt.Errorf("--build-source-schemes: %q is not one of %s", scheme, strings.Join(builds.KnownSchemes, ", ")))
 		}
 	}
 	if o.ArgoCDNamespace == "" {

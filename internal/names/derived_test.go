@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-	controllercomponent "github.com/aileron-dev/aileron/internal/controller/component"
+	"github.com/aileron-dev/aileron/internal/binding"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops"
 	"github.com/aileron-dev/aileron/internal/names"
 	"github.com/aileron-dev/aileron/internal/render"
@@ -96,7 +96,7 @@ func TestDerivedNamesNeverCollide(t *testing.T) {
 		if _, ok := bindings[org]; !ok {
 			bindings[org] = newScope("organization " + org + "'s bindings")
 		}
-		bindings[org].add(controllercomponent.BindingName(component, env), "component "+component+" in "+env)
+		bindings[org].add(binding.Name(component, env), "component "+component+" in "+env)
 	}
 	if len(planeNamespaces.taken) < 15000 {
 		t.Fatalf("only %d distinct cells generated", len(planeNamespaces.taken))

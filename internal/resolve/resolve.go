@@ -1,5 +1,6 @@
-// Package resolve resolves a Component's references on the hub: its
-// dependencies' endpoints, checked against their visibility.
+// Package resolve resolves what objects refer to on the hub: a
+// Component's dependencies' endpoints, checked against their visibility,
+// and an Environment's data planes (Planes).
 package resolve
 
 import (

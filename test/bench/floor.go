@@ -10,7 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-	"github.com/aileron-dev/aileron/internal/controller/component"
+	"github.com/aileron-dev/aileron/internal/binding"
 	"github.com/aileron-dev/aileron/internal/delivery/direct"
 	"github.com/aileron-dev/aileron/internal/manager"
 	"github.com/aileron-dev/aileron/internal/render"
@@ -28,7 +28,7 @@ type unit struct {
 func floorWork(pl *platform) (cells, bindings []unit, err error) {
 	seen := map[string]bool{}
 	for _, c := range pl.components {
-		release, err := component.NewRelease(c, c.Spec.Image)
+		release, err := binding.NewRelease(c, c.Spec.Image)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -9,7 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-	"github.com/aileron-dev/aileron/internal/controller/component"
+	"github.com/aileron-dev/aileron/internal/binding"
 	"github.com/aileron-dev/aileron/test/testbed"
 )
 
@@ -131,7 +131,7 @@ func (pl *platform) foundation() []client.Object {
 // environment is bound by autoDeploy) and, for every later environment, the
 // binding the promotion flow would create, at the same release.
 func (pl *platform) work(c *platformv1alpha1.Component) ([]client.Object, error) {
-	release, err := component.NewRelease(c, c.Spec.Image)
+	release, err := binding.NewRelease(c, c.Spec.Image)
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +176,7 @@ func delivered(b *platformv1alpha1.ReleaseBinding) bool {
 
 // newReleaseName is the Release the manager makes of c's current spec.
 func newReleaseName(c *platformv1alpha1.Component) (string, error) {
-	r, err := component.NewRelease(c, c.Spec.Image)
+	r, err := binding.NewRelease(c, c.Spec.Image)
 	if err != nil {
 		return "", err
 	}

@@ -11,7 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-	componentctrl "github.com/aileron-dev/aileron/internal/controller/component"
+	"github.com/aileron-dev/aileron/internal/binding"
 	"github.com/aileron-dev/aileron/internal/render"
 )
 
@@ -197,5 +197,5 @@ var _ = Describe("Tenant isolation on a shared plane", Ordered, ContinueOnFailur
 })
 
 func bindingName(component, env string) string {
-	return componentctrl.BindingName(component, env)
+	return binding.Name(component, env)
 }

@@ -20,7 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-	componentctrl "github.com/aileron-dev/aileron/internal/controller/component"
+	"github.com/aileron-dev/aileron/internal/binding"
 	"github.com/aileron-dev/aileron/internal/fleet"
 	"github.com/aileron-dev/aileron/internal/netpol"
 	"github.com/aileron-dev/aileron/internal/render"
@@ -66,7 +66,7 @@ var _ = Describe("The sample platform", Ordered, func() {
 				g.Expect(c.Status.LatestRelease).NotTo(BeEmpty())
 			}).Should(Succeed())
 			for _, env := range []string{"staging", "production"} {
-				Expect(hub.Create(ctx, binding(name, env, c.Status.LatestRelease))).To(Succeed())
+				Expect(hub.Create(ctx, newBinding(name, env, c.Status.LatestRelease))).To(Succeed())
 			}
 		}
 		for _, name := range components {
@@ -318,9 +318,9 @@ var _ = Describe("The sample platform", Ordered, func() {
 
 	It("delivers a binding applied before its release exists, once the release is made", func() {
 		early := component("early", "shop", nil)
-		release, err := componentctrl.NewRelease(early, early.Spec.Image)
+		release, err := binding.NewRelease(early, early.Spec.Image)
 		Expect(err).NotTo(HaveOccurred())
-		b := binding("early", "staging", release.Name)
+		b := newBinding("early", "staging", release.Name)
 		Expect(hub.Create(ctx, b)).To(Succeed())
 		expectNotReady(b, "Release "+release.Name+" does not exist")
 		Expect(hub.Create(ctx, early)).To(Succeed())
@@ -418,7 +418,7 @@ var _ = Describe("The sample platform", Ordered, func() {
 	})
 })
 
-func binding(component, env, release string) *platformv1alpha1.ReleaseBinding {
+func newBinding(component, env, release string) *platformv1alpha1.ReleaseBinding {
 	return testbed.Binding(org, component, env, release)
 }
 

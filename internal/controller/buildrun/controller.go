@@ -22,8 +22,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/builds"
 	"github.com/aileron-dev/aileron/internal/conditions"
-	"github.com/aileron-dev/aileron/internal/controller/buildsource"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
 	"github.com/aileron-dev/aileron/internal/planes"
@@ -151,7 +151,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, run *platformv1alpha1.
 	}
 	out := build.Read(read.Status)
 	// Argo's messages may quote the repository, and whatever it embeds.
-	out.Message = buildsource.RedactURL(out.Message, run.Spec.Source.Repository)
+	out.Message = builds.RedactURL(out.Message, run.Spec.Source.Repository)
 	record(run, out, repository, r.Now())
 	if out.Phase.Finished() {
 		ctrl.LoggerFrom(ctx).Info("build finished", "phase", out.Phase, "image", run.Status.Image, "failedStep", run.Status.FailedStep)

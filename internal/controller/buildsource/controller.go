@@ -28,6 +28,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/builds"
 	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
@@ -50,7 +51,7 @@ type Reconciler struct {
 	// references.
 	PollInterval time.Duration
 	// ListRefs lists a repository's references; gitrepo.ListRemote when nil.
-	ListRefs ListRefs
+	ListRefs builds.ListRefs
 	// Schemes are the repository URL schemes sources are fetched over;
 	// DefaultSchemes when nil. A source of any other scheme is refused
 	// before the hub contacts it.
@@ -139,9 +140,9 @@ func (r *Reconciler) reconcile(ctx context.Context, c *platformv1alpha1.Componen
 	// Checked first: a refused repository is never contacted.
 	schemes := r.Schemes
 	if schemes == nil {
-		schemes = DefaultSchemes
+		schemes = builds.DefaultSchemes
 	}
-	if refusal := SchemeRefusal(src.Repository, schemes); refusal != "" {
+	if refusal := builds.SchemeRefusal(src.Repository, schemes); refusal != "" {
 		setSourceResolved(c, metav1.ConditionFalse, platformv1alpha1.ReasonSchemeNotAllowed, refusal)
 		return ctrl.Result{}, nil
 	}
@@ -151,7 +152,7 @@ func (r *Reconciler) reconcile(ctx context.Context, c *platformv1alpha1.Componen
 	}
 	if problem == nil {
 		if refusal := build.Refusal(bp, c.Namespace, *src); refusal != "" {
-			problem = &PlaneProblem{Reason: platformv1alpha1.ReasonNotAllowed, Message: refusal}
+			problem = &builds.PlaneProblem{Reason: platformv1alpha1.ReasonNotAllowed, Message: refusal}
 		}
 	}
 	if problem != nil {
@@ -163,19 +164,19 @@ func (r *Reconciler) reconcile(ctx context.Context, c *platformv1alpha1.Componen
 	plane := bp.Name
 
 	poll := ctrl.Result{RequeueAfter: r.PollInterval}
-	if IsCommit(src.Revision) {
+	if builds.IsCommit(src.Revision) {
 		// A commit never moves: nothing to poll.
 		poll = ctrl.Result{}
 	}
 	commit, err := r.resolve(ctx, src)
-	if errors.Is(err, ErrRevisionNotFound) {
+	if errors.Is(err, builds.ErrRevisionNotFound) {
 		setSourceResolved(c, metav1.ConditionFalse, platformv1alpha1.ReasonRevisionNotFound,
 			fmt.Sprintf("%v (%s; polled every %s)", err, gitrepo.Redact(src.Repository), r.PollInterval))
 		return poll, nil
 	}
 	if err != nil {
 		setSourceResolved(c, metav1.ConditionFalse, platformv1alpha1.ReasonRepositoryUnavailable,
-			RedactURL(fmt.Sprintf("cannot list the references of %s: %v (polled every %s)", src.Repository, err, r.PollInterval), src.Repository))
+			builds.RedactURL(fmt.Sprintf("cannot list the references of %s: %v (polled every %s)", src.Repository, err, r.PollInterval), src.Repository))
 		return poll, nil
 	}
 
@@ -199,7 +200,7 @@ func setSourceResolved(c *platformv1alpha1.Component, status metav1.ConditionSta
 
 // choosePlane returns the BuildPlane the component builds on, or the
 // problem a person must fix.
-func (r *Reconciler) choosePlane(ctx context.Context, src *platformv1alpha1.BuildSource) (*platformv1alpha1.BuildPlane, *PlaneProblem, error) {
+func (r *Reconciler) choosePlane(ctx context.Context, src *platformv1alpha1.BuildSource) (*platformv1alpha1.BuildPlane, *builds.PlaneProblem, error) {
 	list := &platformv1alpha1.BuildPlaneList{}
 	if err := r.List(ctx, list); err != nil {
 		return nil, nil, err
@@ -212,13 +213,13 @@ func (r *Reconciler) choosePlane(ctx context.Context, src *platformv1alpha1.Buil
 			byName[p.Name] = &list.Items[i]
 		}
 	}
-	plane, problem := ChoosePlane(src.BuildPlaneRef, names)
+	plane, problem := builds.ChoosePlane(src.BuildPlaneRef, names)
 	return byName[plane], problem, nil
 }
 
 func (r *Reconciler) resolve(ctx context.Context, src *platformv1alpha1.BuildSource) (string, error) {
-	if IsCommit(src.Revision) {
-		return Resolve(nil, src.Revision)
+	if builds.IsCommit(src.Revision) {
+		return builds.Resolve(nil, src.Revision)
 	}
 	ctx, cancel := context.WithTimeout(ctx, listTimeout)
 	defer cancel()
@@ -226,22 +227,22 @@ func (r *Reconciler) resolve(ctx context.Context, src *platformv1alpha1.BuildSou
 	if err != nil {
 		return "", err
 	}
-	return Resolve(refs, src.Revision)
+	return builds.Resolve(refs, src.Revision)
 }
 
 // ensureRun returns the name of the BuildRun of commit with the
 // component's current build settings, creating it when there is none.
 func (r *Reconciler) ensureRun(ctx context.Context, c *platformv1alpha1.Component, commit, plane string) (string, error) {
-	name := RunName(c.Name, commit)
+	name := builds.RunName(c.Name, commit)
 	existing := &platformv1alpha1.BuildRun{}
 	err := r.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: name}, existing)
 	switch {
-	case err == nil && SameBuild(existing, *c.Spec.Build, plane):
+	case err == nil && builds.SameBuild(existing, *c.Spec.Build, plane):
 		return name, nil
 	case err == nil:
 		// The commit was built with other settings: this build gets a name
 		// of its own, and the earlier one stays in the history.
-		name = AlternateRunName(c.Name, commit, *c.Spec.Build, plane)
+		name = builds.AlternateRunName(c.Name, commit, *c.Spec.Build, plane)
 		err = r.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: name}, existing)
 		if err == nil {
 			return name, nil
@@ -298,7 +299,7 @@ func (r *Reconciler) expire(ctx context.Context, c *platformv1alpha1.Component) 
 		}
 		released = rel.Spec.Image
 	}
-	for _, name := range Expired(runs.Items, c.Spec.Build.HistoryLimit, c.Status.LatestBuild, released) {
+	for _, name := range builds.Expired(runs.Items, c.Spec.Build.HistoryLimit, c.Status.LatestBuild, released) {
 		run := &platformv1alpha1.BuildRun{ObjectMeta: metav1.ObjectMeta{Namespace: c.Namespace, Name: name}}
 		if err := r.Delete(ctx, run); client.IgnoreNotFound(err) != nil {
 			return fmt.Errorf("deleting BuildRun %s beyond the history limit: %w", name, err)

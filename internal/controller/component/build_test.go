@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/binding"
 )
 
 func buildRun(name string, minute int, phase platformv1alpha1.BuildRunPhase, image string) platformv1alpha1.BuildRun {
@@ -137,7 +138,7 @@ func TestReleaseOfABuild(t *testing.T) {
 		},
 	}
 	const image = "registry.acme.example/builds/acme/api@sha256:9c1e5a7b3d2f4e6a8b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a"
-	first, err := NewRelease(c, image)
+	first, err := binding.NewRelease(c, image)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,16 +146,16 @@ func TestReleaseOfABuild(t *testing.T) {
 		t.Errorf("the release must run the built image as the component's own: %+v", first.Spec)
 	}
 	c.Spec.Build.Revision, c.Spec.Build.HistoryLimit = "v1.0.0", 10
-	if again, _ := NewRelease(c, image); again.Name != first.Name {
+	if again, _ := binding.NewRelease(c, image); again.Name != first.Name {
 		t.Errorf("a new revision or history limit building the same image made release %s after %s", again.Name, first.Name)
 	}
-	if other, _ := NewRelease(c, image[:len(image)-1]+"b"); other.Name == first.Name {
+	if other, _ := binding.NewRelease(c, image[:len(image)-1]+"b"); other.Name == first.Name {
 		t.Error("a new image made no new release")
 	}
 	// The same component naming that image itself is the same release.
 	named := c.DeepCopy()
 	named.Spec.Build, named.Spec.Image = nil, image
-	if same, _ := NewRelease(named, image); same.Name != first.Name {
+	if same, _ := binding.NewRelease(named, image); same.Name != first.Name {
 		t.Errorf("naming the built image made release %s, not %s", same.Name, first.Name)
 	}
 }

@@ -12,7 +12,6 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -23,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/binding"
 	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
@@ -243,7 +243,7 @@ func (r *Reconciler) allComponents(ctx context.Context, _ client.Object) []recon
 }
 
 func (r *Reconciler) ensureRelease(ctx context.Context, c *platformv1alpha1.Component, image string) (*platformv1alpha1.Release, error) {
-	release, err := NewRelease(c, image)
+	release, err := binding.NewRelease(c, image)
 	if err != nil {
 		return nil, err
 	}
@@ -267,7 +267,7 @@ func (r *Reconciler) ensureRelease(ctx context.Context, c *platformv1alpha1.Comp
 // when the binding is new or autoDeploy is set; otherwise it stays where
 // promotion or a person put it.
 func (r *Reconciler) ensureInitialBinding(ctx context.Context, c *platformv1alpha1.Component, env, release string) error {
-	key := client.ObjectKey{Namespace: c.Namespace, Name: BindingName(c.Name, env)}
+	key := client.ObjectKey{Namespace: c.Namespace, Name: binding.Name(c.Name, env)}
 	existing := &platformv1alpha1.ReleaseBinding{}
 	err := r.Get(ctx, key, existing)
 	switch {
@@ -276,19 +276,7 @@ func (r *Reconciler) ensureInitialBinding(ctx context.Context, c *platformv1alph
 	case err != nil && !apierrors.IsNotFound(err):
 		return err
 	}
-	template := &platformv1alpha1.ReleaseBinding{
-		ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name, Labels: map[string]string{
-			platformv1alpha1.LabelOrganization: c.Namespace,
-			platformv1alpha1.LabelProject:      c.Spec.ProjectRef.Name,
-			platformv1alpha1.LabelComponent:    c.Name,
-			platformv1alpha1.LabelEnvironment:  env,
-		}},
-		Spec: platformv1alpha1.ReleaseBindingSpec{
-			ComponentRef:   platformv1alpha1.LocalObjectReference{Name: c.Name},
-			EnvironmentRef: platformv1alpha1.LocalObjectReference{Name: env},
-			State:          platformv1alpha1.BindingActive,
-		},
-	}
+	template := binding.Template(c.Namespace, c.Spec.ProjectRef.Name, c.Name, env)
 	if err := controllerutil.SetControllerReference(c, template, r.Scheme()); err != nil {
 		return err
 	}
@@ -296,7 +284,7 @@ func (r *Reconciler) ensureInitialBinding(ctx context.Context, c *platformv1alph
 	if c.Spec.AutoDeploy {
 		via = pipeline.AutoDeployVia
 	}
-	return common.MoveBinding(ctx, r.Client, key, template, release, platformv1alpha1.BindingHistoryEntry{By: pipeline.AutomaticActor, Via: via})
+	return binding.Move(ctx, r.Client, key, template, release, platformv1alpha1.BindingHistoryEntry{By: pipeline.AutomaticActor, Via: via})
 }
 
 // ReconcileDelete removes the component's bindings, which clean the

@@ -19,9 +19,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/binding"
 	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/common"
-	"github.com/aileron-dev/aileron/internal/controller/component"
 	"github.com/aileron-dev/aileron/internal/pipeline"
 )
 
@@ -84,7 +84,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, p *platformv1alpha1.Pr
 		approvedBy = a.By
 	}
 	via := p.Name
-	err = common.MoveBinding(ctx, r.Client, client.ObjectKey{Namespace: p.Namespace, Name: component.BindingName(p.Spec.ComponentRef.Name, target)},
+	err = binding.Move(ctx, r.Client, client.ObjectKey{Namespace: p.Namespace, Name: binding.Name(p.Spec.ComponentRef.Name, target)},
 		plan.template, plan.release, platformv1alpha1.BindingHistoryEntry{By: p.Spec.RequestedBy, ApprovedBy: approvedBy, Via: via})
 	if err != nil {
 		return ctrl.Result{}, err
@@ -118,17 +118,7 @@ func (r *Reconciler) plan(ctx context.Context, p *platformv1alpha1.Promotion) (p
 	if v, err := lookup(ctx, r.APIReader, client.ObjectKey{Namespace: ns, Name: target}, &platformv1alpha1.Environment{}, "target environment %s does not exist in organization %s", target, ns); v != "" || err != nil {
 		return plan{}, v, err
 	}
-	out := plan{template: &platformv1alpha1.ReleaseBinding{
-		ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{
-			platformv1alpha1.LabelOrganization: ns, platformv1alpha1.LabelProject: project.Name,
-			platformv1alpha1.LabelComponent: comp, platformv1alpha1.LabelEnvironment: target,
-		}},
-		Spec: platformv1alpha1.ReleaseBindingSpec{
-			ComponentRef:   platformv1alpha1.LocalObjectReference{Name: comp},
-			EnvironmentRef: platformv1alpha1.LocalObjectReference{Name: target},
-			State:          platformv1alpha1.BindingActive,
-		},
-	}}
+	out := plan{template: binding.Template(ns, project.Name, comp, target)}
 	if src := p.Spec.SourceEnvironmentRef; src != nil {
 		allowed, approval := pipeline.Allowed(pl.Spec, src.Name, target)
 		if !allowed {
@@ -136,7 +126,7 @@ func (r *Reconciler) plan(ctx context.Context, p *platformv1alpha1.Promotion) (p
 				pl.Name, src.Name, target, src.Name, orNone(targetsFrom(pl.Spec, src.Name))), nil
 		}
 		b := &platformv1alpha1.ReleaseBinding{}
-		if v, err := lookup(ctx, r.APIReader, client.ObjectKey{Namespace: ns, Name: component.BindingName(comp, src.Name)}, b,
+		if v, err := lookup(ctx, r.APIReader, client.ObjectKey{Namespace: ns, Name: binding.Name(comp, src.Name)}, b,
 			"component %s does not run in %s: there is nothing to promote", comp, src.Name); v != "" || err != nil {
 			return plan{}, v, err
 		}
@@ -168,7 +158,7 @@ func (r *Reconciler) plan(ctx context.Context, p *platformv1alpha1.Promotion) (p
 	}
 	// A rollback: back to a release the target ran before.
 	b := &platformv1alpha1.ReleaseBinding{}
-	if v, err := lookup(ctx, r.APIReader, client.ObjectKey{Namespace: ns, Name: component.BindingName(comp, target)}, b, "component %s does not run in %s: there is nothing to roll back", comp, target); v != "" || err != nil {
+	if v, err := lookup(ctx, r.APIReader, client.ObjectKey{Namespace: ns, Name: binding.Name(comp, target)}, b, "component %s does not run in %s: there is nothing to roll back", comp, target); v != "" || err != nil {
 		return plan{}, v, err
 	}
 	if !pipeline.InHistory(b.Status.History, p.Spec.Release) {

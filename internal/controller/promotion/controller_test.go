@@ -19,7 +19,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-	"github.com/aileron-dev/aileron/internal/controller/component"
+	"github.com/aileron-dev/aileron/internal/binding"
 	"github.com/aileron-dev/aileron/internal/controller/index"
 	"github.com/aileron-dev/aileron/internal/controller/promotion"
 	"github.com/aileron-dev/aileron/internal/controller/releasebinding"
@@ -136,7 +136,7 @@ func TestPromotions(t *testing.T) {
 		}, client.DryRunAll)
 	}).WithTimeout(30 * time.Second).WithPolling(500 * time.Millisecond).Should(Succeed())
 	bindingRunning(ctx, g, admin, "development", "api-r1")
-	binding(ctx, g, admin, "staging", "api-r1") // exists, not Ready
+	newBinding(ctx, g, admin, "staging", "api-r1") // exists, not Ready
 
 	dana := userClient(g, f, "dana", "acme:developers")
 	ada := userClient(g, f, "ada", "acme:platform")
@@ -180,7 +180,7 @@ func TestPromotions(t *testing.T) {
 		p := request(dana, "dana", "to-production", "staging", "production", "")
 		must(g, dana.Create(ctx, p))
 		expectPhase(ctx, g, admin, p, platformv1alpha1.PromotionAwaitingApproval, "production requires an approval")
-		g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: component.BindingName("api", "production")}, &platformv1alpha1.ReleaseBinding{})).NotTo(Succeed(), "nothing moves before the approval")
+		g.Expect(admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: binding.Name("api", "production")}, &platformv1alpha1.ReleaseBinding{})).NotTo(Succeed(), "nothing moves before the approval")
 
 		err := approve(ctx, dana, p, "dana", platformv1alpha1.Approved)
 		g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "a developer may not approve: %v", err)
@@ -255,7 +255,7 @@ func TestPromotions(t *testing.T) {
 		g.Expect(b.Status.History[1]).To(HaveField("Release", "api-r2"))
 	})
 
-	production := component.BindingName("api", "production")
+	production := binding.Name("api", "production")
 	t.Run("a developer cannot move, suspend or strip the binding of an environment that requires approval", func(t *testing.T) {
 		g := NewWithT(t)
 		for what, change := range map[string]func(*platformv1alpha1.ReleaseBinding){
@@ -319,7 +319,7 @@ const movedBy = platformv1alpha1.AnnotationMovedBy
 // edit changes env's binding as c's user, as `kubectl edit` would.
 func edit(ctx context.Context, c client.Client, env string, change func(*platformv1alpha1.ReleaseBinding)) error {
 	b := &platformv1alpha1.ReleaseBinding{}
-	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: component.BindingName("api", env)}, b); err != nil {
+	if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: binding.Name("api", env)}, b); err != nil {
 		return err
 	}
 	patch := client.MergeFrom(b.DeepCopy())
@@ -332,7 +332,7 @@ func edit(ctx context.Context, c client.Client, env string, change func(*platfor
 func expectMove(ctx context.Context, g *WithT, c client.Client, env, release string, state platformv1alpha1.BindingState, user string) {
 	g.EventuallyWithOffset(1, func(g Gomega) {
 		b := &platformv1alpha1.ReleaseBinding{}
-		g.Expect(c.Get(ctx, client.ObjectKey{Namespace: ns, Name: component.BindingName("api", env)}, b)).To(Succeed())
+		g.Expect(c.Get(ctx, client.ObjectKey{Namespace: ns, Name: binding.Name("api", env)}, b)).To(Succeed())
 		g.Expect(b.Annotations).To(HaveKeyWithValue(movedBy, user))
 		g.Expect(b.Status.History).NotTo(BeEmpty())
 		g.Expect(b.Status.History[0]).To(And(HaveField("Release", release), HaveField("State", state), HaveField("By", user),
@@ -385,9 +385,9 @@ func expectPhase(ctx context.Context, g *WithT, c client.Client, p *platformv1al
 	}).WithTimeout(30 * time.Second).WithPolling(200 * time.Millisecond).Should(Succeed())
 }
 
-func binding(ctx context.Context, g *WithT, c client.Client, env, release string) *platformv1alpha1.ReleaseBinding {
+func newBinding(ctx context.Context, g *WithT, c client.Client, env, release string) *platformv1alpha1.ReleaseBinding {
 	b := &platformv1alpha1.ReleaseBinding{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: component.BindingName("api", env)},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: binding.Name("api", env)},
 		Spec: platformv1alpha1.ReleaseBindingSpec{
 			ComponentRef: platformv1alpha1.LocalObjectReference{Name: "api"}, EnvironmentRef: platformv1alpha1.LocalObjectReference{Name: env}, Release: release,
 		},
@@ -406,7 +406,7 @@ func binding(ctx context.Context, g *WithT, c client.Client, env, release string
 // bindingRunning makes env's binding run release Ready, as the
 // ReleaseBinding controller reports a healthy delivery.
 func bindingRunning(ctx context.Context, g *WithT, c client.Client, env, release string) {
-	b := binding(ctx, g, c, env, release)
+	b := newBinding(ctx, g, c, env, release)
 	patch := client.MergeFrom(b.DeepCopy())
 	b.Status.Release = release
 	b.Status.Conditions = []metav1.Condition{{Type: platformv1alpha1.ConditionReady, Status: metav1.ConditionTrue, Reason: "Reconciled",
@@ -416,6 +416,6 @@ func bindingRunning(ctx context.Context, g *WithT, c client.Client, env, release
 
 func getBinding(ctx context.Context, g *WithT, c client.Client, env string) *platformv1alpha1.ReleaseBinding {
 	b := &platformv1alpha1.ReleaseBinding{}
-	g.ExpectWithOffset(1, c.Get(ctx, client.ObjectKey{Namespace: ns, Name: component.BindingName("api", env)}, b)).To(Succeed())
+	g.ExpectWithOffset(1, c.Get(ctx, client.ObjectKey{Namespace: ns, Name: binding.Name("api", env)}, b)).To(Succeed())
 	return b
 }

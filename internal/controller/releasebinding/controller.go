@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/binding"
 	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
@@ -197,12 +198,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, b *platformv1alpha1.Re
 		return ctrl.Result{}, nil
 	}
 	project := release.Spec.ComponentSpec.ProjectRef.Name
-	b.Labels = common.MergeLabels(b.Labels, map[string]string{
-		platformv1alpha1.LabelOrganization: b.Namespace,
-		platformv1alpha1.LabelProject:      project,
-		platformv1alpha1.LabelComponent:    b.Spec.ComponentRef.Name,
-		platformv1alpha1.LabelEnvironment:  b.Spec.EnvironmentRef.Name,
-	})
+	b.Labels = common.MergeLabels(b.Labels, binding.Labels(b.Namespace, project, b.Spec.ComponentRef.Name, b.Spec.EnvironmentRef.Name))
 
 	env := &platformv1alpha1.Environment{}
 	if found, err := common.GetReference(ctx, r.Client, client.ObjectKey{Namespace: b.Namespace, Name: b.Spec.EnvironmentRef.Name}, env, b,

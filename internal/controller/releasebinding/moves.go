@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/binding"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/pipeline"
 )
@@ -25,7 +26,7 @@ import (
 // reconcile are recorded as the later one.
 type MoveRecorder struct {
 	client.Client
-	// Self is the manager's user name, whose moves common.MoveBinding
+	// Self is the manager's user name, whose moves binding.Move
 	// records with the request and approval they carry out. Empty, it is
 	// asked of the hub when the recorder is set up.
 	Self                    string
@@ -36,7 +37,7 @@ type MoveRecorder struct {
 // spec.
 func (r *MoveRecorder) SetupWithManager(mgr ctrl.Manager) error {
 	if r.Self == "" {
-		self, err := common.WhoAmI(context.Background(), mgr.GetConfig())
+		self, err := binding.WhoAmI(context.Background(), mgr.GetConfig())
 		if err != nil {
 			return fmt.Errorf("asking the hub who the manager is: %w", err)
 		}
@@ -59,7 +60,7 @@ func (r *MoveRecorder) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Re
 	if !ok {
 		return ctrl.Result{}, nil
 	}
-	err := common.RecordMove(ctx, r.Client, b, move)
+	err := binding.RecordMove(ctx, r.Client, b, move)
 	if apierrors.IsNotFound(err) {
 		return ctrl.Result{}, nil
 	}

@@ -20,7 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-	"github.com/aileron-dev/aileron/internal/controller/buildsource"
+	"github.com/aileron-dev/aileron/internal/builds"
 	"github.com/aileron-dev/aileron/internal/fleet"
 	"github.com/aileron-dev/aileron/internal/render"
 	"github.com/aileron-dev/aileron/internal/render/build"
@@ -162,7 +162,7 @@ var _ = Describe("Building from source", Ordered, func() {
 		releases = append(releases, expectRunning(imageRepo+"@"+digestOf(third)))
 		Expect(releases[1]).NotTo(Equal(releases[0]))
 
-		oldest, failedRun, newest := buildsource.RunName(component, commits[0]), buildsource.RunName(component, commits[1]), run.Name
+		oldest, failedRun, newest := builds.RunName(component, commits[0]), builds.RunName(component, commits[1]), run.Name
 		Eventually(func(g Gomega) {
 			g.Expect(runNames(g)).To(ConsistOf(failedRun, newest))
 			g.Expect(apierrors.IsNotFound(getWorkflow(oldest, &unstructured.Unstructured{}))).To(BeTrue(), "the oldest run's workflow must go with it")
@@ -208,7 +208,7 @@ var _ = Describe("Building from source", Ordered, func() {
 		var run *platformv1alpha1.BuildRun
 		Eventually(func(g Gomega) {
 			run = &platformv1alpha1.BuildRun{}
-			g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: "globex", Name: buildsource.RunName("api", commit)}, run)).To(Succeed())
+			g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: "globex", Name: builds.RunName("api", commit)}, run)).To(Succeed())
 			g.Expect(run.Status.WorkflowName).NotTo(BeEmpty())
 		}).Should(Succeed())
 		u := &unstructured.Unstructured{}
@@ -414,7 +414,7 @@ func condition(obj interface{ GetConditions() *[]metav1.Condition }, t string) *
 // expectRun waits for the BuildRun of commit and returns it once it names
 // its workflow.
 func expectRun(commit string) *platformv1alpha1.BuildRun {
-	name := buildsource.RunName(component, commit)
+	name := builds.RunName(component, commit)
 	var run *platformv1alpha1.BuildRun
 	EventuallyWithOffset(1, func(g Gomega) {
 		run = getRun(g, name)

@@ -1,4 +1,4 @@
-package component
+package binding
 
 import (
 	"crypto/sha256"
@@ -8,7 +8,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-	"github.com/aileron-dev/aileron/internal/names"
 )
 
 // releaseHashLength is how many hex digits of the content hash name a
@@ -55,10 +54,4 @@ func NewRelease(c *platformv1alpha1.Component, image string) (*platformv1alpha1.
 			ComponentSpec: spec,
 		},
 	}, nil
-}
-
-// BindingName is the name of a component's binding to an environment:
-// <component>--<environment> (names.Join), so that no two pairs share one.
-func BindingName(component, environment string) string {
-	return names.Join(component, environment)
 }

@@ -1,4 +1,4 @@
-package environment
+package resolve
 
 import (
 	"strings"
@@ -9,7 +9,7 @@ import (
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 )
 
-func TestSelectPlanes(t *testing.T) {
+func TestPlanes(t *testing.T) {
 	plane := func(name, region string, deleting bool) platformv1alpha1.DataPlane {
 		dp := platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{platformv1alpha1.LabelRegion: region}}}
 		if deleting {
@@ -42,7 +42,7 @@ func TestSelectPlanes(t *testing.T) {
 		{"selector matching nothing", bySelector("mars"), "", "no DataPlane granted to organization acme matches spec.dataPlaneSelector"},
 		{"reference to a plane granted to another organization", byRef("eu-3"), "", "DataPlane eu-3 is not granted to organization acme"},
 	} {
-		got, problem := SelectPlanes(tc.env, planes)
+		got, problem := Planes(tc.env, planes)
 		if strings.Join(got, ",") != tc.want || (tc.problem == "") != (problem == "") || !strings.Contains(problem, tc.problem) {
 			t.Errorf("%s: got %v %q, want %s %q", tc.name, got, problem, tc.want, tc.problem)
 		}

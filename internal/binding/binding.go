@@ -1,4 +1,10 @@
-package common
+// Package binding is how a release comes to run in an environment: the
+// name of a component's binding to an environment, the labels and template
+// it is created from, the one way a binding is moved (Move) and its
+// history recorded, and the content-addressed Release a component's spec
+// makes. Controllers, the CLI and the tests all use it, so a binding means
+// the same to each.
+package binding
 
 import (
 	"context"
@@ -13,13 +19,48 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/names"
 	"github.com/aileron-dev/aileron/internal/pipeline"
 )
 
-// MoveBinding points the binding b (created from template when it does not
+// Name is the name of a component's binding to an environment:
+// <component>--<environment> (names.Join), so that no two pairs share one.
+func Name(component, environment string) string {
+	return names.Join(component, environment)
+}
+
+// Labels are the labels of a component's binding to an environment, by
+// which the hub's indexes, the gitops controller and people find it.
+func Labels(organization, project, component, environment string) map[string]string {
+	return map[string]string{
+		platformv1alpha1.LabelOrganization: organization,
+		platformv1alpha1.LabelProject:      project,
+		platformv1alpha1.LabelComponent:    component,
+		platformv1alpha1.LabelEnvironment:  environment,
+	}
+}
+
+// Template is the binding of a component of project to an environment, as
+// Move creates it when it does not exist yet: active, with its labels, in
+// namespace organization under Name. Move sets its release.
+func Template(organization, project, component, environment string) *platformv1alpha1.ReleaseBinding {
+	return &platformv1alpha1.ReleaseBinding{
+		ObjectMeta: metav1.ObjectMeta{
+			Namespace: organization, Name: Name(component, environment),
+			Labels: Labels(organization, project, component, environment),
+		},
+		Spec: platformv1alpha1.ReleaseBindingSpec{
+			ComponentRef:   platformv1alpha1.LocalObjectReference{Name: component},
+			EnvironmentRef: platformv1alpha1.LocalObjectReference{Name: environment},
+			State:          platformv1alpha1.BindingActive,
+		},
+	}
+}
+
+// Move points the binding b (created from template when it does not
 // exist yet) at release and records the move in its history: the one way
 // Aileron moves a release, whether by autoDeploy or by promotion.
-func MoveBinding(ctx context.Context, c client.Client, key client.ObjectKey, template *platformv1alpha1.ReleaseBinding,
+func Move(ctx context.Context, c client.Client, key client.ObjectKey, template *platformv1alpha1.ReleaseBinding,
 	release string, move platformv1alpha1.BindingHistoryEntry) error {
 	b := &platformv1alpha1.ReleaseBinding{}
 	err := c.Get(ctx, key, b)

@@ -1,4 +1,4 @@
-package buildsource
+package builds
 
 import (
 	"strings"

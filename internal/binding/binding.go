@@ -21,6 +21,7 @@ import (
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/names"
 	"github.com/aileron-dev/aileron/internal/pipeline"
+	"github.com/aileron-dev/aileron/internal/render"
 )
 
 // Name is the name of a component's binding to an environment:
@@ -118,4 +119,23 @@ func WhoAmI(ctx context.Context, cfg *rest.Config) (string, error) {
 		return "", err
 	}
 	return review.Status.UserInfo.Username, nil
+}
+
+// RenderInput is what the renderer is given for release of a component of
+// project, bound to environment in state, on plane dp with its
+// dependencies resolved.
+func RenderInput(organization, project, environment string, release *platformv1alpha1.Release, state platformv1alpha1.BindingState,
+	dp *platformv1alpha1.DataPlane, deps []render.Dependency) render.Input {
+	return render.Input{
+		Organization: organization,
+		Project:      project,
+		Environment:  environment,
+		Plane:        render.PlaneOf(dp),
+		Component:    release.Spec.ComponentRef.Name,
+		Release:      release.Name,
+		Image:        release.Spec.Image,
+		Spec:         release.Spec.ComponentSpec,
+		State:        state,
+		Dependencies: deps,
+	}
 }

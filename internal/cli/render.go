@@ -173,20 +173,11 @@ func renderFor(ctx context.Context, r client.Reader, comp *platformv1alpha1.Comp
 				dp = &all.Items[i]
 			}
 		}
-		in := render.Input{
-			Organization: org, Project: project, Environment: envName, Plane: render.PlaneOf(dp),
-			Component: comp.Name, Release: release.Name, Image: release.Spec.Image, Spec: release.Spec.ComponentSpec,
-			State: platformv1alpha1.BindingActive, Dependencies: deps,
-		}
-		cell, err := render.Cell(org, project, envName)
+		rendered, err := render.Binding(binding.RenderInput(org, project, envName, release, platformv1alpha1.BindingActive, dp, deps))
 		if err != nil {
 			return nil, err
 		}
-		objs, err := render.Component(in)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, planeRender{plane: name, objects: append(cell, objs...)})
+		out = append(out, planeRender{plane: name, objects: rendered.All()})
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("environment %s does not run on plane %s (it runs on: %s)", envName, only, strings.Join(names, ", "))

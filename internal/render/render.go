@@ -205,3 +205,29 @@ func convert(objs ...runtime.Object) (Objects, error) {
 }
 
 func itoa(n int32) string { return strconv.Itoa(int(n)) }
+
+// Rendered is what one binding puts on one plane: its cell, which every
+// component of the project in the environment shares (its Namespace
+// first), and the component's own objects.
+type Rendered struct {
+	Cell, Component Objects
+}
+
+// Binding renders in for its plane: the cell and the component. Direct
+// delivery, GitOps delivery and `aileron render` all render through it.
+func Binding(in Input) (Rendered, error) {
+	cell, err := Cell(in.Organization, in.Project, in.Environment)
+	if err != nil {
+		return Rendered{}, err
+	}
+	objs, err := Component(in)
+	if err != nil {
+		return Rendered{}, err
+	}
+	return Rendered{Cell: cell, Component: objs}, nil
+}
+
+// All is the cell followed by the component's objects.
+func (r Rendered) All() Objects {
+	return append(append(Objects{}, r.Cell...), r.Component...)
+}

@@ -248,3 +248,29 @@ func TestResourcesFillDefaultsBelowLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestBindingIsTheCellThenTheComponent: what a binding puts on a plane is
+// the cell of its organization, project and environment, Namespace first,
+// then the component's objects, each in the cell's namespace.
+func TestBindingIsTheCellThenTheComponent(t *testing.T) {
+	in := base("api", platformv1alpha1.ComponentService)
+	out, err := Binding(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Cell) == 0 || out.Cell[0].GetKind() != "Namespace" || out.Cell[0].GetName() != "acme--shop--production" {
+		t.Fatalf("the cell does not start with its Namespace acme--shop--production: %v", out.Cell)
+	}
+	if len(out.Component) == 0 {
+		t.Fatal("no component objects")
+	}
+	for _, o := range out.Component {
+		if o.GetNamespace() != "acme--shop--production" {
+			t.Errorf("%s %s is in namespace %q, not the cell's", o.GetKind(), o.GetName(), o.GetNamespace())
+		}
+	}
+	all := out.All()
+	if len(all) != len(out.Cell)+len(out.Component) || all[0] != out.Cell[0] || all[len(out.Cell)] != out.Component[0] {
+		t.Errorf("All is not the cell then the component")
+	}
+}

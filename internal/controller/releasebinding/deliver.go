@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/binding"
 	"github.com/aileron-dev/aileron/internal/controller/index"
 	"github.com/aileron-dev/aileron/internal/delivery/direct"
 	"github.com/aileron-dev/aileron/internal/planes"
@@ -27,18 +28,7 @@ type input struct {
 
 func (in input) render(dp *platformv1alpha1.DataPlane) render.Input {
 	b := in.binding
-	return render.Input{
-		Organization: b.Namespace,
-		Project:      in.project,
-		Environment:  b.Spec.EnvironmentRef.Name,
-		Plane:        render.PlaneOf(dp),
-		Component:    b.Spec.ComponentRef.Name,
-		Release:      in.release.Name,
-		Image:        in.release.Spec.Image,
-		Spec:         in.release.Spec.ComponentSpec,
-		State:        b.Spec.State,
-		Dependencies: in.deps,
-	}
+	return binding.RenderInput(b.Namespace, in.project, b.Spec.EnvironmentRef.Name, in.release, b.Spec.State, dp, in.deps)
 }
 
 func appliedKey(b *platformv1alpha1.ReleaseBinding, plane string) string {
@@ -95,15 +85,11 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 	}
 	rin := in.render(dp)
 	st.Namespace = rin.Namespace()
-	cell, err := render.Cell(rin.Organization, rin.Project, rin.Environment)
+	out, err := render.Binding(rin)
 	if err != nil {
 		return fail(platformv1alpha1.HealthDegraded, "rendering: %v", err)
 	}
-	objs, err := render.Component(rin)
-	if err != nil {
-		return fail(platformv1alpha1.HealthDegraded, "rendering: %v", err)
-	}
-	all := append(append(render.Objects{}, cell...), objs...)
+	cell, objs, all := out.Cell, out.Component, out.All()
 	hash, err := all.Hash()
 	if err != nil {
 		return fail(platformv1alpha1.HealthDegraded, "rendering: %v", err)

@@ -52,14 +52,11 @@ func (r *Reconciler) deliverGitOps(ctx context.Context, in input, dp *platformv1
 		return fail(platformv1alpha1.HealthUnknown, "%v", &repositoryError{err})
 	}
 	rin := in.render(dp)
-	cell, err := render.Cell(rin.Organization, rin.Project, rin.Environment)
+	out, err := render.Binding(rin)
 	if err != nil {
 		return fail(platformv1alpha1.HealthDegraded, "rendering: %v", err)
 	}
-	objs, err := render.Component(rin)
-	if err != nil {
-		return fail(platformv1alpha1.HealthDegraded, "rendering: %v", err)
-	}
+	cell, objs := out.Cell, out.Component
 	cellYAML, err := gitops.Manifest(cell)
 	if err != nil {
 		return fail(platformv1alpha1.HealthDegraded, "rendering: %v", err)
@@ -102,7 +99,7 @@ func (r *Reconciler) deliverGitOps(ctx context.Context, in input, dp *platformv1
 		if err != nil {
 			return fail(platformv1alpha1.HealthUnreachable, "handing the plane over to Argo CD: %v", err)
 		}
-		done, err := gitops.ReleaseToArgoCD(ctx, conn.Client, append(append(render.Objects{}, cell...), objs...))
+		done, err := gitops.ReleaseToArgoCD(ctx, conn.Client, out.All())
 		switch {
 		case err != nil:
 			return fail(platformv1alpha1.HealthProgressing, "handing the plane over to Argo CD: %v", err)

@@ -2,7 +2,10 @@ package common
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -12,8 +15,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/conditions"
 )
 
 // TestPatchFromAStaleReadIsRefused checks that a status computed from a
@@ -225,5 +230,63 @@ func TestNothingToWriteOnACopyOlderThanTheLastWriteRunsAgain(t *testing.T) {
 	// A copy as new as the last write, with nothing to write, is done.
 	if res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, setHook{n: 0}); err != nil || !res.IsZero() {
 		t.Fatalf("on a current copy with nothing to write the reconcile is done, got %+v, %v", res, err)
+	}
+}
+
+// stallHook marks a DataPlane Stalled and asks to be looked at again
+// after requeue (none when zero).
+type stallHook struct{ requeue time.Duration }
+
+func (h stallHook) ReconcileNormal(_ context.Context, dp *platformv1alpha1.DataPlane) (ctrl.Result, error) {
+	conditions.MarkStalled(dp, platformv1alpha1.ReasonInvalidSpec, "spec.connection names no kubeconfig")
+	return ctrl.Result{RequeueAfter: h.requeue}, nil
+}
+
+func (stallHook) ReconcileDelete(context.Context, *platformv1alpha1.DataPlane) (ctrl.Result, error) {
+	return ctrl.Result{}, nil
+}
+
+// readyHook marks a DataPlane Ready.
+type readyHook struct{}
+
+func (readyHook) ReconcileNormal(_ context.Context, dp *platformv1alpha1.DataPlane) (ctrl.Result, error) {
+	conditions.MarkReady(dp, "reachable")
+	return ctrl.Result{}, nil
+}
+
+func (readyHook) ReconcileDelete(context.Context, *platformv1alpha1.DataPlane) (ctrl.Result, error) {
+	return ctrl.Result{}, nil
+}
+
+// TestStalledIsATerminalError: a reconcile that leaves its object Stalled
+// with nothing scheduled returns a terminal error (counted apart from
+// successes, never retried with backoff), after writing the status and the
+// observed generation; one scheduled to look again returns none; and a
+// reconcile that clears the stall returns none.
+func TestStalledIsATerminalError(t *testing.T) {
+	ctx := context.Background()
+	base, c, _ := staleReads(t, "eu-stalled")
+	req := ctrl.Request{NamespacedName: client.ObjectKey{Name: "eu-stalled"}}
+
+	_, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, stallHook{})
+	if !errors.Is(err, reconcile.TerminalError(nil)) {
+		t.Fatalf("a stall with nothing scheduled must be a terminal error, got %v", err)
+	}
+	if want := "stalled (InvalidSpec): spec.connection names no kubeconfig"; !strings.Contains(err.Error(), want) {
+		t.Errorf("the error %q does not say %q", err, want)
+	}
+	got := &platformv1alpha1.DataPlane{}
+	if err := base.Get(ctx, req.NamespacedName, got); err != nil {
+		t.Fatal(err)
+	}
+	if !meta.IsStatusConditionTrue(got.Status.Conditions, platformv1alpha1.ConditionStalled) || got.Status.ObservedGeneration != got.Generation {
+		t.Fatalf("the stall must still be written with the observed generation: %+v", got.Status)
+	}
+
+	if res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, stallHook{requeue: 5 * time.Second}); err != nil || res.RequeueAfter != 5*time.Second {
+		t.Fatalf("a stall looked at again later is no error: got %+v, %v", res, err)
+	}
+	if res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, readyHook{}); err != nil || !res.IsZero() {
+		t.Fatalf("a reconcile that clears the stall is no error: got %+v, %v", res, err)
 	}
 }

@@ -3,10 +3,15 @@ package common
 import (
 	"context"
 	"errors"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/conditions"
@@ -31,6 +36,19 @@ type Hooks[T Object] interface {
 // the API (a client registry): Forget is called when the object is gone.
 type Forgetter interface {
 	Forget(req ctrl.Request)
+}
+
+// stalled is a terminal error when obj is Stalled and nothing is scheduled
+// for it: only a change to it (or to what it refers to) can help, and the
+// controller's metrics then count a stall (terminal reconcile errors), not
+// a success. A stall looked at again after a delay (a refused render) is
+// no terminal error. The status is written either way.
+func stalled(obj Object, result ctrl.Result) error {
+	c := meta.FindStatusCondition(*obj.GetConditions(), platformv1alpha1.ConditionStalled)
+	if c == nil || c.Status != metav1.ConditionTrue || !result.IsZero() || !obj.GetDeletionTimestamp().IsZero() {
+		return nil
+	}
+	return reconcile.TerminalError(fmt.Errorf("stalled (%s): %s", c.Reason, c.Message))
 }
 
 // Reconcile is the skeleton every controller shares: get the object (done
@@ -95,6 +113,7 @@ func Reconcile[T Object](ctx context.Context, c client.Client, req ctrl.Request,
 				retResult = ctrl.Result{RequeueAfter: ConflictRetryDelay}
 			}
 		}
+		retErr = stalled(obj, retResult)
 	}()
 	if !obj.GetDeletionTimestamp().IsZero() {
 		if !controllerutil.ContainsFinalizer(obj, platformv1alpha1.Finalizer) {

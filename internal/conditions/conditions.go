@@ -5,6 +5,9 @@
 package conditions
 
 import (
+	"fmt"
+	"strings"
+
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -73,4 +76,20 @@ func ReadyMessage(conds []metav1.Condition) string {
 		return c.Message
 	}
 	return "not reconciled yet"
+}
+
+// summarized is how many items a message lists before it counts the rest.
+const summarized = 5
+
+// Summarize names up to five items and counts the rest, for messages that
+// must stay short and stable however many objects they are about.
+func Summarize(items []string) string { return SummarizeBy(", ", items) }
+
+// SummarizeBy is Summarize with the items joined by sep: "; " for items
+// that are messages themselves.
+func SummarizeBy(sep string, items []string) string {
+	if len(items) <= summarized {
+		return strings.Join(items, sep)
+	}
+	return fmt.Sprintf("%s (and %d more)", strings.Join(items[:summarized], sep), len(items)-summarized)
 }

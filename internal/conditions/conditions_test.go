@@ -33,3 +33,27 @@ func TestNotReadyRepeatsWhy(t *testing.T) {
 		}
 	}
 }
+
+// TestSummarizeNamesFiveAndCountsTheRest: a list stays whole up to five
+// items; past that the message names the first five and counts the rest.
+func TestSummarizeNamesFiveAndCountsTheRest(t *testing.T) {
+	cases := []struct {
+		sep   string
+		items []string
+		want  string
+	}{
+		{", ", nil, ""},
+		{", ", []string{"a", "b", "c", "d", "e"}, "a, b, c, d, e"},
+		{", ", []string{"a", "b", "c", "d", "e", "f"}, "a, b, c, d, e (and 1 more)"},
+		{"; ", []string{"eu-1: down", "eu-2: down", "eu-3: down", "eu-4: down", "eu-5: down", "eu-6: down", "eu-7: down"},
+			"eu-1: down; eu-2: down; eu-3: down; eu-4: down; eu-5: down (and 2 more)"},
+	}
+	for _, tc := range cases {
+		if got := SummarizeBy(tc.sep, tc.items); got != tc.want {
+			t.Errorf("SummarizeBy(%q, %v) = %q, want %q", tc.sep, tc.items, got, tc.want)
+		}
+	}
+	if got := Summarize([]string{"a", "b"}); got != "a, b" {
+		t.Errorf("Summarize = %q", got)
+	}
+}

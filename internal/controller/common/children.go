@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -36,14 +35,4 @@ func DeleteAll(ctx context.Context, c client.Client, list client.ObjectList, opt
 	}
 	sort.Strings(remaining)
 	return remaining, nil
-}
-
-// Summarize names up to five items and counts the rest, for messages that
-// must stay short and stable.
-func Summarize(names []string) string {
-	const most = 5
-	if len(names) <= most {
-		return strings.Join(names, ", ")
-	}
-	return fmt.Sprintf("%s and %d more", strings.Join(names[:most], ", "), len(names)-most)
 }

@@ -296,7 +296,7 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, c *platformv1alpha1.Co
 		return ctrl.Result{}, err
 	}
 	if len(remaining) > 0 {
-		conditions.MarkProgressing(c, platformv1alpha1.ReasonDeleting, "waiting for release bindings to be removed: "+common.Summarize(remaining))
+		conditions.MarkProgressing(c, platformv1alpha1.ReasonDeleting, "waiting for release bindings to be removed: "+conditions.Summarize(remaining))
 		return ctrl.Result{RequeueAfter: 5 * time.Second}, nil
 	}
 	if _, err := common.DeleteAll(ctx, r.Client, &platformv1alpha1.ReleaseList{},

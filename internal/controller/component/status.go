@@ -3,7 +3,6 @@ package component
 import (
 	"fmt"
 	"sort"
-	"strings"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/conditions"
@@ -47,7 +46,7 @@ func summarize(c *platformv1alpha1.Component, bindings []platformv1alpha1.Releas
 	case len(bindings) == 0:
 		conditions.MarkProgressing(c, platformv1alpha1.ReasonProgressing, "no environment runs the component yet")
 	case len(notReady) > 0:
-		conditions.MarkProgressing(c, platformv1alpha1.ReasonWaitingForWorkload, strings.Join(notReady, "; "))
+		conditions.MarkProgressing(c, platformv1alpha1.ReasonWaitingForWorkload, conditions.SummarizeBy("; ", notReady))
 	default:
 		conditions.MarkReady(c, fmt.Sprintf("running in %d environment(s)", len(bindings)))
 	}

@@ -76,7 +76,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, p *platformv1alpha1.De
 	}
 	if len(missing) > 0 {
 		conditions.MarkStalled(p, platformv1alpha1.ReasonReferenceNotFound, fmt.Sprintf(
-			"the pipeline names environments that do not exist in organization %s: %s", p.Namespace, common.Summarize(missing)))
+			"the pipeline names environments that do not exist in organization %s: %s", p.Namespace, conditions.Summarize(missing)))
 		return ctrl.Result{}, nil
 	}
 	conditions.MarkReady(p, fmt.Sprintf("%d environments; releases land first in %s", len(analysis.Environments), analysis.Initial))

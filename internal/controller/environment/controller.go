@@ -90,7 +90,7 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, env *platformv1alpha1.
 		return ctrl.Result{}, err
 	}
 	if len(remaining) > 0 {
-		conditions.MarkProgressing(env, platformv1alpha1.ReasonDeleting, "waiting for release bindings to be removed: "+common.Summarize(remaining))
+		conditions.MarkProgressing(env, platformv1alpha1.ReasonDeleting, "waiting for release bindings to be removed: "+conditions.Summarize(remaining))
 		return ctrl.Result{RequeueAfter: 5 * time.Second}, nil
 	}
 	controllerutil.RemoveFinalizer(env, platformv1alpha1.Finalizer)

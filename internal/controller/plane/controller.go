@@ -242,7 +242,7 @@ func (r *Reconciler) bindingsOnPlane(ctx context.Context, name string) (string, 
 		names = append(names, b.Namespace+"/"+b.Name)
 	}
 	sort.Strings(names)
-	return strings.Join(names, ", "), nil
+	return conditions.Summarize(names), nil
 }
 
 func reasonOf(res planes.ProbeResult) string {

@@ -79,7 +79,7 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, p *platformv1alpha1.Pr
 		return ctrl.Result{}, err
 	}
 	if len(remaining) > 0 {
-		conditions.MarkProgressing(p, platformv1alpha1.ReasonDeleting, "waiting for components to be removed: "+common.Summarize(remaining))
+		conditions.MarkProgressing(p, platformv1alpha1.ReasonDeleting, "waiting for components to be removed: "+conditions.Summarize(remaining))
 		return ctrl.Result{RequeueAfter: 5 * time.Second}, nil
 	}
 	controllerutil.RemoveFinalizer(p, platformv1alpha1.Finalizer)

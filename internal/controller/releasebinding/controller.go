@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 
@@ -297,7 +296,7 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, b *platformv1alpha1.Re
 	}
 	b.Status.Planes = remaining
 	if len(remaining) > 0 {
-		msg := "waiting to remove the release from plane(s): " + strings.Join(blocked, "; ")
+		msg := "waiting to remove the release from plane(s): " + conditions.SummarizeBy("; ", blocked)
 		conditions.Set(b, platformv1alpha1.ConditionDeletionBlocked, metav1.ConditionTrue, platformv1alpha1.ReasonPlaneUnreachable, msg)
 		conditions.MarkProgressing(b, platformv1alpha1.ReasonDeleting, msg)
 		return ctrl.Result{RequeueAfter: unreachableRequeue}, nil

@@ -3,7 +3,6 @@ package releasebinding
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
@@ -121,14 +120,14 @@ func summarize(b *platformv1alpha1.ReleaseBinding, outcomes []outcome, targets i
 		// Nothing but a change makes the plane accept the render: the
 		// binding is Stalled, and looks again after the refusal's delay.
 		conditions.MarkStalled(b, platformv1alpha1.ReasonRenderRefused, fmt.Sprintf("the plane refuses release %s: %s (tried again when it changes, or after a delay that doubles up to %s)",
-			b.Spec.Release, strings.Join(refused, "; "), refusalMaxDelay))
+			b.Spec.Release, conditions.SummarizeBy("; ", refused), refusalMaxDelay))
 		return wait{after: max(retry.Sub(now), time.Second)}
 	case repository != "":
 		conditions.MarkProgressing(b, platformv1alpha1.ReasonRepositoryUnavailable, repository)
 		return wait{after: unreachableRequeue}
 	case len(unreachable) > 0:
 		conditions.MarkProgressing(b, platformv1alpha1.ReasonPlaneUnreachable, fmt.Sprintf("waiting for unreachable plane(s) %s; %s",
-			strings.Join(unreachable, ", "), firstMessage))
+			conditions.Summarize(unreachable), firstMessage))
 		return wait{after: unreachableRequeue}
 	case len(waiting) > 0:
 		conditions.MarkProgressing(b, platformv1alpha1.ReasonWaitingForWorkload, firstMessage)

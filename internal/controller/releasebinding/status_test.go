@@ -91,6 +91,17 @@ func TestSummarize(t *testing.T) {
 			after: unreachableRequeue,
 		},
 		{
+			name: "many unreachable planes are named up to five",
+			outcomes: []outcome{
+				plane("p1", platformv1alpha1.HealthUnreachable, "r1", "down"), plane("p2", platformv1alpha1.HealthUnreachable, "r1", "down"),
+				plane("p3", platformv1alpha1.HealthUnreachable, "r1", "down"), plane("p4", platformv1alpha1.HealthUnreachable, "r1", "down"),
+				plane("p5", platformv1alpha1.HealthUnreachable, "r1", "down"), plane("p6", platformv1alpha1.HealthUnreachable, "r1", "down"),
+				plane("p7", platformv1alpha1.HealthUnreachable, "r1", "down"),
+			}, targets: 7,
+			status: metav1.ConditionFalse, reason: platformv1alpha1.ReasonPlaneUnreachable,
+			message: "waiting for unreachable plane(s) p1, p2, p3, p4, p5 (and 2 more); p1: down", after: unreachableRequeue,
+		},
+		{
 			name:     "a message that only looks like a repository's is not one",
 			outcomes: []outcome{plane("eu-1", platformv1alpha1.HealthUnreachable, "r1", "Git repository: not really")}, targets: 1,
 			status: metav1.ConditionFalse, reason: platformv1alpha1.ReasonPlaneUnreachable,

@@ -53,11 +53,22 @@ const DefaultBuildPlane = "-"
 
 // Register adds every index to the manager's cache.
 func Register(ctx context.Context, mgr ctrl.Manager) error {
-	type entry struct {
-		obj     client.Object
-		field   string
-		extract client.IndexerFunc
+	for _, e := range entries() {
+		if err := mgr.GetFieldIndexer().IndexField(ctx, e.obj, e.field, e.extract); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// entry is one index: the kind, its name, and the values of an object.
+type entry struct {
+	obj     client.Object
+	field   string
+	extract client.IndexerFunc
+}
+
+func entries() []entry {
 	planeSecret := func(o client.Object) []string {
 		p, ok := o.(platformv1alpha1.Plane)
 		if !ok {
@@ -65,7 +76,7 @@ func Register(ctx context.Context, mgr ctrl.Manager) error {
 		}
 		return []string{p.Connection().KubeconfigSecretRef.Name}
 	}
-	entries := []entry{
+	return []entry{
 		{&platformv1alpha1.DataPlane{}, PlaneSecret, planeSecret},
 		{&platformv1alpha1.BuildPlane{}, PlaneSecret, planeSecret},
 		{&platformv1alpha1.ObservabilityPlane{}, PlaneSecret, planeSecret},
@@ -124,12 +135,6 @@ func Register(ctx context.Context, mgr ctrl.Manager) error {
 			return []string{o.(*platformv1alpha1.BuildRun).Spec.BuildPlaneRef.Name}
 		}},
 	}
-	for _, e := range entries {
-		if err := mgr.GetFieldIndexer().IndexField(ctx, e.obj, e.field, e.extract); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // SummaryCluster indexes Sveltos' ClusterSummaries by the cluster they

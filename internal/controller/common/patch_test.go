@@ -10,15 +10,14 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/conditions"
+	"github.com/aileron-dev/aileron/internal/fakehub"
 )
 
 // TestPatchFromAStaleReadIsRefused checks that a status computed from a
@@ -28,11 +27,7 @@ import (
 // leaving the object with the new counter and the old condition.
 func TestPatchFromAStaleReadIsRefused(t *testing.T) {
 	ctx := context.Background()
-	scheme := runtime.NewScheme()
-	if err := platformv1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	c := fake.NewClientBuilder().WithScheme(scheme).WithStatusSubresource(&platformv1alpha1.DataPlane{}).Build()
+	c := fakehub.Builder(t).WithStatusSubresource(&platformv1alpha1.DataPlane{}).Build()
 	dp := &platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: "eu-1"}}
 	if err := c.Create(ctx, dp); err != nil {
 		t.Fatal(err)
@@ -92,16 +87,33 @@ func TestPatchFromAStaleReadIsRefused(t *testing.T) {
 	}
 }
 
-// countHook bumps a DataPlane's failure counter on every reconcile.
-type countHook struct{}
+// hook is a controller whose live reconcile is the function, and whose
+// delete does nothing.
+type hook func(*platformv1alpha1.DataPlane) ctrl.Result
 
-func (countHook) ReconcileNormal(_ context.Context, dp *platformv1alpha1.DataPlane) (ctrl.Result, error) {
-	dp.Status.ConsecutiveProbeFailures++
+func (h hook) ReconcileNormal(_ context.Context, dp *platformv1alpha1.DataPlane) (ctrl.Result, error) {
+	return h(dp), nil
+}
+
+func (hook) ReconcileDelete(context.Context, *platformv1alpha1.DataPlane) (ctrl.Result, error) {
 	return ctrl.Result{}, nil
 }
 
-func (countHook) ReconcileDelete(context.Context, *platformv1alpha1.DataPlane) (ctrl.Result, error) {
-	return ctrl.Result{}, nil
+// setFailures sets a DataPlane's failure counter to n on every reconcile.
+func setFailures(n int32) hook {
+	return func(dp *platformv1alpha1.DataPlane) ctrl.Result {
+		dp.Status.ConsecutiveProbeFailures = n
+		return ctrl.Result{}
+	}
+}
+
+// stall marks a DataPlane Stalled and asks to be looked at again after
+// requeue (not at all when zero).
+func stall(requeue time.Duration) hook {
+	return func(dp *platformv1alpha1.DataPlane) ctrl.Result {
+		conditions.MarkStalled(dp, platformv1alpha1.ReasonInvalidSpec, "spec.connection names no kubeconfig")
+		return ctrl.Result{RequeueAfter: requeue}
+	}
 }
 
 // staleReads is a client holding the DataPlane name, with a finalizer,
@@ -109,12 +121,8 @@ func (countHook) ReconcileDelete(context.Context, *platformv1alpha1.DataPlane) (
 // that has not caught up would; base is the client behind it.
 func staleReads(t *testing.T, name string) (base, c client.Client, serve func(*platformv1alpha1.DataPlane)) {
 	t.Helper()
-	scheme := runtime.NewScheme()
-	if err := platformv1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
 	dp := &platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: name, Finalizers: []string{platformv1alpha1.Finalizer}}}
-	base = fake.NewClientBuilder().WithScheme(scheme).WithStatusSubresource(&platformv1alpha1.DataPlane{}).WithObjects(dp).Build()
+	base = fakehub.Builder(t, dp).WithStatusSubresource(&platformv1alpha1.DataPlane{}).Build()
 	var stale *platformv1alpha1.DataPlane
 	c = interceptor.NewClient(base.(client.WithWatch), interceptor.Funcs{Get: func(ctx context.Context, cl client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
 		if stale != nil {
@@ -145,7 +153,10 @@ func TestReconcileRetriesAConflictSoon(t *testing.T) {
 	}
 
 	serve(stale)
-	res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, countHook{})
+	res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, hook(func(dp *platformv1alpha1.DataPlane) ctrl.Result {
+		dp.Status.ConsecutiveProbeFailures++
+		return ctrl.Result{}
+	}))
 	serve(nil)
 	if err != nil || res.RequeueAfter != ConflictRetryDelay {
 		t.Fatalf("a reconcile from a stale copy must ask to run again after %v without an error, got %+v, %v", ConflictRetryDelay, res, err)
@@ -157,7 +168,10 @@ func TestReconcileRetriesAConflictSoon(t *testing.T) {
 	if got.Status.ConsecutiveProbeFailures != 5 {
 		t.Fatalf("the stale reconcile must write nothing, the counter is %d", got.Status.ConsecutiveProbeFailures)
 	}
-	if res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, countHook{}); err != nil || res.RequeueAfter != 0 {
+	if res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, hook(func(dp *platformv1alpha1.DataPlane) ctrl.Result {
+		dp.Status.ConsecutiveProbeFailures++
+		return ctrl.Result{}
+	})); err != nil || res.RequeueAfter != 0 {
 		t.Fatalf("the retry on a fresh copy must succeed, got %+v, %v", res, err)
 	}
 	if err := base.Get(ctx, req.NamespacedName, got); err != nil {
@@ -166,18 +180,6 @@ func TestReconcileRetriesAConflictSoon(t *testing.T) {
 	if got.Status.ConsecutiveProbeFailures != 6 {
 		t.Fatalf("the retry must count from the fresh copy: want 6, got %d", got.Status.ConsecutiveProbeFailures)
 	}
-}
-
-// setHook sets a DataPlane's failure counter to n on every reconcile.
-type setHook struct{ n int32 }
-
-func (h setHook) ReconcileNormal(_ context.Context, dp *platformv1alpha1.DataPlane) (ctrl.Result, error) {
-	dp.Status.ConsecutiveProbeFailures = h.n
-	return ctrl.Result{}, nil
-}
-
-func (setHook) ReconcileDelete(context.Context, *platformv1alpha1.DataPlane) (ctrl.Result, error) {
-	return ctrl.Result{}, nil
 }
 
 // TestNothingToWriteOnACopyOlderThanTheLastWriteRunsAgain checks the case
@@ -204,7 +206,7 @@ func TestNothingToWriteOnACopyOlderThanTheLastWriteRunsAgain(t *testing.T) {
 	if err := base.Get(ctx, req.NamespacedName, old); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, setHook{n: 3}); err != nil {
+	if _, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, setFailures(3)); err != nil {
 		t.Fatal(err)
 	}
 	if got := counter(); got != 3 {
@@ -212,7 +214,7 @@ func TestNothingToWriteOnACopyOlderThanTheLastWriteRunsAgain(t *testing.T) {
 	}
 	// The next reconcile computes 0, which the stale copy already holds.
 	serve(old)
-	res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, setHook{n: 0})
+	res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, setFailures(0))
 	if err != nil || res.RequeueAfter != ConflictRetryDelay {
 		t.Fatalf("finding nothing to write on a copy older than its last write, a reconcile must run again after %v, got %+v, %v", ConflictRetryDelay, res, err)
 	}
@@ -221,41 +223,16 @@ func TestNothingToWriteOnACopyOlderThanTheLastWriteRunsAgain(t *testing.T) {
 	}
 	// Once the cache caught up, the same reconcile writes 0 and is done.
 	serve(nil)
-	if res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, setHook{n: 0}); err != nil || !res.IsZero() {
+	if res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, setFailures(0)); err != nil || !res.IsZero() {
 		t.Fatalf("on a fresh copy the reconcile must write and be done, got %+v, %v", res, err)
 	}
 	if got := counter(); got != 0 {
 		t.Fatalf("on a fresh copy the reconcile must write 0, the counter is %d", got)
 	}
 	// A copy as new as the last write, with nothing to write, is done.
-	if res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, setHook{n: 0}); err != nil || !res.IsZero() {
+	if res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, setFailures(0)); err != nil || !res.IsZero() {
 		t.Fatalf("on a current copy with nothing to write the reconcile is done, got %+v, %v", res, err)
 	}
-}
-
-// stallHook marks a DataPlane Stalled and asks to be looked at again
-// after requeue (none when zero).
-type stallHook struct{ requeue time.Duration }
-
-func (h stallHook) ReconcileNormal(_ context.Context, dp *platformv1alpha1.DataPlane) (ctrl.Result, error) {
-	conditions.MarkStalled(dp, platformv1alpha1.ReasonInvalidSpec, "spec.connection names no kubeconfig")
-	return ctrl.Result{RequeueAfter: h.requeue}, nil
-}
-
-func (stallHook) ReconcileDelete(context.Context, *platformv1alpha1.DataPlane) (ctrl.Result, error) {
-	return ctrl.Result{}, nil
-}
-
-// readyHook marks a DataPlane Ready.
-type readyHook struct{}
-
-func (readyHook) ReconcileNormal(_ context.Context, dp *platformv1alpha1.DataPlane) (ctrl.Result, error) {
-	conditions.MarkReady(dp, "reachable")
-	return ctrl.Result{}, nil
-}
-
-func (readyHook) ReconcileDelete(context.Context, *platformv1alpha1.DataPlane) (ctrl.Result, error) {
-	return ctrl.Result{}, nil
 }
 
 // TestStalledIsATerminalError: a reconcile that leaves its object Stalled
@@ -268,7 +245,7 @@ func TestStalledIsATerminalError(t *testing.T) {
 	base, c, _ := staleReads(t, "eu-stalled")
 	req := ctrl.Request{NamespacedName: client.ObjectKey{Name: "eu-stalled"}}
 
-	_, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, stallHook{})
+	_, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, stall(0))
 	if !errors.Is(err, reconcile.TerminalError(nil)) {
 		t.Fatalf("a stall with nothing scheduled must be a terminal error, got %v", err)
 	}
@@ -283,10 +260,13 @@ func TestStalledIsATerminalError(t *testing.T) {
 		t.Fatalf("the stall must still be written with the observed generation: %+v", got.Status)
 	}
 
-	if res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, stallHook{requeue: 5 * time.Second}); err != nil || res.RequeueAfter != 5*time.Second {
+	if res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, stall(5*time.Second)); err != nil || res.RequeueAfter != 5*time.Second {
 		t.Fatalf("a stall looked at again later is no error: got %+v, %v", res, err)
 	}
-	if res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, readyHook{}); err != nil || !res.IsZero() {
+	if res, err := Reconcile(ctx, c, req, &platformv1alpha1.DataPlane{}, hook(func(dp *platformv1alpha1.DataPlane) ctrl.Result {
+		conditions.MarkReady(dp, "reachable")
+		return ctrl.Result{}
+	})); err != nil || !res.IsZero() {
 		t.Fatalf("a reconcile that clears the stall is no error: got %+v, %v", res, err)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -290,14 +289,9 @@ func (r *Reconciler) ensureInitialBinding(ctx context.Context, c *platformv1alph
 // ReconcileDelete removes the component's bindings, which clean the
 // planes, then its releases.
 func (r *Reconciler) ReconcileDelete(ctx context.Context, c *platformv1alpha1.Component) (ctrl.Result, error) {
-	remaining, err := common.DeleteAll(ctx, r.Client, &platformv1alpha1.ReleaseBindingList{},
-		client.InNamespace(c.Namespace), client.MatchingFields{index.BindingComponent: c.Name})
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	if len(remaining) > 0 {
-		conditions.MarkProgressing(c, platformv1alpha1.ReasonDeleting, "waiting for release bindings to be removed: "+conditions.Summarize(remaining))
-		return ctrl.Result{RequeueAfter: 5 * time.Second}, nil
+	if done, res, err := common.DeleteChildren(ctx, r.Client, c, "release bindings", &platformv1alpha1.ReleaseBindingList{},
+		client.InNamespace(c.Namespace), client.MatchingFields{index.BindingComponent: c.Name}); !done {
+		return res, err
 	}
 	if _, err := common.DeleteAll(ctx, r.Client, &platformv1alpha1.ReleaseList{},
 		client.InNamespace(c.Namespace), client.MatchingFields{index.ReleaseComponent: c.Name}); err != nil {

@@ -6,11 +6,10 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/fakehub"
 )
 
 // TestReconcileNormalChecksPathsAndEnvironments: a pipeline whose paths
@@ -18,10 +17,6 @@ import (
 // from its organization, is Stalled saying which; otherwise it is Ready
 // and records where releases land first.
 func TestReconcileNormalChecksPathsAndEnvironments(t *testing.T) {
-	scheme := runtime.NewScheme()
-	if err := platformv1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
 	path := func(from string, to ...string) platformv1alpha1.PromotionPath {
 		p := platformv1alpha1.PromotionPath{SourceEnvironmentRef: from}
 		for _, t := range to {
@@ -55,7 +50,7 @@ func TestReconcileNormalChecksPathsAndEnvironments(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := &Reconciler{Client: fake.NewClientBuilder().WithScheme(scheme).WithObjects(tc.envs...).Build()}
+			r := &Reconciler{Client: fakehub.Client(t, tc.envs...)}
 			p := &platformv1alpha1.DeploymentPipeline{
 				ObjectMeta: metav1.ObjectMeta{Namespace: "acme", Name: "default", Generation: 1},
 				Spec:       platformv1alpha1.DeploymentPipelineSpec{PromotionPaths: tc.paths},

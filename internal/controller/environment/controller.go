@@ -6,7 +6,6 @@ package environment
 import (
 	"context"
 	"fmt"
-	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -84,14 +83,9 @@ func (r *Reconciler) resolve(ctx context.Context, env *platformv1alpha1.Environm
 // ReconcileDelete removes the environment's bindings, whose own finalizers
 // clean the planes, and lets the environment go when they have.
 func (r *Reconciler) ReconcileDelete(ctx context.Context, env *platformv1alpha1.Environment) (ctrl.Result, error) {
-	remaining, err := common.DeleteAll(ctx, r.Client, &platformv1alpha1.ReleaseBindingList{},
-		client.InNamespace(env.Namespace), client.MatchingFields{index.BindingEnvironment: env.Name})
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	if len(remaining) > 0 {
-		conditions.MarkProgressing(env, platformv1alpha1.ReasonDeleting, "waiting for release bindings to be removed: "+conditions.Summarize(remaining))
-		return ctrl.Result{RequeueAfter: 5 * time.Second}, nil
+	if done, res, err := common.DeleteChildren(ctx, r.Client, env, "release bindings", &platformv1alpha1.ReleaseBindingList{},
+		client.InNamespace(env.Namespace), client.MatchingFields{index.BindingEnvironment: env.Name}); !done {
+		return res, err
 	}
 	controllerutil.RemoveFinalizer(env, platformv1alpha1.Finalizer)
 	return ctrl.Result{}, nil

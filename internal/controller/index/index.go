@@ -91,11 +91,7 @@ func entries() []entry {
 		}},
 		{&platformv1alpha1.Component{}, ComponentDependency, func(o client.Object) []string {
 			c := o.(*platformv1alpha1.Component)
-			out := make([]string, 0, len(c.Spec.Dependencies))
-			for _, d := range c.Spec.Dependencies {
-				out = append(out, DependencyKey(c, d))
-			}
-			return out
+			return each(c.Spec.Dependencies, func(d platformv1alpha1.Dependency) string { return DependencyKey(c, d) })
 		}},
 		{&platformv1alpha1.Release{}, ReleaseComponent, func(o client.Object) []string {
 			return []string{o.(*platformv1alpha1.Release).Spec.ComponentRef.Name}
@@ -110,12 +106,7 @@ func entries() []entry {
 			return []string{o.(*platformv1alpha1.ReleaseBinding).Spec.EnvironmentRef.Name}
 		}},
 		{&platformv1alpha1.ReleaseBinding{}, BindingPlane, func(o client.Object) []string {
-			b := o.(*platformv1alpha1.ReleaseBinding)
-			out := make([]string, 0, len(b.Status.Planes))
-			for _, p := range b.Status.Planes {
-				out = append(out, p.Plane)
-			}
-			return out
+			return each(o.(*platformv1alpha1.ReleaseBinding).Status.Planes, func(p platformv1alpha1.PlaneDeliveryStatus) string { return p.Plane })
 		}},
 		{&platformv1alpha1.Component{}, ComponentBuildPlane, func(o client.Object) []string {
 			b := o.(*platformv1alpha1.Component).Spec.Build
@@ -135,6 +126,15 @@ func entries() []entry {
 			return []string{o.(*platformv1alpha1.BuildRun).Spec.BuildPlaneRef.Name}
 		}},
 	}
+}
+
+// each is the index value of every item.
+func each[T any](items []T, value func(T) string) []string {
+	out := make([]string, 0, len(items))
+	for _, it := range items {
+		out = append(out, value(it))
+	}
+	return out
 }
 
 // SummaryCluster indexes Sveltos' ClusterSummaries by the cluster they

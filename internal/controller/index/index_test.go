@@ -6,21 +6,16 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/fakehub"
 )
 
 // TestIndexesFindWhatTheControllersLookFor lists objects by each index
 // that holds logic, over a client indexed exactly as the manager's cache
 // is, and checks which objects come back.
 func TestIndexesFindWhatTheControllersLookFor(t *testing.T) {
-	scheme := runtime.NewScheme()
-	if err := platformv1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
 	meta := func(name string) metav1.ObjectMeta { return metav1.ObjectMeta{Namespace: "acme", Name: name} }
 	ref := func(name string) platformv1alpha1.LocalObjectReference {
 		return platformv1alpha1.LocalObjectReference{Name: name}
@@ -40,7 +35,7 @@ func TestIndexesFindWhatTheControllersLookFor(t *testing.T) {
 		&platformv1alpha1.Environment{ObjectMeta: meta("dev"), Status: platformv1alpha1.EnvironmentStatus{DataPlanes: []string{"eu-1", "us-1"}}},
 		&platformv1alpha1.Environment{ObjectMeta: meta("prod"), Status: platformv1alpha1.EnvironmentStatus{DataPlanes: []string{"eu-2"}}},
 	}
-	b := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...)
+	b := fakehub.Builder(t, objs...)
 	for _, e := range entries() {
 		b = b.WithIndex(e.obj, e.field, e.extract)
 	}

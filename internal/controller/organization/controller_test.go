@@ -9,25 +9,11 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/fakehub"
 )
-
-func testScheme(t *testing.T) *runtime.Scheme {
-	t.Helper()
-	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	if err := platformv1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	return scheme
-}
 
 // TestReconcileNormalBindsExactlyTheGroupsNamed: the organization's
 // namespace is created and labelled, each role is bound to exactly the
@@ -35,7 +21,7 @@ func testScheme(t *testing.T) *runtime.Scheme {
 // binding.
 func TestReconcileNormalBindsExactlyTheGroupsNamed(t *testing.T) {
 	ctx := context.Background()
-	c := fake.NewClientBuilder().WithScheme(testScheme(t)).Build()
+	c := fakehub.Client(t)
 	r := &Reconciler{Client: c}
 	org := &platformv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: "acme", Generation: 1},
 		Spec: platformv1alpha1.OrganizationSpec{AdminGroups: []string{"acme-admins"}, DeveloperGroups: []string{"acme-devs", "acme-contractors"}}}
@@ -92,7 +78,7 @@ func TestReconcileNormalBindsExactlyTheGroupsNamed(t *testing.T) {
 func TestANamespaceOfSomeoneElseIsNeitherAdoptedNorDeleted(t *testing.T) {
 	ctx := context.Background()
 	foreign := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-public", Labels: map[string]string{"team": "platform"}}}
-	c := fake.NewClientBuilder().WithScheme(testScheme(t)).WithObjects(foreign).Build()
+	c := fakehub.Client(t, foreign)
 	r := &Reconciler{Client: c}
 	org := &platformv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: "kube-public", Generation: 1, Finalizers: []string{platformv1alpha1.Finalizer}},
 		Spec: platformv1alpha1.OrganizationSpec{AdminGroups: []string{"x"}}}

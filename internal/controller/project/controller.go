@@ -6,7 +6,6 @@ package project
 import (
 	"context"
 	"fmt"
-	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -73,14 +72,9 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, p *platformv1alpha1.Pr
 // ReconcileDelete removes the project's components and lets the project go
 // when they are gone.
 func (r *Reconciler) ReconcileDelete(ctx context.Context, p *platformv1alpha1.Project) (ctrl.Result, error) {
-	remaining, err := common.DeleteAll(ctx, r.Client, &platformv1alpha1.ComponentList{},
-		client.InNamespace(p.Namespace), client.MatchingFields{index.ComponentProject: p.Name})
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	if len(remaining) > 0 {
-		conditions.MarkProgressing(p, platformv1alpha1.ReasonDeleting, "waiting for components to be removed: "+conditions.Summarize(remaining))
-		return ctrl.Result{RequeueAfter: 5 * time.Second}, nil
+	if done, res, err := common.DeleteChildren(ctx, r.Client, p, "components", &platformv1alpha1.ComponentList{},
+		client.InNamespace(p.Namespace), client.MatchingFields{index.ComponentProject: p.Name}); !done {
+		return res, err
 	}
 	controllerutil.RemoveFinalizer(p, platformv1alpha1.Finalizer)
 	return ctrl.Result{}, nil

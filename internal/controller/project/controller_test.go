@@ -6,12 +6,11 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/conditions"
+	"github.com/aileron-dev/aileron/internal/fakehub"
 )
 
 // TestReconcileNormalSaysWhatThePipelineLacks: a project is Stalled on a
@@ -42,17 +41,13 @@ func TestReconcileNormalSaysWhatThePipelineLacks(t *testing.T) {
 		{"a Ready pipeline", pipeline(metav1.ConditionTrue, "3 environments"), metav1.ConditionTrue, platformv1alpha1.ReasonReconciled,
 			"pipeline default is Ready", false},
 	}
-	scheme := runtime.NewScheme()
-	if err := platformv1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			b := fake.NewClientBuilder().WithScheme(scheme)
+			var objs []client.Object
 			if tc.pipeline != nil {
-				b = b.WithObjects(tc.pipeline)
+				objs = append(objs, tc.pipeline)
 			}
-			r := &Reconciler{Client: b.Build()}
+			r := &Reconciler{Client: fakehub.Client(t, objs...)}
 			p := &platformv1alpha1.Project{
 				ObjectMeta: metav1.ObjectMeta{Namespace: "acme", Name: "shop", Generation: 1},
 				Spec:       platformv1alpha1.ProjectSpec{DeploymentPipelineRef: platformv1alpha1.LocalObjectReference{Name: "default"}},

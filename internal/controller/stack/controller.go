@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -258,19 +257,12 @@ func (r *Reconciler) matchingPlanes(ctx context.Context, s *platformv1alpha1.Pla
 	default:
 		list = &platformv1alpha1.DataPlaneList{}
 	}
-	if err := r.List(ctx, list, client.UnsafeDisableDeepCopy); err != nil {
-		return nil, err
-	}
-	items, err := meta.ExtractList(list)
+	items, err := common.ListObjects(ctx, r.Client, list, client.UnsafeDisableDeepCopy)
 	if err != nil {
 		return nil, err
 	}
 	var names []string
-	for _, item := range items {
-		p, ok := item.(client.Object)
-		if !ok {
-			continue
-		}
+	for _, p := range items {
 		ok, err := stack.Selects(s, stack.Plane{Type: s.Spec.PlaneType, Name: p.GetName(), Labels: p.GetLabels()})
 		if err != nil {
 			return nil, &invalidSelector{err: err}

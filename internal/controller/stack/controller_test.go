@@ -7,10 +7,9 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/fakehub"
 )
 
 // TestMatchingPlanesAreOfTheStacksTypeAndSelector: a stack selects, among
@@ -18,20 +17,16 @@ import (
 // that does not parse is an invalidSelector (the stack is Stalled), not an
 // error to retry.
 func TestMatchingPlanesAreOfTheStacksTypeAndSelector(t *testing.T) {
-	scheme := runtime.NewScheme()
-	if err := platformv1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
 	region := func(r string) metav1.ObjectMeta {
 		return metav1.ObjectMeta{Labels: map[string]string{platformv1alpha1.LabelRegion: r}}
 	}
 	named := func(m metav1.ObjectMeta, name string) metav1.ObjectMeta { m.Name = name; return m }
-	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(
+	c := fakehub.Client(t,
 		&platformv1alpha1.DataPlane{ObjectMeta: named(region("eu"), "eu-1")},
 		&platformv1alpha1.DataPlane{ObjectMeta: named(region("eu"), "eu-2")},
 		&platformv1alpha1.DataPlane{ObjectMeta: named(region("us"), "us-1")},
 		&platformv1alpha1.BuildPlane{ObjectMeta: named(region("eu"), "ci")},
-	).Build()
+	)
 	r := &Reconciler{Client: c}
 	stackOf := func(planeType string, sel *metav1.LabelSelector) *platformv1alpha1.PlaneStack {
 		return &platformv1alpha1.PlaneStack{ObjectMeta: metav1.ObjectMeta{Name: "s"},

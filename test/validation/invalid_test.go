@@ -555,3 +555,36 @@ func TestNearMissesAccepted(t *testing.T) {
 		}
 	}
 }
+
+// TestConditionListsAreCapped: the API server keeps a status to at most 16
+// conditions, on the kinds that share the common status and on PlaneStack.
+func TestConditionListsAreCapped(t *testing.T) {
+	ctx := context.Background()
+	conds := func(n int) []any {
+		out := make([]any, 0, n)
+		for i := range n {
+			out = append(out, map[string]any{
+				"type": fmt.Sprintf("Condition%d", i), "status": "True", "reason": "Test", "message": "",
+				"lastTransitionTime": "2026-01-01T00:00:00Z",
+			})
+		}
+		return out
+	}
+	for _, kind := range []string{"Project", "DataPlane", "PlaneStack"} {
+		t.Run(kind, func(t *testing.T) {
+			obj := build(t, kind, "conditions-"+strings.ToLower(kind), "")
+			if err := k8s.Create(ctx, obj); err != nil {
+				t.Fatalf("the base was refused: %v", err)
+			}
+			obj.Object["status"] = map[string]any{"conditions": conds(17)}
+			err := k8s.Status().Update(ctx, obj)
+			if !apierrors.IsInvalid(err) || !strings.Contains(err.Error(), "status.conditions") || !strings.Contains(err.Error(), "16") {
+				t.Fatalf("17 conditions: want Invalid naming status.conditions and 16, got %v", err)
+			}
+			obj.Object["status"] = map[string]any{"conditions": conds(16)}
+			if err := k8s.Status().Update(ctx, obj); err != nil {
+				t.Fatalf("16 conditions refused: %v", err)
+			}
+		})
+	}
+}

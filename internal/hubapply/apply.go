@@ -55,3 +55,9 @@ func ToUnstructured(obj runtime.Object) (*unstructured.Unstructured, error) {
 	}
 	return &unstructured.Unstructured{Object: m}, nil
 }
+
+// Key names obj among the hub objects a controller applies: its Go type,
+// namespace and name (a namespace or name never holds a "/").
+func Key(obj client.Object) string {
+	return fmt.Sprintf("%T/%s/%s", obj, obj.GetNamespace(), obj.GetName())
+}

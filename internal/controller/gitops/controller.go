@@ -54,7 +54,7 @@ type Reconciler struct {
 	ResyncPeriod time.Duration
 
 	// applied remembers what was last applied of each object (by
-	// objectKey), so that an unchanged object costs no write.
+	// hubapply.Key), so that an unchanged object costs no write.
 	applied hubapply.Applied[string]
 	// secrets does the same for the repository Secrets, for ResyncPeriod.
 	secrets hubapply.Applied[string]
@@ -240,12 +240,7 @@ func (r *Reconciler) input(ctx context.Context, org string) (Input, error) {
 
 // apply server-side applies obj unless it is what was last applied.
 func (r *Reconciler) apply(ctx context.Context, obj client.Object) error {
-	return r.applied.ApplyAll(ctx, r.Client, objectKey(obj), obj)
-}
-
-// objectKey names obj in applied: its Go type, namespace and name.
-func objectKey(obj client.Object) string {
-	return fmt.Sprintf("%T/%s/%s", obj, obj.GetNamespace(), obj.GetName())
+	return r.applied.ApplyAll(ctx, r.Client, hubapply.Key(obj), obj)
 }
 
 // applySecret applies the organization's repository Secret unless it is
@@ -263,11 +258,11 @@ func (r *Reconciler) deleteSecret(ctx context.Context, org string) error {
 // deleteOnce deletes obj, remembering it did so that an organization
 // without GitOps costs no request after the first.
 func (r *Reconciler) deleteOnce(ctx context.Context, obj client.Object) error {
-	return r.applied.DeleteAll(ctx, r.Client, objectKey(obj), obj)
+	return r.applied.DeleteAll(ctx, r.Client, hubapply.Key(obj), obj)
 }
 
 func (r *Reconciler) forget(obj client.Object) {
-	r.applied.Forget(objectKey(obj))
+	r.applied.Forget(hubapply.Key(obj))
 }
 
 // pruneApplicationSets deletes the ApplicationSets of cells the plan no

@@ -233,8 +233,8 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, b *platformv1alpha1.Re
 		previous[st.Plane] = st
 	}
 	var outcomes []outcome
+	in := input{binding: b, release: release, project: project, deps: deps}
 	for _, plane := range targets {
-		in := input{binding: b, release: release, project: project, deps: deps}
 		outcomes = append(outcomes, r.deliver(ctx, in, plane, previous[plane]))
 		delete(previous, plane)
 	}

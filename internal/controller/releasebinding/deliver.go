@@ -89,7 +89,7 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 	if err != nil {
 		return fail(platformv1alpha1.HealthDegraded, "rendering: %v", err)
 	}
-	cell, objs, all := out.Cell, out.Component, out.All()
+	objs, all := out.Component, out.All()
 	hash, err := all.Hash()
 	if err != nil {
 		return fail(platformv1alpha1.HealthDegraded, "rendering: %v", err)
@@ -99,7 +99,7 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 	if ref, held := r.holding(key, hash, time.Now()); held {
 		return refusedBy(ref)
 	}
-	gens, err := r.applyChanged(ctx, conn.Client, key, plane, cell, objs, hash, fromGitOps)
+	gens, err := r.applyChanged(ctx, conn.Client, key, plane, out, hash, fromGitOps)
 	if err != nil {
 		// Whatever part was applied must stay known, to be pruned later.
 		st.Inventory = union(prev.Inventory, inventory)
@@ -142,8 +142,9 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 // with: the floor below which a cached workload is stale.
 // A cell is shared by every component of a project in an environment: it
 // is applied once, not once per component.
-func (r *Reconciler) applyChanged(ctx context.Context, c client.Client, key, plane string, cell, objs render.Objects,
+func (r *Reconciler) applyChanged(ctx context.Context, c client.Client, key, plane string, out render.Rendered,
 	hash string, forced bool) (direct.Generations, error) {
+	cell := out.Cell
 	rec, _ := r.applied.Get(key)
 	changed := rec.Hash != hash || forced
 	if !changed && r.applied.Current(key, hash) {
@@ -155,10 +156,10 @@ func (r *Reconciler) applyChanged(ctx context.Context, c client.Client, key, pla
 	if err != nil {
 		return rec.Value, fmt.Errorf("rendering: %w", err)
 	}
-	apply := objs
+	apply := out.Component
 	withCell := !r.cells.Current(cellKey, cellHash) || forced
 	if withCell {
-		apply = append(append(render.Objects{}, cell...), objs...)
+		apply = out.All()
 		if err := ownsCell(ctx, c, cell[0]); err != nil {
 			r.cells.Forget(cellKey)
 			return rec.Value, err

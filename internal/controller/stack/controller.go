@@ -94,7 +94,7 @@ func (r *Reconciler) deliver(ctx context.Context, name string, objs []client.Obj
 	}
 	keep := map[string]bool{}
 	for _, o := range objs {
-		keep[fmt.Sprintf("%T/%s/%s", o, o.GetNamespace(), o.GetName())] = true
+		keep[hubapply.Key(o)] = true
 	}
 	return r.prune(ctx, name, keep)
 }
@@ -230,7 +230,7 @@ func (r *Reconciler) prune(ctx context.Context, name string, keep map[string]boo
 		}
 	}
 	for _, o := range found {
-		if keep[fmt.Sprintf("%T/%s/%s", o, o.GetNamespace(), o.GetName())] {
+		if keep[hubapply.Key(o)] {
 			continue
 		}
 		if err := r.Delete(ctx, o); client.IgnoreNotFound(err) != nil {

@@ -110,13 +110,13 @@ func setupControllers(mgr ctrl.Manager, o Options, argoCD, svelt bool) error {
 		&environment.Reconciler{Client: c, MaxConcurrentReconciles: n},
 		&deploymentpipeline.Reconciler{Client: c, MaxConcurrentReconciles: n},
 		&project.Reconciler{Client: c, MaxConcurrentReconciles: n},
-		&component.Reconciler{Client: c, MaxConcurrentReconciles: n},
+		&component.Reconciler{Client: c, APIReader: mgr.GetAPIReader(), MaxConcurrentReconciles: n},
 		&releasebinding.Reconciler{Client: c, Registry: registry, GitOps: service, ResyncPeriod: o.ResyncPeriod, MaxConcurrentReconciles: n,
 			WatchTransform: o.PlaneWatchTransform},
 		&releasebinding.MoveRecorder{Client: c, MaxConcurrentReconciles: n},
 		&promotion.Reconciler{Client: c, APIReader: mgr.GetAPIReader(), MaxConcurrentReconciles: n},
 		stacks,
-		&buildsource.Reconciler{Client: c, PollInterval: o.SourcePollInterval, Schemes: o.BuildSourceSchemes, MaxConcurrentReconciles: n},
+		&buildsource.Reconciler{Client: c, APIReader: mgr.GetAPIReader(), PollInterval: o.SourcePollInterval, Schemes: o.BuildSourceSchemes, MaxConcurrentReconciles: n},
 		&buildrun.Reconciler{Client: c, Registry: registry, MaxConcurrentReconciles: n},
 	} {
 		if err := s.SetupWithManager(mgr); err != nil {

@@ -15,8 +15,8 @@ import (
 	"fmt"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -55,7 +55,10 @@ type Reconciler struct {
 	// Schemes are the repository URL schemes sources are fetched over;
 	// DefaultSchemes when nil. A source of any other scheme is refused
 	// before the hub contacts it.
-	Schemes                 []string
+	Schemes []string
+	// APIReader reads past the cache when a status write conflicts with
+	// the component controller's.
+	APIReader               client.Reader
 	MaxConcurrentReconciles int
 }
 
@@ -70,13 +73,20 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("buildsource").
 		For(&platformv1alpha1.Component{}, builder.WithPredicates(
-			predicate.NewPredicateFuncs(func(o client.Object) bool { return o.(*platformv1alpha1.Component).Spec.Build != nil }),
+			predicate.NewPredicateFuncs(func(o client.Object) bool { return followed(o.(*platformv1alpha1.Component)) }),
 			predicate.Or(predicate.GenerationChangedPredicate{}, common.CreatedOrDeleted(), latestReleaseChanged()))).
 		Owns(&platformv1alpha1.BuildRun{}, builder.WithPredicates(phaseChanged())).
 		Watches(&platformv1alpha1.BuildPlane{}, handler.EnqueueRequestsFromMapFunc(r.componentsOfPlane),
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, common.CreatedOrDeleted()))).
 		WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).
 		Complete(r)
+}
+
+// followed tells whether this controller has something to do for c: a
+// source to follow, or what it reported about one to take back.
+func followed(c *platformv1alpha1.Component) bool {
+	return c.Spec.Build != nil || c.Status.LatestCommit != "" || c.Status.LatestBuild != "" ||
+		meta.FindStatusCondition(c.Status.Conditions, platformv1alpha1.ConditionSourceResolved) != nil
 }
 
 func latestReleaseChanged() predicate.Predicate {
@@ -113,23 +123,33 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.Get(ctx, req.NamespacedName, c); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	if c.Spec.Build == nil || !c.DeletionTimestamp.IsZero() {
+	if !c.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
 	}
 	ctx = ctrl.LoggerInto(ctx, ctrl.LoggerFrom(ctx).WithValues("organization", c.Namespace, "project", c.Spec.ProjectRef.Name))
-	before := c.DeepCopy()
-	result, err := r.reconcile(ctx, c)
-	if !equality.Semantic.DeepEqual(before.Status, c.Status) {
-		// Fenced by the resourceVersion read: the component controller
-		// writes the same status, and the conditions list is replaced
-		// whole.
-		patchErr := r.Status().Patch(ctx, c, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
-		if apierrors.IsConflict(patchErr) && err == nil {
-			return ctrl.Result{RequeueAfter: common.ConflictRetryDelay}, nil
-		}
-		err = errors.Join(err, client.IgnoreNotFound(patchErr))
-	}
+	patcher, err := common.NewPatcher(r.Client, c)
 	if err != nil {
+		return ctrl.Result{}, err
+	}
+	patcher.Share(common.Sharing{
+		Part:   common.StatusPart{Fields: builds.SourceStatusFields, Conditions: builds.SourceConditions},
+		Mine:   true,
+		Reader: r.APIReader,
+	})
+	var result ctrl.Result
+	if c.Spec.Build != nil {
+		result, err = r.reconcile(ctx, c)
+	} else {
+		// It names an image now: nothing of its source is true any more.
+		meta.RemoveStatusCondition(&c.Status.Conditions, platformv1alpha1.ConditionSourceResolved)
+		c.Status.LatestCommit, c.Status.LatestBuild = "", ""
+	}
+	patchErr := patcher.Patch(ctx, c)
+	if common.OnlyConflicts(patchErr) && err == nil {
+		// The re-reads were all outrun: run again soon.
+		return ctrl.Result{RequeueAfter: common.ConflictRetryDelay}, nil
+	}
+	if err = errors.Join(err, patchErr); err != nil {
 		return ctrl.Result{}, err
 	}
 	return result, nil

@@ -25,7 +25,13 @@ type Patcher struct {
 	statBefore []byte
 	// wrote is set once Patch has sent a patch that the API server took.
 	wrote bool
+	// sharing is set when the status has another writer.
+	sharing *Sharing
 }
+
+// Share tells the Patcher that the status has another writer (see
+// Sharing).
+func (p *Patcher) Share(s Sharing) { p.sharing = &s }
 
 // NewPatcher snapshots obj.
 func NewPatcher(c client.Client, obj client.Object) (*Patcher, error) {
@@ -58,6 +64,11 @@ func (p *Patcher) Patch(ctx context.Context, obj client.Object) error {
 		} else if err == nil {
 			p.wrote = true
 		}
+	}
+	if p.sharing != nil {
+		wrote, err := p.patchShared(ctx, obj, statusJSON)
+		p.wrote = p.wrote || wrote
+		return errors.Join(append(errs, err)...)
 	}
 	if patch, err := mergePatch(p.statBefore, statusJSON); err != nil {
 		return err

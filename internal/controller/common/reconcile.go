@@ -51,6 +51,12 @@ func stalled(obj Object, result ctrl.Result) error {
 	return reconcile.TerminalError(fmt.Errorf("stalled (%s): %s", c.Reason, c.Message))
 }
 
+// Sharer is implemented by hooks whose object's status has another
+// writer: the Patcher then writes only the part they own.
+type Sharer interface {
+	StatusSharing() Sharing
+}
+
 // Reconcile is the skeleton every controller shares: get the object (done
 // if it is gone), log with its organization, hold the finalizer, run the
 // hook, and patch what changed; observedGeneration moves only when the hook
@@ -81,6 +87,9 @@ func Reconcile[T Object](ctx context.Context, c client.Client, req ctrl.Request,
 	patcher, err := NewPatcher(c, obj)
 	if err != nil {
 		return ctrl.Result{}, err
+	}
+	if s, ok := hooks.(Sharer); ok {
+		patcher.Share(s.StatusSharing())
 	}
 	var result ctrl.Result
 	defer func() {

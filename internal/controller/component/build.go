@@ -105,10 +105,9 @@ func markAwaitingBuild(c *platformv1alpha1.Component, newest *platformv1alpha1.B
 	}
 }
 
-// forgetBuild drops what a component reported about building from source
-// once it names an image instead.
+// forgetBuild drops what a component reported about its builds once it
+// names an image instead (the buildsource controller drops what it
+// reported about the source).
 func forgetBuild(c *platformv1alpha1.Component) {
-	meta.RemoveStatusCondition(&c.Status.Conditions, platformv1alpha1.ConditionSourceResolved)
 	meta.RemoveStatusCondition(&c.Status.Conditions, platformv1alpha1.ConditionBuildSucceeded)
-	c.Status.LatestCommit, c.Status.LatestBuild = "", ""
 }

@@ -22,6 +22,7 @@ import (
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/binding"
+	"github.com/aileron-dev/aileron/internal/builds"
 	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
@@ -78,7 +79,19 @@ func componentOfRun(_ context.Context, o client.Object) []reconcile.Request {
 // Reconciler reconciles Components.
 type Reconciler struct {
 	client.Client
+	// APIReader reads past the cache when a status write conflicts with
+	// the buildsource controller's.
+	APIReader               client.Reader
 	MaxConcurrentReconciles int
+}
+
+// StatusSharing leaves the source's part of the status to the buildsource
+// controller: the two write one status without undoing each other.
+func (r *Reconciler) StatusSharing() common.Sharing {
+	return common.Sharing{
+		Part:   common.StatusPart{Fields: builds.SourceStatusFields, Conditions: builds.SourceConditions},
+		Reader: r.APIReader,
+	}
 }
 
 // SetupWithManager registers the controller: its bindings' status rolls

@@ -273,6 +273,29 @@ var _ = Describe("Building from source", Ordered, func() {
 		Consistently(requests.Load, 2*pollInterval, 500*time.Millisecond).Should(BeZero(), "the hub contacted the repository")
 	})
 
+	It("takes back what it said about a component's source once the component names an image", func() {
+		full := &platformv1alpha1.Component{}
+		Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: "full"}, full)).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(hub.Get(ctx, client.ObjectKeyFromObject(full), full)).To(Succeed())
+			g.Expect(full.Status.LatestCommit).NotTo(BeEmpty())
+		}).Should(Succeed())
+		patch := client.MergeFrom(full.DeepCopy())
+		full.Spec.Build, full.Spec.Image = nil, "registry.acme.example/full:1"
+		Expect(hub.Patch(ctx, full, patch)).To(Succeed())
+		// The buildsource controller takes back its part, the component
+		// controller its own; neither puts back the other's.
+		Eventually(func(g Gomega) {
+			g.Expect(hub.Get(ctx, client.ObjectKeyFromObject(full), full)).To(Succeed())
+			g.Expect(full.Status.LatestCommit).To(BeEmpty())
+			g.Expect(full.Status.LatestBuild).To(BeEmpty())
+			g.Expect(condition(full, platformv1alpha1.ConditionSourceResolved)).To(BeNil())
+			g.Expect(condition(full, platformv1alpha1.ConditionBuildSucceeded)).To(BeNil())
+			g.Expect(full.Status.ObservedGeneration).To(Equal(full.Generation))
+			g.Expect(full.Status.LatestRelease).NotTo(BeEmpty())
+		}).Should(Succeed())
+	})
+
 	It("deletes the component's runs and their workflows with the component", func() {
 		names := runNames(Default)
 		Expect(names).NotTo(BeEmpty())

@@ -16,7 +16,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -199,7 +198,7 @@ func (r *Reconciler) createWorkflow(ctx context.Context, c client.Client, plane 
 func (r *Reconciler) ReconcileDelete(ctx context.Context, run *platformv1alpha1.BuildRun) (ctrl.Result, error) {
 	bp := &platformv1alpha1.BuildPlane{}
 	if err := r.Get(ctx, client.ObjectKey{Name: run.Spec.BuildPlaneRef.Name}, bp); apierrors.IsNotFound(err) {
-		controllerutil.RemoveFinalizer(run, platformv1alpha1.Finalizer)
+		common.LetGo(run)
 		return ctrl.Result{}, nil
 	} else if err != nil {
 		return ctrl.Result{}, err
@@ -212,7 +211,7 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, run *platformv1alpha1.
 		conditions.MarkProgressing(run, platformv1alpha1.ReasonDeleting, msg)
 		return ctrl.Result{RequeueAfter: unreachableRequeue}, nil
 	}
-	controllerutil.RemoveFinalizer(run, platformv1alpha1.Finalizer)
+	common.LetGo(run)
 	return ctrl.Result{}, nil
 }
 

@@ -2,6 +2,7 @@ package common
 
 import (
 	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
@@ -48,4 +49,11 @@ func ReachabilityChanged() predicate.Predicate {
 			meta.IsStatusConditionTrue(o.PlaneStatus().Conditions, platformv1alpha1.ConditionReachable) !=
 				meta.IsStatusConditionTrue(n.PlaneStatus().Conditions, platformv1alpha1.ConditionReachable)
 	}}
+}
+
+// OnSpec is the option of a controller's For: its object starts a
+// reconcile when the spec changes (a new generation), not for a status
+// write, its own included.
+func OnSpec() builder.Predicates {
+	return builder.WithPredicates(predicate.GenerationChangedPredicate{})
 }

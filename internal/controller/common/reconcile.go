@@ -135,3 +135,9 @@ func Reconcile[T Object](ctx context.Context, c client.Client, req ctrl.Request,
 	result, err = hooks.ReconcileNormal(ctx, obj)
 	return result, err
 }
+
+// LetGo is how ReconcileDelete says the cleanup of obj is complete: the
+// skeleton's finalizer is removed, and the object goes with the patch.
+func LetGo(obj client.Object) {
+	controllerutil.RemoveFinalizer(obj, platformv1alpha1.Finalizer)
+}

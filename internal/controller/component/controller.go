@@ -106,8 +106,8 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// made by promotion or by hand roll up too.
 		Watches(&platformv1alpha1.ReleaseBinding{}, handler.EnqueueRequestsFromMapFunc(componentOfBinding)).
 		Watches(&platformv1alpha1.Project{}, handler.EnqueueRequestsFromMapFunc(r.componentsOfProject), builder.WithPredicates(common.ReadyChanged())).
-		Watches(&platformv1alpha1.ObservabilityPlane{}, handler.EnqueueRequestsFromMapFunc(r.allComponents), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
-		Watches(&platformv1alpha1.DataPlane{}, handler.EnqueueRequestsFromMapFunc(r.allComponents), builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&platformv1alpha1.ObservabilityPlane{}, handler.EnqueueRequestsFromMapFunc(r.allComponents), common.OnSpec()).
+		Watches(&platformv1alpha1.DataPlane{}, handler.EnqueueRequestsFromMapFunc(r.allComponents), common.OnSpec()).
 		Watches(&platformv1alpha1.Component{}, handler.EnqueueRequestsFromMapFunc(r.callers),
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, common.CreatedOrDeleted()))).
 		WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).
@@ -316,6 +316,6 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, c *platformv1alpha1.Co
 		client.InNamespace(c.Namespace), client.MatchingFields{index.BuildRunComponent: c.Name}); err != nil {
 		return ctrl.Result{}, err
 	}
-	controllerutil.RemoveFinalizer(c, platformv1alpha1.Finalizer)
+	common.LetGo(c)
 	return ctrl.Result{}, nil
 }

@@ -10,9 +10,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
@@ -35,7 +33,7 @@ type Reconciler struct {
 // going re-checks the pipelines of its organization.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&platformv1alpha1.DeploymentPipeline{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		For(&platformv1alpha1.DeploymentPipeline{}, common.OnSpec()).
 		Watches(&platformv1alpha1.Environment{}, handler.EnqueueRequestsFromMapFunc(r.pipelinesInNamespace),
 			builder.WithPredicates(common.CreatedOrDeleted())).
 		WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).
@@ -86,6 +84,6 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, p *platformv1alpha1.De
 // ReconcileDelete has nothing to clean: projects that use the pipeline
 // report it missing.
 func (r *Reconciler) ReconcileDelete(_ context.Context, p *platformv1alpha1.DeploymentPipeline) (ctrl.Result, error) {
-	controllerutil.RemoveFinalizer(p, platformv1alpha1.Finalizer)
+	common.LetGo(p)
 	return ctrl.Result{}, nil
 }

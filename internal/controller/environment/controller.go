@@ -10,7 +10,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -38,7 +37,7 @@ type Reconciler struct {
 // can move a plane into or out of any selector.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&platformv1alpha1.Environment{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		For(&platformv1alpha1.Environment{}, common.OnSpec()).
 		Watches(&platformv1alpha1.DataPlane{}, handler.EnqueueRequestsFromMapFunc(r.allEnvironments),
 			builder.WithPredicates(predicate.Or(predicate.LabelChangedPredicate{}, predicate.GenerationChangedPredicate{}))).
 		WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).
@@ -87,6 +86,6 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, env *platformv1alpha1.
 		client.InNamespace(env.Namespace), client.MatchingFields{index.BindingEnvironment: env.Name}); !done {
 		return res, err
 	}
-	controllerutil.RemoveFinalizer(env, platformv1alpha1.Finalizer)
+	common.LetGo(env)
 	return ctrl.Result{}, nil
 }

@@ -77,7 +77,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	})
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("gitops").
-		For(&platformv1alpha1.Organization{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		For(&platformv1alpha1.Organization{}, common.OnSpec()).
 		Watches(&platformv1alpha1.Environment{}, byNamespace).
 		Watches(&platformv1alpha1.Project{}, byNamespace, builder.WithPredicates(common.CreatedOrDeleted())).
 		Watches(&platformv1alpha1.ReleaseBinding{}, byNamespace,
@@ -349,7 +349,7 @@ func (r *Reconciler) finishDeletion(ctx context.Context, app *argocd.Application
 		return false, err
 	}
 	patch := client.MergeFrom(app.DeepCopy())
-	controllerutil.RemoveFinalizer(app, platformv1alpha1.Finalizer)
+	common.LetGo(app)
 	return true, client.IgnoreNotFound(r.Patch(ctx, app, patch))
 }
 
@@ -381,7 +381,7 @@ func (r *Reconciler) removeAll(ctx context.Context, org string) (ctrl.Result, er
 			}
 		} else if !controllerutil.ContainsFinalizer(app, argocd.ResourcesFinalizer) && controllerutil.ContainsFinalizer(app, platformv1alpha1.Finalizer) {
 			patch := client.MergeFrom(app.DeepCopy())
-			controllerutil.RemoveFinalizer(app, platformv1alpha1.Finalizer)
+			common.LetGo(app)
 			if err := r.Patch(ctx, app, patch); client.IgnoreNotFound(err) != nil {
 				return ctrl.Result{}, err
 			}

@@ -18,7 +18,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
@@ -56,7 +55,7 @@ type Reconciler struct {
 // SetupWithManager registers the controller.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&platformv1alpha1.Organization{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		For(&platformv1alpha1.Organization{}, common.OnSpec()).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(organizationOfNamespace),
 			builder.WithPredicates(common.ManagedByAileron())).
 		WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).
@@ -146,13 +145,13 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, org *platformv1alpha1.
 	err := r.Get(ctx, client.ObjectKey{Name: org.Name}, ns)
 	switch {
 	case apierrors.IsNotFound(err):
-		controllerutil.RemoveFinalizer(org, platformv1alpha1.Finalizer)
+		common.LetGo(org)
 		return ctrl.Result{}, nil
 	case err != nil:
 		return ctrl.Result{}, err
 	case ns.Labels[platformv1alpha1.LabelOrganization] != org.Name:
 		// Not ours: leave it alone.
-		controllerutil.RemoveFinalizer(org, platformv1alpha1.Finalizer)
+		common.LetGo(org)
 		return ctrl.Result{}, nil
 	}
 	if ns.DeletionTimestamp.IsZero() {

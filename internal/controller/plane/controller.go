@@ -17,7 +17,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -226,7 +225,7 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, obj object) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	r.Registry.Remove(key)
-	controllerutil.RemoveFinalizer(obj, platformv1alpha1.Finalizer)
+	common.LetGo(obj)
 	return ctrl.Result{}, nil
 }
 

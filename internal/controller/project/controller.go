@@ -10,9 +10,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
@@ -36,7 +34,7 @@ type Reconciler struct {
 // changing re-checks the projects that use it.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&platformv1alpha1.Project{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		For(&platformv1alpha1.Project{}, common.OnSpec()).
 		Watches(&platformv1alpha1.DeploymentPipeline{}, handler.EnqueueRequestsFromMapFunc(r.projectsOfPipeline),
 			builder.WithPredicates(common.ReadyChanged())).
 		WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).
@@ -76,6 +74,6 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, p *platformv1alpha1.Pr
 		client.InNamespace(p.Namespace), client.MatchingFields{index.ComponentProject: p.Name}); !done {
 		return res, err
 	}
-	controllerutil.RemoveFinalizer(p, platformv1alpha1.Finalizer)
+	common.LetGo(p)
 	return ctrl.Result{}, nil
 }

@@ -13,10 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/binding"
@@ -42,7 +39,7 @@ type Reconciler struct {
 // SetupWithManager registers the controller.
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&platformv1alpha1.Promotion{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		For(&platformv1alpha1.Promotion{}, common.OnSpec()).
 		WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).
 		Complete(r)
 }
@@ -186,7 +183,7 @@ func lookup(ctx context.Context, c client.Reader, key client.ObjectKey, obj clie
 
 // ReconcileDelete has nothing to clean: a promotion is a record.
 func (r *Reconciler) ReconcileDelete(_ context.Context, p *platformv1alpha1.Promotion) (ctrl.Result, error) {
-	controllerutil.RemoveFinalizer(p, platformv1alpha1.Finalizer)
+	common.LetGo(p)
 	return ctrl.Result{}, nil
 }
 

@@ -18,7 +18,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -102,7 +101,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&platformv1alpha1.DataPlane{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfPlane),
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, common.ReachabilityChanged()))).
 		Watches(&platformv1alpha1.Component{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfCallers),
-			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+			common.OnSpec()).
 		WatchesRawSource(source.Channel(r.workloads.events, &handler.EnqueueRequestForObject{})).
 		WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).
 		Complete(r)
@@ -301,6 +300,6 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, b *platformv1alpha1.Re
 		conditions.MarkProgressing(b, platformv1alpha1.ReasonDeleting, msg)
 		return ctrl.Result{RequeueAfter: unreachableRequeue}, nil
 	}
-	controllerutil.RemoveFinalizer(b, platformv1alpha1.Finalizer)
+	common.LetGo(b)
 	return ctrl.Result{}, nil
 }

@@ -6,9 +6,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/binding"
@@ -45,7 +43,7 @@ func (r *MoveRecorder) SetupWithManager(mgr ctrl.Manager) error {
 	}
 	return ctrl.NewControllerManagedBy(mgr).
 		Named("releasebinding-moves").
-		For(&platformv1alpha1.ReleaseBinding{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		For(&platformv1alpha1.ReleaseBinding{}, common.OnSpec()).
 		WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).
 		Complete(r)
 }

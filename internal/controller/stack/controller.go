@@ -15,7 +15,6 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -195,7 +194,7 @@ func (r *Reconciler) ReconcileDelete(ctx context.Context, s *platformv1alpha1.Pl
 		return ctrl.Result{}, err
 	}
 	r.applied.Forget(s.Name)
-	controllerutil.RemoveFinalizer(s, platformv1alpha1.Finalizer)
+	common.LetGo(s)
 	return ctrl.Result{}, nil
 }
 

@@ -228,7 +228,7 @@ func slimDeployment(obj any) (any, error) {
 		replicas: d.Spec.Replicas,
 		status: appsv1.DeploymentStatus{
 			ObservedGeneration: d.Status.ObservedGeneration, Replicas: d.Status.Replicas,
-			UpdatedReplicas: d.Status.UpdatedReplicas, AvailableReplicas: d.Status.AvailableReplicas,
+			UpdatedReplicas: d.Status.UpdatedReplicas, ReadyReplicas: d.Status.ReadyReplicas, AvailableReplicas: d.Status.AvailableReplicas,
 		},
 	}
 	for _, l := range []string{platformv1alpha1.LabelOrganization, platformv1alpha1.LabelComponent, platformv1alpha1.LabelEnvironment} {
@@ -237,8 +237,8 @@ func slimDeployment(obj any) (any, error) {
 		}
 	}
 	for _, c := range d.Status.Conditions {
-		if c.Type == appsv1.DeploymentProgressing {
-			w.status.Conditions = []appsv1.DeploymentCondition{{Type: c.Type, Status: c.Status, Reason: c.Reason, Message: c.Message}}
+		if c.Type == appsv1.DeploymentProgressing || c.Type == appsv1.DeploymentAvailable {
+			w.status.Conditions = append(w.status.Conditions, appsv1.DeploymentCondition{Type: c.Type, Status: c.Status, Reason: c.Reason, Message: c.Message})
 		}
 	}
 	return w, nil

@@ -96,7 +96,8 @@ func latestRelease(previous string) string {
 }
 
 // rollOut plays the deployment controller: the Deployment's current
-// generation is observed, and every replica updated and available.
+// generation is observed, every replica updated and available, and the
+// conditions say so.
 func rollOut(key client.ObjectKey) {
 	EventuallyWithOffset(1, func(g Gomega) {
 		d := &appsv1.Deployment{}
@@ -105,7 +106,11 @@ func rollOut(key client.ObjectKey) {
 		if d.Spec.Replicas != nil {
 			want = *d.Spec.Replicas
 		}
-		d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: want, UpdatedReplicas: want, ReadyReplicas: want, AvailableReplicas: want}
+		d.Status = appsv1.DeploymentStatus{ObservedGeneration: d.Generation, Replicas: want, UpdatedReplicas: want, ReadyReplicas: want, AvailableReplicas: want,
+			Conditions: []appsv1.DeploymentCondition{
+				{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue, Reason: "MinimumReplicasAvailable"},
+				{Type: appsv1.DeploymentProgressing, Status: corev1.ConditionTrue, Reason: "NewReplicaSetAvailable"},
+			}}
 		g.Expect(plane.Status().Update(ctx, d)).To(Succeed())
 	}).Should(Succeed())
 }

@@ -9,18 +9,13 @@ import (
 	"strings"
 
 	"github.com/robfig/cron/v3"
-	appsv1 "k8s.io/api/apps/v1"
-	autoscalingv2 "k8s.io/api/autoscaling/v2"
-	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
-	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
-	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 )
@@ -58,6 +53,11 @@ func ValidateSpec(spec platformv1alpha1.ComponentSpec) error {
 }
 
 // Component renders one component's objects in its cell on one plane.
+// Aileron renders what it vouches for whatever the type: the component's
+// identity (ServiceAccount), its configuration (ConfigMaps), its pod
+// template (containers, hardening, resources) and its NetworkPolicy. The
+// component's type renders the rest from its templates (the workload,
+// which receives the pod template, and how it is served and scaled).
 func Component(in Input) (Objects, error) {
 	if in.Image == "" {
 		return nil, fmt.Errorf("release %s has no image", in.Release)
@@ -100,69 +100,24 @@ func Component(in Input) (Objects, error) {
 	}
 
 	pod := in.podTemplate(envData, fileData)
-	replicas := in.replicas()
-	active := in.State != platformv1alpha1.BindingSuspended
-	if in.Spec.Type == platformv1alpha1.ComponentScheduledTask {
-		pod.Spec.RestartPolicy = corev1.RestartPolicyOnFailure
-		objs = append(objs, &batchv1.CronJob{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "CronJob"},
-			ObjectMeta: meta(in.Component),
-			Spec: batchv1.CronJobSpec{
-				Schedule:                   in.Spec.Schedule,
-				TimeZone:                   ptr.To("Etc/UTC"),
-				ConcurrencyPolicy:          batchv1.ForbidConcurrent,
-				Suspend:                    ptr.To(!active),
-				SuccessfulJobsHistoryLimit: ptr.To[int32](3),
-				FailedJobsHistoryLimit:     ptr.To[int32](3),
-				JobTemplate: batchv1.JobTemplateSpec{
-					ObjectMeta: metav1.ObjectMeta{Labels: in.labels()},
-					Spec:       batchv1.JobSpec{BackoffLimit: ptr.To[int32](3), Template: pod},
-				},
-			},
-		})
-	} else {
-		d := &appsv1.Deployment{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
-			ObjectMeta: meta(in.Component),
-			Spec: appsv1.DeploymentSpec{
-				Selector: &metav1.LabelSelector{MatchLabels: in.selector()},
-				Template: pod,
-			},
-		}
-		switch {
-		case !active:
-			d.Spec.Replicas = ptr.To[int32](0)
-		case in.Spec.Autoscaling == nil:
-			// With autoscaling the HPA owns the replica count; setting it
-			// here would fight it on every apply.
-			d.Spec.Replicas = ptr.To(replicas)
-		}
-		objs = append(objs, d)
-		if active && in.Spec.Autoscaling != nil {
-			objs = append(objs, in.autoscaler(meta(in.Component)))
-		}
-		if active && replicas > 1 {
-			objs = append(objs, &policyv1.PodDisruptionBudget{
-				TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
-				ObjectMeta: meta(in.Component),
-				Spec: policyv1.PodDisruptionBudgetSpec{
-					MaxUnavailable: ptr.To(intstr.FromInt32(1)),
-					Selector:       &metav1.LabelSelector{MatchLabels: in.selector()},
-				},
-			})
-		}
-	}
-
-	if len(in.Spec.Endpoints) > 0 {
-		objs = append(objs, in.service(meta(in.Component)))
-	}
-	if route := in.httpRoute(meta(in.Component)); route != nil {
-		objs = append(objs, route)
-	}
 	if np := in.networkPolicy(meta(in.Component), deps); np != nil {
 		objs = append(objs, np)
 	}
-	return convert(objs...)
+	own, err := convert(objs...)
+	if err != nil {
+		return nil, err
+	}
+	t := Builtin(string(in.Spec.Type))
+	if t == nil {
+		return nil, fmt.Errorf("unknown component type %q", in.Spec.Type)
+	}
+	typed, err := t.Render(in, pod, deps)
+	if err != nil {
+		return nil, err
+	}
+	own = append(own, typed...)
+	own.sort()
+	return own, nil
 }
 
 // replicas is the number of pods the component asks for (the minimum, with
@@ -309,98 +264,6 @@ func resources(r *platformv1alpha1.Resources) corev1.ResourceRequirements {
 		out.Limits[res.name] = limit
 	}
 	return out
-}
-
-func (in Input) autoscaler(meta metav1.ObjectMeta) *autoscalingv2.HorizontalPodAutoscaler {
-	a := in.Spec.Autoscaling
-	return &autoscalingv2.HorizontalPodAutoscaler{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "autoscaling/v2", Kind: "HorizontalPodAutoscaler"},
-		ObjectMeta: meta,
-		Spec: autoscalingv2.HorizontalPodAutoscalerSpec{
-			ScaleTargetRef: autoscalingv2.CrossVersionObjectReference{APIVersion: "apps/v1", Kind: "Deployment", Name: in.Component},
-			MinReplicas:    ptr.To(max(a.MinReplicas, 1)),
-			MaxReplicas:    a.MaxReplicas,
-			Metrics: []autoscalingv2.MetricSpec{{
-				Type: autoscalingv2.ResourceMetricSourceType,
-				Resource: &autoscalingv2.ResourceMetricSource{
-					Name:   corev1.ResourceCPU,
-					Target: autoscalingv2.MetricTarget{Type: autoscalingv2.UtilizationMetricType, AverageUtilization: ptr.To(targetCPU(a))},
-				},
-			}},
-		},
-	}
-}
-
-func targetCPU(a *platformv1alpha1.Autoscaling) int32 {
-	if a.TargetCPUUtilizationPercentage == 0 {
-		return 80
-	}
-	return a.TargetCPUUtilizationPercentage
-}
-
-func appProtocol(p platformv1alpha1.EndpointProtocol) string {
-	switch p {
-	case platformv1alpha1.ProtocolGRPC:
-		return "kubernetes.io/h2c"
-	case platformv1alpha1.ProtocolTCP:
-		return "tcp"
-	default:
-		return "http"
-	}
-}
-
-func (in Input) service(meta metav1.ObjectMeta) *corev1.Service {
-	svc := &corev1.Service{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: meta,
-		Spec:       corev1.ServiceSpec{Type: corev1.ServiceTypeClusterIP, Selector: in.selector()},
-	}
-	for _, e := range in.Spec.Endpoints {
-		svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{
-			Name: e.Name, Port: e.Port, TargetPort: intstr.FromString(e.Name),
-			Protocol: corev1.ProtocolTCP, AppProtocol: ptr.To(appProtocol(e.Protocol)),
-		})
-	}
-	return svc
-}
-
-// httpRoute routes the component's Public endpoints from the plane's
-// gateway: one rule per endpoint, matched by its path.
-func (in Input) httpRoute(meta metav1.ObjectMeta) *gatewayv1.HTTPRoute {
-	host := PublicHost(in.Plane, in.Organization, in.Project, in.Environment, in.Component)
-	var rules []gatewayv1.HTTPRouteRule
-	for _, e := range in.Spec.Endpoints {
-		if e.Visibility != platformv1alpha1.VisibilityPublic {
-			continue
-		}
-		path := e.Path
-		if path == "" {
-			path = "/"
-		}
-		rules = append(rules, gatewayv1.HTTPRouteRule{
-			Matches: []gatewayv1.HTTPRouteMatch{{Path: &gatewayv1.HTTPPathMatch{
-				Type: ptr.To(gatewayv1.PathMatchPathPrefix), Value: ptr.To(path),
-			}}},
-			BackendRefs: []gatewayv1.HTTPBackendRef{{BackendRef: gatewayv1.BackendRef{BackendObjectReference: gatewayv1.BackendObjectReference{
-				Name: gatewayv1.ObjectName(in.Component), Port: ptr.To(e.Port),
-			}}}},
-		})
-	}
-	if len(rules) == 0 || host == "" {
-		return nil
-	}
-	return &gatewayv1.HTTPRoute{
-		TypeMeta:   metav1.TypeMeta{APIVersion: gatewayv1.GroupVersion.String(), Kind: "HTTPRoute"},
-		ObjectMeta: meta,
-		Spec: gatewayv1.HTTPRouteSpec{
-			CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{{
-				Name:      gatewayv1.ObjectName(in.Plane.GatewayName),
-				Namespace: ptr.To(gatewayv1.Namespace(in.Plane.GatewayNamespace)),
-			}}},
-			Hostnames: []gatewayv1.Hostname{gatewayv1.Hostname(host)},
-			Rules:     rules,
-		},
-	}
 }
 
 // networkPolicy opens, on top of the cell's default deny, exactly what the

@@ -106,13 +106,25 @@ type Objects []*unstructured.Unstructured
 // and configuration, then workloads, then what routes to them.
 var kindOrder = map[string]int{
 	"Namespace": 0, "NetworkPolicy": 1, "ServiceAccount": 2, "ConfigMap": 3,
-	"Service": 4, "Deployment": 5, "CronJob": 5, "HorizontalPodAutoscaler": 6,
-	"PodDisruptionBudget": 7, "HTTPRoute": 8,
+	"Secret": 3, "PersistentVolumeClaim": 3,
+	"Service": 4, "Deployment": 5, "CronJob": 5, "StatefulSet": 5, "DaemonSet": 5, "Job": 5,
+	"HorizontalPodAutoscaler": 6, "PodDisruptionBudget": 7, "HTTPRoute": 8,
+}
+
+// laterKinds is the place of a kind kindOrder does not list (a type's own
+// kinds): after what Aileron knows, as such objects usually refer to it.
+const laterKinds = 9
+
+func kindRank(kind string) int {
+	if r, ok := kindOrder[kind]; ok {
+		return r
+	}
+	return laterKinds
 }
 
 func (o Objects) sort() {
 	sort.SliceStable(o, func(i, j int) bool {
-		ki, kj := kindOrder[o[i].GetKind()], kindOrder[o[j].GetKind()]
+		ki, kj := kindRank(o[i].GetKind()), kindRank(o[j].GetKind())
 		if ki != kj {
 			return ki < kj
 		}

@@ -274,3 +274,15 @@ func TestBindingIsTheCellThenTheComponent(t *testing.T) {
 		t.Errorf("All is not the cell then the component")
 	}
 }
+
+// BenchmarkComponent renders each golden input once per iteration.
+func BenchmarkComponent(b *testing.B) {
+	inputs := goldenInputs()
+	for b.Loop() {
+		for _, in := range inputs {
+			if _, err := Component(in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

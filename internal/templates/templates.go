@@ -1,6 +1,8 @@
 package templates
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -134,8 +136,8 @@ func Compile(resources []Resource, o Options) (*Program, error) {
 			cr.forEach, err = c.expression(r.ForEach, path+".forEach")
 			errs = append(errs, err)
 		}
-		var doc any
-		if err := yaml.Unmarshal([]byte(r.Template), &doc); err != nil {
+		doc, err := parse(r.Template)
+		if err != nil {
 			errs = append(errs, &Error{Path: path + ".template", Err: fmt.Errorf("not YAML: %w", err)})
 			continue
 		}
@@ -454,4 +456,40 @@ func Native(v ref.Val) (any, error) {
 		return string(s), nil
 	}
 	return nil, fmt.Errorf("cannot put a %s in an object", v.Type().TypeName())
+}
+
+// parse reads a YAML template as an API server would read the object:
+// whole numbers are int64, others float64.
+func parse(template string) (any, error) {
+	j, err := yaml.YAMLToJSON([]byte(template))
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(j))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	return numbers(doc), nil
+}
+
+func numbers(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, e := range v {
+			v[k] = numbers(e)
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = numbers(e)
+		}
+	case json.Number:
+		if i, err := v.Int64(); err == nil {
+			return i
+		}
+		f, _ := v.Float64()
+		return f
+	}
+	return v
 }

@@ -1,0 +1,195 @@
+package render
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+)
+
+// forbiddenKinds are what a type's templates may never render: they would
+// reach past the cell (cluster-scoped kinds, other namespaces), change who
+// may do what (RBAC), or loosen the isolation the cell's policies give.
+var forbiddenKinds = []string{
+	"Namespace", "NetworkPolicy", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding",
+	"CustomResourceDefinition", "PersistentVolume", "StorageClass", "PriorityClass", "Node",
+	"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "ValidatingAdmissionPolicy",
+	"ValidatingAdmissionPolicyBinding", "APIService", "ResourceQuota", "LimitRange",
+}
+
+// Render renders t for in: its templates' objects, each in the cell with
+// the component's labels, and pod as the workload's pod template.
+func (t *Type) Render(in Input, pod corev1.PodTemplateSpec, deps []Dependency) (Objects, error) {
+	prg, err := t.program()
+	if err != nil {
+		return nil, fmt.Errorf("ComponentType %s: %w", t.Name, err)
+	}
+	vars, err := in.variables(deps)
+	if err != nil {
+		return nil, err
+	}
+	rendered, err := prg.Render(vars)
+	if err != nil {
+		return nil, fmt.Errorf("ComponentType %s: %w", t.Name, err)
+	}
+	podMap, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&pod)
+	if err != nil {
+		return nil, err
+	}
+	pruneNulls(podMap)
+	out := make(Objects, 0, len(rendered))
+	workloads := 0
+	for i, m := range rendered {
+		u := &unstructured.Unstructured{Object: m}
+		if err := t.contain(in, u, i); err != nil {
+			return nil, err
+		}
+		if u.GetAPIVersion() == t.Workload.APIVersion && u.GetKind() == t.Workload.Kind && u.GetName() == in.Component {
+			if err := mergeAt(m, t.Workload.podTemplatePath(), podMap); err != nil {
+				return nil, fmt.Errorf("ComponentType %s: %s %s: %w", t.Name, u.GetKind(), u.GetName(), err)
+			}
+			workloads++
+		}
+		pruneNulls(m)
+		out = append(out, u)
+	}
+	if workloads != 1 {
+		return nil, fmt.Errorf("ComponentType %s rendered %d %s objects named %s: it must render its workload exactly once", t.Name, workloads, t.Workload.Kind, in.Component)
+	}
+	return out, nil
+}
+
+// contain holds a rendered object to what a type may do: a namespaced kind
+// it may render, in the component's cell, with the component's labels.
+func (t *Type) contain(in Input, u *unstructured.Unstructured, i int) error {
+	where := fmt.Sprintf("ComponentType %s: spec.resources[%d]", t.Name, i)
+	switch {
+	case u.GetAPIVersion() == "" || u.GetKind() == "":
+		return fmt.Errorf("%s rendered an object without apiVersion and kind", where)
+	case u.GetName() == "":
+		return fmt.Errorf("%s rendered a %s without metadata.name", where, u.GetKind())
+	case slices.Contains(forbiddenKinds, u.GetKind()):
+		return fmt.Errorf("%s rendered a %s: types may not render that kind (Aileron owns the cell's namespace, policies and access)", where, u.GetKind())
+	}
+	if ns := u.GetNamespace(); ns != "" && ns != in.Namespace() {
+		return fmt.Errorf("%s rendered %s %s in namespace %s: a component's objects live in its cell, %s", where, u.GetKind(), u.GetName(), ns, in.Namespace())
+	}
+	u.SetNamespace(in.Namespace())
+	labels := u.GetLabels()
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	for k, v := range in.labels() {
+		labels[k] = v
+	}
+	u.SetLabels(labels)
+	return nil
+}
+
+// typePodFields are the parts of the pod template a type's template may
+// set: how its pods are scheduled and restarted, and metadata. The rest
+// (containers, volumes, security contexts, service account, host
+// namespaces…) is Aileron's.
+var typePodFields = map[string][]string{
+	"metadata": {"labels", "annotations"},
+	"spec": {"restartPolicy", "nodeSelector", "tolerations", "affinity", "topologySpreadConstraints",
+		"terminationGracePeriodSeconds", "priorityClassName"},
+}
+
+// mergeAt merges the pod template pod into the map at path in m (made when
+// missing), pod winning wherever both set a field.
+func mergeAt(m map[string]any, path []string, pod map[string]any) error {
+	cur := m
+	for _, k := range path {
+		next, ok := cur[k]
+		if !ok || next == nil {
+			next = map[string]any{}
+			cur[k] = next
+		}
+		nm, ok := next.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s is not an object", k)
+		}
+		cur = nm
+	}
+	for part, v := range cur {
+		allowed, ok := typePodFields[part]
+		fields, isMap := v.(map[string]any)
+		if !ok || !isMap {
+			return fmt.Errorf("the pod template's %s is Aileron's: a type may set only its metadata (labels, annotations) and spec (%s)",
+				part, strings.Join(typePodFields["spec"], ", "))
+		}
+		for f := range fields {
+			if !slices.Contains(allowed, f) {
+				return fmt.Errorf("the pod template's %s.%s is Aileron's: a type may set only %s.%s", part, f, part, strings.Join(allowed, ", "+part+"."))
+			}
+		}
+	}
+	merge(cur, pod)
+	return nil
+}
+
+func merge(dst, src map[string]any) {
+	for k, v := range src {
+		if sm, ok := v.(map[string]any); ok {
+			if dm, ok := dst[k].(map[string]any); ok {
+				merge(dm, sm)
+				continue
+			}
+		}
+		dst[k] = runtime.DeepCopyJSONValue(v)
+	}
+}
+
+// variables are the values a type's templates see (see Variables).
+func (in Input) variables(deps []Dependency) (map[string]any, error) {
+	spec, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&in.Spec)
+	if err != nil {
+		return nil, err
+	}
+	pruneNulls(spec)
+	strs := func(m map[string]string) map[string]any {
+		out := make(map[string]any, len(m))
+		for k, v := range m {
+			out[k] = v
+		}
+		return out
+	}
+	var autoscaling any
+	if a := in.Spec.Autoscaling; a != nil {
+		autoscaling = map[string]any{"minReplicas": int64(a.MinReplicas), "maxReplicas": int64(a.MaxReplicas),
+			"targetCPUUtilizationPercentage": int64(a.TargetCPUUtilizationPercentage)}
+	}
+	endpoints := make([]any, 0, len(in.Spec.Endpoints))
+	for _, e := range in.Spec.Endpoints {
+		endpoints = append(endpoints, map[string]any{"name": e.Name, "port": int64(e.Port), "protocol": string(e.Protocol),
+			"visibility": string(e.Visibility), "path": e.Path})
+	}
+	dependencies := make([]any, 0, len(deps))
+	for _, d := range deps {
+		dependencies = append(dependencies, map[string]any{"envVar": d.EnvVar, "project": d.Project, "component": d.Component,
+			"endpoint": d.Endpoint, "port": int64(d.Port), "protocol": string(d.Protocol), "path": d.Path,
+			"url": DependencyURL(CellNamespace(in.Organization, d.Project, in.Environment), d)})
+	}
+	ns := in.Namespace()
+	return map[string]any{
+		"component":    map[string]any{"name": in.Component, "spec": spec},
+		"metadata":     map[string]any{"name": in.Component, "namespace": ns, "labels": strs(in.labels())},
+		"selector":     strs(in.selector()),
+		"replicas":     int64(in.replicas()),
+		"active":       in.State != platformv1alpha1.BindingSuspended,
+		"autoscaling":  autoscaling,
+		"endpoints":    endpoints,
+		"host":         PublicHost(in.Plane, in.Organization, in.Project, in.Environment, in.Component),
+		"release":      map[string]any{"name": in.Release},
+		"environment":  map[string]any{"name": in.Environment},
+		"cell":         map[string]any{"namespace": ns, "labels": strs(cellLabels(in.Organization, in.Project, in.Environment))},
+		"plane":        map[string]any{"name": in.Plane.Name, "gateway": map[string]any{"name": in.Plane.GatewayName, "namespace": in.Plane.GatewayNamespace}},
+		"dependencies": dependencies,
+	}, nil
+}

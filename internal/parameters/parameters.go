@@ -1,0 +1,85 @@
+// Package parameters checks what a developer sets for a ComponentType or
+// Trait against the schema the platform team wrote for it, the way the
+// Kubernetes API server checks a custom resource: the schema must be
+// structural (an OpenAPI v3 schema as a CRD's), defaults are applied, a
+// field the schema does not declare is refused rather than dropped, and
+// every error names its field path (spec.parameters.storage.size). It uses
+// the API server's own schema code (k8s.io/apiextensions-apiserver), so a
+// schema means here what it means in a CRD.
+package parameters
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Schema is a compiled parameter schema.
+type Schema struct {
+	structural *schema.Structural
+	validator  validation.SchemaValidator
+}
+
+// Compile reads an OpenAPI v3 schema given as JSON. field names where the
+// schema is written (spec.parameters), for errors.
+func Compile(raw []byte, fieldPath string) (*Schema, error) {
+	path := field.NewPath(fieldPath)
+	var v1 apiextensionsv1.JSONSchemaProps
+	if err := json.Unmarshal(raw, &v1); err != nil {
+		return nil, fmt.Errorf("%s: not an OpenAPI v3 schema: %w", fieldPath, err)
+	}
+	if v1.Type != "object" {
+		return nil, fmt.Errorf("%s.type: parameters are an object: the schema's type must be object, not %q", fieldPath, v1.Type)
+	}
+	var internal apiextensions.JSONSchemaProps
+	if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(&v1, &internal, nil); err != nil {
+		return nil, fmt.Errorf("%s: %w", fieldPath, err)
+	}
+	st, err := schema.NewStructural(&internal)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fieldPath, err)
+	}
+	if errs := schema.ValidateStructural(path, st); len(errs) > 0 {
+		return nil, fmt.Errorf("the schema is not structural: %w", errs.ToAggregate())
+	}
+	validator, _, err := validation.NewSchemaValidator(&internal)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fieldPath, err)
+	}
+	return &Schema{structural: st, validator: validator}, nil
+}
+
+// Apply returns params with the schema's defaults, or an error naming each
+// field that does not match the schema, under fieldPath. params is not
+// changed.
+func (s *Schema) Apply(params map[string]any, fieldPath string) (map[string]any, error) {
+	obj := map[string]any{}
+	if params != nil {
+		obj = runtime.DeepCopyJSON(params)
+	}
+	defaulting.Default(obj, s.structural)
+	unknown := pruning.PruneWithOptions(obj, s.structural, false, schema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})
+	var msgs []string
+	sort.Strings(unknown)
+	for _, u := range unknown {
+		msgs = append(msgs, fmt.Sprintf("%s.%s: the schema declares no such field", fieldPath, u))
+	}
+	for _, e := range validation.ValidateCustomResource(field.NewPath(fieldPath), obj, s.validator) {
+		msgs = append(msgs, e.Error())
+	}
+	if len(msgs) > 0 {
+		return nil, errors.New(strings.Join(msgs, "; "))
+	}
+	return obj, nil
+}

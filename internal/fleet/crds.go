@@ -7,6 +7,9 @@ import (
 	"strings"
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	// The module whose CRDs GatewayAPICRDs serves: imported so that go.mod
+	// keeps requiring it, at the version Aileron renders HTTPRoutes for.
+	_ "sigs.k8s.io/gateway-api/apis/v1"
 )
 
 // InstallCRDs creates the CustomResourceDefinitions found in paths (files

@@ -3,12 +3,14 @@
 // Kubernetes API server checks a custom resource: the schema must be
 // structural (an OpenAPI v3 schema as a CRD's), defaults are applied, a
 // field the schema does not declare is refused rather than dropped, and
-// every error names its field path (spec.parameters.storage.size). It uses
+// x-kubernetes-validations rules hold, and every error names its field
+// path (spec.parameters.storage.size). It uses
 // the API server's own schema code (k8s.io/apiextensions-apiserver), so a
 // schema means here what it means in a CRD.
 package parameters
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,17 +20,21 @@ import (
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
-	"k8s.io/apimachinery/pkg/runtime"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
 )
 
 // Schema is a compiled parameter schema.
 type Schema struct {
 	structural *schema.Structural
 	validator  validation.SchemaValidator
+	// rules checks the schema's x-kubernetes-validations; nil without.
+	rules *cel.Validator
 }
 
 // Compile reads an OpenAPI v3 schema given as JSON. field names where the
@@ -57,16 +63,25 @@ func Compile(raw []byte, fieldPath string) (*Schema, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", fieldPath, err)
 	}
-	return &Schema{structural: st, validator: validator}, nil
+	return &Schema{structural: st, validator: validator, rules: cel.NewValidator(st, false, celconfig.PerCallLimit)}, nil
 }
 
 // Apply returns params with the schema's defaults, or an error naming each
 // field that does not match the schema, under fieldPath. params is not
 // changed.
 func (s *Schema) Apply(params map[string]any, fieldPath string) (map[string]any, error) {
+	// Through JSON, as the API server reads an object: whole numbers are
+	// int64, which is what an integer's rules and validation expect.
+	raw, err := json.Marshal(params)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", fieldPath, err)
+	}
 	obj := map[string]any{}
-	if params != nil {
-		obj = runtime.DeepCopyJSON(params)
+	if err := utiljson.Unmarshal(raw, &obj); err != nil {
+		return nil, fmt.Errorf("%s: %w", fieldPath, err)
+	}
+	if obj == nil {
+		obj = map[string]any{} // none set: the defaults, or what is required
 	}
 	defaulting.Default(obj, s.structural)
 	unknown := pruning.PruneWithOptions(obj, s.structural, false, schema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})
@@ -75,7 +90,15 @@ func (s *Schema) Apply(params map[string]any, fieldPath string) (map[string]any,
 	for _, u := range unknown {
 		msgs = append(msgs, fmt.Sprintf("%s.%s: the schema declares no such field", fieldPath, u))
 	}
-	for _, e := range validation.ValidateCustomResource(field.NewPath(fieldPath), obj, s.validator) {
+	errs := validation.ValidateCustomResource(field.NewPath(fieldPath), obj, s.validator)
+	if s.rules != nil && len(errs) == 0 {
+		// The rules read a well-typed object: like the API server, only
+		// what passed the schema is given to them, within the same cost
+		// budget as a custom resource.
+		ruleErrs, _ := s.rules.Validate(context.Background(), field.NewPath(fieldPath), s.structural, obj, nil, celconfig.RuntimeCELCostBudget)
+		errs = append(errs, ruleErrs...)
+	}
+	for _, e := range errs {
 		msgs = append(msgs, e.Error())
 	}
 	if len(msgs) > 0 {

@@ -30,6 +30,9 @@ properties:
     type: string
     enum: [primary, replica]
 required: [mode]
+x-kubernetes-validations:
+- rule: "self.mode != 'replica' || self.replicas >= 2"
+  message: a replica set needs two replicas or more
 `
 
 func compile(t *testing.T, y string) (*Schema, error) {
@@ -54,6 +57,9 @@ func TestApplyDefaults(t *testing.T) {
 	s, err := compile(t, statefulService)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, err := s.Apply(nil, "spec.parameters"); err == nil || !strings.Contains(err.Error(), "spec.parameters.mode: Required value") {
+		t.Fatalf("no parameters at all: want mode required, got %v", err)
 	}
 	in := params(t, `{"mode": "primary"}`)
 	got, err := s.Apply(in, "spec.parameters")
@@ -93,6 +99,8 @@ func TestApplyRefuses(t *testing.T) {
 			[]string{`spec.parameters.replicas: Invalid value: "string": replicas in body must be of type integer: "string"`}},
 		{"a value outside the enum", `{"mode": "leader"}`,
 			[]string{`spec.parameters.mode: Unsupported value: "leader": supported values: "primary", "replica"`}},
+		{"a rule of the schema", `{"mode": "replica"}`,
+			[]string{"spec.parameters: Invalid value: a replica set needs two replicas or more"}},
 		{"a required field missing", `{}`,
 			[]string{"spec.parameters.mode: Required value"}},
 		{"fields the schema does not declare", `{"mode": "primary", "sise": "1Gi", "storage": {"klass": "ssd"}}`,
@@ -127,5 +135,18 @@ func TestCompileRefuses(t *testing.T) {
 				t.Fatalf("\n got %v\nwant …%s…", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestARuleThatDoesNotCompile checks that a broken rule is an error, not
+// a rule that always passes.
+func TestARuleThatDoesNotCompile(t *testing.T) {
+	s, err := compile(t, `{type: object, properties: {size: {type: string}}, x-kubernetes-validations: [{rule: "self.size.startsWith("}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Apply(map[string]any{"size": "1Gi"}, "spec.parameters")
+	if err == nil || !strings.Contains(err.Error(), "compilation failed") {
+		t.Fatalf("want the rule's compile error, got %v", err)
 	}
 }

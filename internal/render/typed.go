@@ -23,8 +23,10 @@ var forbiddenKinds = []string{
 }
 
 // Render renders t for in: its templates' objects, each in the cell with
-// the component's labels, and pod as the workload's pod template.
-func (t *Type) Render(in Input, pod corev1.PodTemplateSpec, deps []Dependency) (Objects, error) {
+// the component's labels, and pod as the workload's pod template; then
+// each trait in turn adds and patches objects, and what they did is held
+// to the same rules, the pod's hardening included.
+func (t *Type) Render(in Input, pod corev1.PodTemplateSpec, deps []Dependency, traits ...TraitInstance) (Objects, error) {
 	prg, err := t.program()
 	if err != nil {
 		return nil, fmt.Errorf("ComponentType %s: %w", t.Name, err)
@@ -43,31 +45,63 @@ func (t *Type) Render(in Input, pod corev1.PodTemplateSpec, deps []Dependency) (
 	}
 	pruneNulls(podMap)
 	out := make(Objects, 0, len(rendered))
-	workloads := 0
 	for i, m := range rendered {
 		u := &unstructured.Unstructured{Object: m}
-		if err := t.contain(in, u, i); err != nil {
+		if err := in.contain(fmt.Sprintf("ComponentType %s: spec.resources[%d]", t.Name, i), u); err != nil {
 			return nil, err
 		}
-		if u.GetAPIVersion() == t.Workload.APIVersion && u.GetKind() == t.Workload.Kind && u.GetName() == in.Component {
-			if err := mergeAt(m, t.Workload.podTemplatePath(), podMap); err != nil {
-				return nil, fmt.Errorf("ComponentType %s: %s %s: %w", t.Name, u.GetKind(), u.GetName(), err)
-			}
-			workloads++
-		}
-		pruneNulls(m)
 		out = append(out, u)
 	}
-	if workloads != 1 {
-		return nil, fmt.Errorf("ComponentType %s rendered %d %s objects named %s: it must render its workload exactly once", t.Name, workloads, t.Workload.Kind, in.Component)
+	w, err := t.workload(in, out)
+	if err != nil {
+		return nil, err
+	}
+	if err := mergeAt(w.Object, t.Workload.podTemplatePath(), podMap); err != nil {
+		return nil, fmt.Errorf("ComponentType %s: %s %s: %w", t.Name, w.GetKind(), w.GetName(), err)
+	}
+	for _, inst := range traits {
+		if out, err = in.applyTrait(out, inst, vars); err != nil {
+			return nil, err
+		}
+	}
+	if len(traits) > 0 {
+		// A patch may have moved, relabelled or loosened anything.
+		for _, u := range out {
+			if err := in.contain("after the traits", u); err != nil {
+				return nil, err
+			}
+		}
+		if w, err = t.workload(in, out); err != nil {
+			return nil, fmt.Errorf("after the traits: %w", err)
+		}
+		if err := hardened(w, t.Workload.podTemplatePath(), podMap); err != nil {
+			return nil, fmt.Errorf("after the traits: %s %s: %w", w.GetKind(), w.GetName(), err)
+		}
+	}
+	for _, u := range out {
+		pruneNulls(u.Object)
 	}
 	return out, nil
 }
 
-// contain holds a rendered object to what a type may do: a namespaced kind
-// it may render, in the component's cell, with the component's labels.
-func (t *Type) contain(in Input, u *unstructured.Unstructured, i int) error {
-	where := fmt.Sprintf("ComponentType %s: spec.resources[%d]", t.Name, i)
+// workload finds the one object of objs that carries the pods.
+func (t *Type) workload(in Input, objs Objects) (*unstructured.Unstructured, error) {
+	var found []*unstructured.Unstructured
+	for _, u := range objs {
+		if u.GetAPIVersion() == t.Workload.APIVersion && u.GetKind() == t.Workload.Kind && u.GetName() == in.Component {
+			found = append(found, u)
+		}
+	}
+	if len(found) != 1 {
+		return nil, fmt.Errorf("ComponentType %s rendered %d %s objects named %s: it must render its workload exactly once", t.Name, len(found), t.Workload.Kind, in.Component)
+	}
+	return found[0], nil
+}
+
+// contain holds a rendered object to what a type or trait may do: a
+// namespaced kind it may render, in the component's cell, with the
+// component's labels. where names the template, for errors.
+func (in Input) contain(where string, u *unstructured.Unstructured) error {
 	switch {
 	case u.GetAPIVersion() == "" || u.GetKind() == "":
 		return fmt.Errorf("%s rendered an object without apiVersion and kind", where)

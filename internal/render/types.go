@@ -2,7 +2,6 @@ package render
 
 import (
 	"embed"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -101,13 +100,9 @@ var programs templates.Cache
 // program compiles t's templates (once per generation).
 func (t *Type) program() (*templates.Program, error) {
 	return programs.Get("ComponentType/"+t.Name, t.Generation, func() (*templates.Program, error) {
-		rs := make([]templates.Resource, len(t.Resources))
-		for i, r := range t.Resources {
-			b, err := json.Marshal(r.Template)
-			if err != nil {
-				return nil, err
-			}
-			rs[i] = templates.Resource{Template: string(b), IncludeWhen: r.IncludeWhen, ForEach: r.ForEach}
+		rs, err := engineResources(t.Resources)
+		if err != nil {
+			return nil, err
 		}
 		return templates.Compile(rs, templates.Options{Variables: Variables, Field: "spec.resources"})
 	})

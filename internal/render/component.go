@@ -181,7 +181,7 @@ func (in Input) podTemplate(envData, fileData map[string]string) corev1.PodTempl
 	}
 	return corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{
-			Labels:      in.labels(),
+			Labels:      in.releaseLabels(),
 			Annotations: map[string]string{ConfigHashAnnotation: configHash(envData, fileData)},
 		},
 		Spec: corev1.PodSpec{

@@ -79,9 +79,20 @@ type Input struct {
 // Namespace is the input's cell namespace.
 func (in Input) Namespace() string { return CellNamespace(in.Organization, in.Project, in.Environment) }
 
+// labels are what every object of the component carries. The release is
+// not among them: it goes only on the workload and its pods (releaseLabels),
+// so that a release which changes one object rewrites that object and the
+// workload, not everything the component has.
 func (in Input) labels() map[string]string {
 	l := cellLabels(in.Organization, in.Project, in.Environment)
 	l[platformv1alpha1.LabelComponent] = in.Component
+	return l
+}
+
+// releaseLabels are the workload's and its pods' labels: the component's
+// and its release.
+func (in Input) releaseLabels() map[string]string {
+	l := in.labels()
 	l[platformv1alpha1.LabelRelease] = in.Release
 	return l
 }

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"sort"
 	"strings"
 	"testing"
 
@@ -161,6 +162,8 @@ func TestHashTellsRendersApart(t *testing.T) {
 	}
 }
 
+// TestEveryObjectCarriesTheLabels checks the component's labels on every
+// object, and the release only on the workload and its pods.
 func TestEveryObjectCarriesTheLabels(t *testing.T) {
 	for name, in := range goldenInputs() {
 		objs, err := Component(in)
@@ -172,16 +175,59 @@ func TestEveryObjectCarriesTheLabels(t *testing.T) {
 			for key, want := range map[string]string{
 				platformv1alpha1.LabelOrganization: in.Organization, platformv1alpha1.LabelProject: in.Project,
 				platformv1alpha1.LabelEnvironment: in.Environment, platformv1alpha1.LabelComponent: in.Component,
-				platformv1alpha1.LabelRelease: in.Release, platformv1alpha1.LabelManagedBy: platformv1alpha1.ManagedByValue,
+				platformv1alpha1.LabelManagedBy: platformv1alpha1.ManagedByValue,
 			} {
 				if l[key] != want {
 					t.Errorf("%s: %s %s has %s=%q, want %q", name, o.GetKind(), o.GetName(), key, l[key], want)
 				}
 			}
+			workload := o.GetKind() == "Deployment" || o.GetKind() == "CronJob"
+			if release, has := l[platformv1alpha1.LabelRelease]; workload != has || (has && release != in.Release) {
+				t.Errorf("%s: %s %s has release label %q: only the workload carries it, as %s", name, o.GetKind(), o.GetName(), release, in.Release)
+			}
 			if err := inCell(o.GetNamespace(), in.Organization, in.Project, in.Environment); err != nil {
 				t.Errorf("%s: %s %s is outside its cell: %v", name, o.GetKind(), o.GetName(), err)
 			}
 		}
+	}
+}
+
+// TestAnEditChangesOnlyWhatItChanges renders two releases of a component
+// that differ by one environment variable: only the ConfigMap holding it
+// and the workload (its release, and its pods' configuration hash) change.
+func TestAnEditChangesOnlyWhatItChanges(t *testing.T) {
+	before := goldenInputs()["service-two-endpoints"]
+	after := before
+	after.Release = "api-9876543210"
+	after.Spec.Container.Env = []platformv1alpha1.EnvVar{
+		{Name: "LOG_LEVEL", Value: ptr.To("debug")},
+		{Name: "DATABASE_PASSWORD", SecretKeyRef: &platformv1alpha1.SecretKeyReference{Name: "shop-db", Key: "password"}},
+	}
+	render := func(in Input) map[string]string {
+		objs, err := Component(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, o := range objs {
+			b, err := Objects{o}.YAML()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[o.GetKind()+"/"+o.GetName()] = string(b)
+		}
+		return out
+	}
+	a, b := render(before), render(after)
+	var changed []string
+	for k, v := range a {
+		if b[k] != v {
+			changed = append(changed, k)
+		}
+	}
+	sort.Strings(changed)
+	if got := strings.Join(changed, " "); got != "ConfigMap/api-env Deployment/api" {
+		t.Fatalf("want only ConfigMap/api-env and Deployment/api changed, got %s", got)
 	}
 }
 

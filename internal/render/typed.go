@@ -59,6 +59,7 @@ func (t *Type) Render(in Input, pod corev1.PodTemplateSpec, deps []Dependency, t
 	if err := mergeAt(w.Object, t.Workload.podTemplatePath(), podMap); err != nil {
 		return nil, fmt.Errorf("ComponentType %s: %s %s: %w", t.Name, w.GetKind(), w.GetName(), err)
 	}
+	w.SetLabels(mergeLabels(w.GetLabels(), in.releaseLabels()))
 	for _, inst := range traits {
 		if out, err = in.applyTrait(out, inst, vars); err != nil {
 			return nil, err
@@ -114,15 +115,19 @@ func (in Input) contain(where string, u *unstructured.Unstructured) error {
 		return fmt.Errorf("%s rendered %s %s in namespace %s: a component's objects live in its cell, %s", where, u.GetKind(), u.GetName(), ns, in.Namespace())
 	}
 	u.SetNamespace(in.Namespace())
-	labels := u.GetLabels()
+	u.SetLabels(mergeLabels(u.GetLabels(), in.labels()))
+	return nil
+}
+
+// mergeLabels returns labels with want set over them.
+func mergeLabels(labels, want map[string]string) map[string]string {
 	if labels == nil {
 		labels = map[string]string{}
 	}
-	for k, v := range in.labels() {
+	for k, v := range want {
 		labels[k] = v
 	}
-	u.SetLabels(labels)
-	return nil
+	return labels
 }
 
 // typePodFields are the parts of the pod template a type's template may

@@ -73,9 +73,12 @@ func TestATypeRendersItsWorkloadWithAileronsPod(t *testing.T) {
 		if o.GetNamespace() != "acme--shop--production" {
 			t.Errorf("%s %s: want the cell acme--shop--production, got %q", o.GetKind(), o.GetName(), o.GetNamespace())
 		}
-		if o.GetLabels()[platformv1alpha1.LabelComponent] != "db" || o.GetLabels()[platformv1alpha1.LabelRelease] != "db-0123456789" {
+		if o.GetLabels()[platformv1alpha1.LabelComponent] != "db" {
 			t.Errorf("%s %s: the component's labels are missing: %v", o.GetKind(), o.GetName(), o.GetLabels())
 		}
+	}
+	if sts.GetLabels()[platformv1alpha1.LabelRelease] != "db-0123456789" || svc.GetLabels()[platformv1alpha1.LabelRelease] != "" {
+		t.Errorf("the release label goes on the workload only: %v, %v", sts.GetLabels(), svc.GetLabels())
 	}
 	if sts.GetLabels()["team.example.com/tier"] != "data" {
 		t.Errorf("the type's own label is kept, got %v", sts.GetLabels())

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -28,20 +29,11 @@ type unit struct {
 func floorWork(pl *platform) (cells, bindings []unit, err error) {
 	seen := map[string]bool{}
 	for _, c := range pl.components {
-		release, err := binding.NewRelease(c, c.Spec.Image)
-		if err != nil {
-			return nil, nil, err
-		}
-		for i, env := range pl.environments {
+		for i := range pl.environments {
 			plane := pl.planeOf(i)
-			dp := &platformv1alpha1.DataPlane{}
-			dp.Name = plane
-			dp.Spec.Gateway.PublicHost = plane + ".apps.bench.example"
-			// Rendering sees the plane's name and host only.
-			in := render.Input{
-				Organization: floorOrganization, Project: c.Spec.ProjectRef.Name, Environment: env,
-				Plane: render.PlaneOf(dp), Component: c.Name, Release: release.Name,
-				Image: release.Spec.Image, Spec: release.Spec.ComponentSpec, State: platformv1alpha1.BindingActive,
+			in, err := pl.renderInput(floorOrganization, c, i)
+			if err != nil {
+				return nil, nil, err
 			}
 			if cellKey := plane + "/" + in.Namespace(); !seen[cellKey] {
 				seen[cellKey] = true
@@ -115,4 +107,64 @@ func runFloor(ctx context.Context, planes map[string]*rest.Config, concurrency i
 		}
 	}
 	return time.Since(start), objects, ctx.Err()
+}
+
+// renderInput is what the manager renders c's current release with in
+// organization's environment i.
+func (pl *platform) renderInput(organization string, c *platformv1alpha1.Component, i int) (render.Input, error) {
+	release, err := binding.NewRelease(c, c.Spec.Image)
+	if err != nil {
+		return render.Input{}, err
+	}
+	dp := &platformv1alpha1.DataPlane{}
+	dp.Name = pl.planeOf(i)
+	dp.Spec.Gateway.PublicHost = dp.Name + ".apps.bench.example"
+	// Rendering sees the plane's name and host only.
+	return render.Input{
+		Organization: organization, Project: c.Spec.ProjectRef.Name, Environment: pl.environments[i],
+		Plane: render.PlaneOf(dp), Component: c.Name, Release: release.Name,
+		Image: release.Spec.Image, Spec: release.Spec.ComponentSpec, State: platformv1alpha1.BindingActive,
+	}, nil
+}
+
+// contentChanged lists the objects whose rendered content differs between
+// two renders (added and removed ones included): what an edit must change
+// on the plane, and nothing more.
+func contentChanged(before, after render.Input) ([]string, error) {
+	yamls := func(in render.Input) (map[string]string, error) {
+		objs, err := render.Component(in)
+		if err != nil {
+			return nil, err
+		}
+		out := map[string]string{}
+		for _, o := range objs {
+			b, err := render.Objects{o}.YAML()
+			if err != nil {
+				return nil, err
+			}
+			out[o.GetKind()+" "+o.GetNamespace()+"/"+o.GetName()] = string(b)
+		}
+		return out, nil
+	}
+	a, err := yamls(before)
+	if err != nil {
+		return nil, err
+	}
+	b, err := yamls(after)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for k, v := range a {
+		if b[k] != v {
+			out = append(out, k)
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }

@@ -91,6 +91,20 @@ type editResult struct {
 	// edited component's; Foreign are any others (the target: none).
 	Changed []string `json:"changedObjects"`
 	Foreign []string `json:"foreignObjects"`
+	// ContentChanged are the plane objects whose rendered content the edit
+	// changes: the plane objects in Changed should be these and no more.
+	ContentChanged []string `json:"contentChangedObjects"`
+}
+
+// planeChanged counts the changed objects that are on a plane.
+func (e editResult) planeChanged() int {
+	n := 0
+	for _, o := range e.Changed {
+		if !strings.HasPrefix(o, "hub: ") {
+			n++
+		}
+	}
+	return n
 }
 
 type latencyResult struct {
@@ -122,7 +136,8 @@ func (r *results) print(w io.Writer) error {
 	row("idle RSS / heap", fmt.Sprintf("%.0f / %.0f MiB", float64(r.Memory.IdleRSS)/mib, float64(r.Memory.IdleHeap)/mib), "")
 	row("steady-state writes ("+p.Steady+")", fmt.Sprintf("%d %s", r.Steady.Total, breakdown(r.Steady)), "0")
 	row("one edit: write requests", fmt.Sprintf("%d %s", r.Edit.Writes.Total, breakdown(r.Edit.Writes)), "")
-	row("one edit: objects changed", fmt.Sprintf("%d own, %d foreign", len(r.Edit.Changed), len(r.Edit.Foreign)), "0 foreign")
+	row("one edit: objects changed", fmt.Sprintf("%d own (%d on the plane, %d whose content changed), %d foreign",
+		len(r.Edit.Changed), r.Edit.planeChanged(), len(r.Edit.ContentChanged), len(r.Edit.Foreign)), "plane = content, 0 foreign")
 	row("single component p50 / p95", fmt.Sprintf("%.2f / %.2f s", r.Latency.P50, r.Latency.P95), "p50 <= 1 s")
 	if g := r.GitOps; g != nil {
 		row("gitops: render + commit, all components", fmt.Sprintf("%.1f s (%d commits, %d files)", g.Seconds, g.Commits, g.Files), "")
@@ -137,6 +152,10 @@ func (r *results) print(w io.Writer) error {
 		}
 		for _, o := range r.Edit.Foreign {
 			_, _ = fmt.Fprintln(&out, "   FOREIGN", o)
+		}
+		_, _ = fmt.Fprintln(&out, "whose rendered content changed:")
+		for _, o := range r.Edit.ContentChanged {
+			_, _ = fmt.Fprintln(&out, "  ", o)
 		}
 	}
 	_, err := w.Write(out.Bytes())

@@ -279,7 +279,18 @@ func editOne(ctx context.Context, hub client.Client, bed *testbed.Bed, tr *track
 	if err != nil {
 		return res, err
 	}
+	beforeIn, err := pl.renderInput(organization, c, 0)
+	if err != nil {
+		return res, err
+	}
 	c.Spec.Container.Env = append(c.Spec.Container.Env, platformv1alpha1.EnvVar{Name: "FEATURE_X", Value: ptr.To("on")})
+	afterIn, err := pl.renderInput(organization, c, 0)
+	if err != nil {
+		return res, err
+	}
+	if res.ContentChanged, err = contentChanged(beforeIn, afterIn); err != nil {
+		return res, err
+	}
 	key := organization + "/" + names.Join(name, pl.environments[0])
 	var release string
 	done := tr.when(key, func(b *platformv1alpha1.ReleaseBinding) bool { return release != "" && b.Spec.Release == release })

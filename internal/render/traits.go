@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"sync"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -65,28 +64,12 @@ type compiledPatch struct {
 	json bool
 }
 
-// traitCache keeps each trait's compiled form for its generation.
-var traitCache = struct {
-	sync.Mutex
-	m map[string]traitEntry
-}{m: map[string]traitEntry{}}
-
-type traitEntry struct {
-	generation int64
-	c          *compiledTrait
-	err        error
-}
+// traitPrograms keeps each trait's compiled form for its generation.
+var traitPrograms templates.Cache[*compiledTrait]
 
 // compile compiles t, once per generation.
 func (t *Trait) compile() (*compiledTrait, error) {
-	traitCache.Lock()
-	defer traitCache.Unlock()
-	if e, ok := traitCache.m[t.Name]; ok && e.generation == t.Generation {
-		return e.c, e.err
-	}
-	c, err := t.compileAll()
-	traitCache.m[t.Name] = traitEntry{generation: t.Generation, c: c, err: err}
-	return c, err
+	return traitPrograms.Get(t.Name, t.Generation, t.compileAll)
 }
 
 func (t *Trait) compileAll() (*compiledTrait, error) {

@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -124,9 +125,7 @@ func mergeLabels(labels, want map[string]string) map[string]string {
 	if labels == nil {
 		labels = map[string]string{}
 	}
-	for k, v := range want {
-		labels[k] = v
-	}
+	maps.Copy(labels, want)
 	return labels
 }
 

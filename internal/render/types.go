@@ -95,7 +95,7 @@ var builtins = func() map[string]*Type {
 func Builtin(name string) *Type { return builtins[name] }
 
 // programs keeps the compiled templates of every type by generation.
-var programs templates.Cache
+var programs templates.Cache[*templates.Program]
 
 // program compiles t's templates (once per generation).
 func (t *Type) program() (*templates.Program, error) {

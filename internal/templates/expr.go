@@ -1,9 +1,5 @@
 package templates
 
-import (
-	"github.com/google/cel-go/common/types/ref"
-)
-
 // Expr is one compiled expression, outside any template (a trait's
 // selector).
 type Expr struct{ e *expression }
@@ -25,20 +21,4 @@ func CompileExpr(src, path string, o Options) (*Expr, error) {
 }
 
 // Bool evaluates the expression, which must give a boolean.
-func (x *Expr) Bool(vars map[string]any) (bool, error) {
-	v, err := x.e.eval(vars)
-	if err != nil {
-		return false, err
-	}
-	b, ok := v.Value().(bool)
-	if !ok {
-		return false, x.e.fail(errType("a boolean", v))
-	}
-	return b, nil
-}
-
-type typeError struct{ want, got string }
-
-func (e typeError) Error() string { return "must be " + e.want + ", got " + e.got }
-
-func errType(want string, v ref.Val) error { return typeError{want: want, got: v.Type().TypeName()} }
+func (x *Expr) Bool(vars map[string]any) (bool, error) { return x.e.boolean(vars) }

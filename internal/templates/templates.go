@@ -252,13 +252,9 @@ func (p *Program) Render(vars map[string]any) ([]map[string]any, error) {
 	var out []map[string]any
 	for _, r := range p.resources {
 		if r.includeWhen != nil {
-			v, err := r.includeWhen.eval(vars)
+			include, err := r.includeWhen.boolean(vars)
 			if err != nil {
 				return nil, err
-			}
-			include, ok := v.(types.Bool)
-			if !ok {
-				return nil, r.includeWhen.fail(fmt.Errorf("must be a boolean, got %s", v.Type().TypeName()))
 			}
 			if !include {
 				continue
@@ -294,6 +290,19 @@ func (p *Program) Render(vars map[string]any) ([]map[string]any, error) {
 		}
 	}
 	return out, nil
+}
+
+// boolean evaluates e, which must give a boolean.
+func (e *expression) boolean(vars map[string]any) (bool, error) {
+	v, err := e.eval(vars)
+	if err != nil {
+		return false, err
+	}
+	b, ok := v.(types.Bool)
+	if !ok {
+		return false, e.fail(fmt.Errorf("must be a boolean, got %s", v.Type().TypeName()))
+	}
+	return bool(b), nil
 }
 
 func (e *expression) fail(err error) error {

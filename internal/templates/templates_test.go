@@ -172,7 +172,7 @@ func TestCostLimit(t *testing.T) {
 }
 
 func TestCacheCompilesOncePerGeneration(t *testing.T) {
-	var c Cache
+	var c Cache[*Program]
 	compiles := 0
 	compile := func() (*Program, error) {
 		compiles++

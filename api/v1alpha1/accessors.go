@@ -68,3 +68,8 @@ func (p *Promotion) SetObservedGeneration(g int64)          { p.Status.ObservedG
 func (s *PlaneStack) GetConditions() *[]metav1.Condition { return &s.Status.Conditions }
 func (s *PlaneStack) SetObservedGeneration(g int64)      { s.Status.ObservedGeneration = g }
 func (r *BuildRun) SetObservedGeneration(g int64)        { r.Status.ObservedGeneration = g }
+
+func (t *ComponentType) GetConditions() *[]metav1.Condition { return &t.Status.Conditions }
+func (t *ComponentType) SetObservedGeneration(g int64)      { t.Status.ObservedGeneration = g }
+func (t *Trait) GetConditions() *[]metav1.Condition         { return &t.Status.Conditions }
+func (t *Trait) SetObservedGeneration(g int64)              { t.Status.ObservedGeneration = g }

@@ -3,22 +3,70 @@ package v1alpha1
 import (
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// ComponentType is the kind of workload a Component is.
-// +kubebuilder:validation:Enum=Service;WebApplication;Worker;ScheduledTask
-type ComponentType string
+// ComponentTypeName names the ComponentType a Component is: its object
+// name (web-application), or that name in CamelCase (WebApplication), the
+// way the built-in types have always been written.
+// +kubebuilder:validation:MinLength=1
+// +kubebuilder:validation:MaxLength=63
+// +kubebuilder:validation:Pattern=`^[A-Za-z][-A-Za-z0-9]*$`
+type ComponentTypeName string
 
+// The built-in types, which Aileron creates as ComponentTypes at start.
 const (
 	// ComponentService is a long-running backend serving endpoints.
-	ComponentService ComponentType = "Service"
+	ComponentService ComponentTypeName = "Service"
 	// ComponentWebApplication is a long-running front end, usually Public.
-	ComponentWebApplication ComponentType = "WebApplication"
+	ComponentWebApplication ComponentTypeName = "WebApplication"
 	// ComponentWorker is a long-running process without endpoints.
-	ComponentWorker ComponentType = "Worker"
+	ComponentWorker ComponentTypeName = "Worker"
 	// ComponentScheduledTask runs to completion on a cron schedule.
-	ComponentScheduledTask ComponentType = "ScheduledTask"
+	ComponentScheduledTask ComponentTypeName = "ScheduledTask"
 )
+
+// ObjectName is the name of the ComponentType that t names: t in lower
+// case, with a dash where a lower-case letter or digit meets an upper-case
+// one (WebApplication and web-application both name web-application).
+func (t ComponentTypeName) ObjectName() string {
+	out := make([]byte, 0, len(t)+4)
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if c >= 'A' && c <= 'Z' {
+			if i > 0 && (t[i-1] >= 'a' && t[i-1] <= 'z' || t[i-1] >= '0' && t[i-1] <= '9') {
+				out = append(out, '-')
+			}
+			c += 'a' - 'A'
+		}
+		out = append(out, c)
+	}
+	return string(out)
+}
+
+// ComponentTrait applies a Trait to a component under an instance name.
+type ComponentTrait struct {
+	// name of the Trait.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+
+	// instanceName tells two instances of the same trait apart; templates
+	// read it as trait.instanceName (to name what the instance creates).
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	InstanceName string `json:"instanceName"`
+
+	// parameters of the instance, checked against the trait's schema.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
+	Parameters *runtime.RawExtension `json:"parameters,omitempty"`
+}
 
 // EndpointProtocol is the protocol an endpoint speaks.
 // +kubebuilder:validation:Enum=HTTP;gRPC;TCP
@@ -331,11 +379,11 @@ type Autoscaling struct {
 // ComponentSpec describes a workload.
 //
 // +kubebuilder:validation:XValidation:rule="has(self.image) != has(self.build)",message="set exactly one of image (a built image) or build (a source to build)"
-// +kubebuilder:validation:XValidation:rule="self.type != 'ScheduledTask' || has(self.schedule)",message="a ScheduledTask needs a schedule in cron syntax, for example \"0 3 * * *\"",fieldPath=".schedule"
-// +kubebuilder:validation:XValidation:rule="self.type == 'ScheduledTask' || !has(self.schedule)",message="schedule is only used by ScheduledTask components",fieldPath=".schedule"
-// +kubebuilder:validation:XValidation:rule="self.type in ['Service', 'WebApplication'] || !has(self.endpoints) || size(self.endpoints) == 0",message="only Service and WebApplication components expose endpoints",fieldPath=".endpoints"
+// +kubebuilder:validation:XValidation:rule="!(self.type in ['ScheduledTask', 'scheduled-task']) || has(self.schedule)",message="a ScheduledTask needs a schedule in cron syntax, for example \"0 3 * * *\"",fieldPath=".schedule"
+// +kubebuilder:validation:XValidation:rule="!(self.type in ['Service', 'WebApplication', 'Worker', 'service', 'web-application', 'worker']) || !has(self.schedule)",message="schedule is only used by ScheduledTask components (of the built-in types)",fieldPath=".schedule"
+// +kubebuilder:validation:XValidation:rule="!(self.type in ['Worker', 'ScheduledTask', 'worker', 'scheduled-task']) || !has(self.endpoints) || size(self.endpoints) == 0",message="Worker and ScheduledTask components expose no endpoints: use a Service or a WebApplication",fieldPath=".endpoints"
 // +kubebuilder:validation:XValidation:rule="!has(self.replicas) || !has(self.autoscaling)",message="set replicas or autoscaling, not both",fieldPath=".autoscaling"
-// +kubebuilder:validation:XValidation:rule="self.type != 'ScheduledTask' || (!has(self.replicas) && !has(self.autoscaling))",message="a ScheduledTask runs one pod per schedule: replicas and autoscaling do not apply",fieldPath=".replicas"
+// +kubebuilder:validation:XValidation:rule="!(self.type in ['ScheduledTask', 'scheduled-task']) || (!has(self.replicas) && !has(self.autoscaling))",message="a ScheduledTask runs one pod per schedule: replicas and autoscaling do not apply",fieldPath=".replicas"
 type ComponentSpec struct {
 	// projectRef names the Project, in the same organization, the component
 	// belongs to. It cannot change: move a component by recreating it.
@@ -343,9 +391,27 @@ type ComponentSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="projectRef is immutable"
 	ProjectRef LocalObjectReference `json:"projectRef"`
 
-	// type of workload: Service, WebApplication, Worker or ScheduledTask.
+	// type names the ComponentType the component is: one of the built-in
+	// Service, WebApplication, Worker and ScheduledTask, or a type the
+	// platform team defined (kubectl get componenttypes), by its name or
+	// that name in CamelCase (stateful-service or StatefulService).
 	// +required
-	Type ComponentType `json:"type"`
+	Type ComponentTypeName `json:"type"`
+
+	// parameters are the type's parameters, checked against (and
+	// defaulted by) its schema when a Release is made.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
+	Parameters *runtime.RawExtension `json:"parameters,omitempty"`
+
+	// traits applied to the component, in order: each adds objects and
+	// patches what the type and earlier traits rendered.
+	// +optional
+	// +listType=map
+	// +listMapKey=instanceName
+	// +kubebuilder:validation:MaxItems=16
+	Traits []ComponentTrait `json:"traits,omitempty"`
 
 	// image is the container image to run, for example
 	// registry.example.com/shop/web:1.4.2 or a digest reference.

@@ -21,6 +21,35 @@ type ReleaseSpec struct {
 	// componentSpec is the Component's spec when the release was made.
 	// +required
 	ComponentSpec ComponentSpec `json:"componentSpec"`
+
+	// componentType is the spec of the component's ComponentType when the
+	// release was made: a release renders the same whatever happens to the
+	// type afterwards, so a type edit reaches an environment only as a new
+	// release, by the pipeline's rules. Absent from releases made before
+	// types were kinds, which render with the built-in type of their name.
+	// +optional
+	ComponentType *ComponentTypeSpec `json:"componentType,omitempty"`
+
+	// traits are the specs of the component's traits when the release was
+	// made, by trait name.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=16
+	Traits []TraitSnapshot `json:"traits,omitempty"`
+}
+
+// TraitSnapshot is a trait's spec as a release pinned it.
+type TraitSnapshot struct {
+	// name of the Trait.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	Name string `json:"name"`
+
+	// spec of the Trait when the release was made.
+	// +required
+	Spec TraitSpec `json:"spec"`
 }
 
 // ReleaseStatus is the observed state of a Release.

@@ -126,6 +126,21 @@ func WhoAmI(ctx context.Context, cfg *rest.Config) (string, error) {
 // dependencies resolved.
 func RenderInput(organization, project, environment string, release *platformv1alpha1.Release, state platformv1alpha1.BindingState,
 	dp *platformv1alpha1.DataPlane, deps []render.Dependency) render.Input {
+	var ct *render.Type
+	if t := release.Spec.ComponentType; t != nil {
+		ct = render.TypeOf(release.Spec.ComponentSpec.Type.ObjectName(), t)
+	}
+	pinned := map[string]*render.Trait{}
+	for i := range release.Spec.Traits {
+		ts := &release.Spec.Traits[i]
+		pinned[ts.Name] = render.TraitOf(ts.Name, &ts.Spec)
+	}
+	var traits []render.TraitInstance
+	for _, inst := range release.Spec.ComponentSpec.Traits {
+		// A trait the release does not pin renders as missing: the
+		// renderer refuses it by name rather than skip it.
+		traits = append(traits, render.TraitInstance{Trait: pinned[inst.Name], Name: inst.Name, InstanceName: inst.InstanceName, Parameters: inst.Parameters})
+	}
 	return render.Input{
 		Organization: organization,
 		Project:      project,
@@ -137,5 +152,7 @@ func RenderInput(organization, project, environment string, release *platformv1a
 		Spec:         release.Spec.ComponentSpec,
 		State:        state,
 		Dependencies: deps,
+		Type:         ct,
+		Traits:       traits,
 	}
 }

@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/resolve"
 )
 
 // releaseHashLength is how many hex digits of the content hash name a
@@ -21,17 +22,22 @@ const releaseHashLength = 10
 // move, not what they are. Nor is a build source: the release of a
 // component built from source records the image it built, as if the
 // component had named it, so that a new revision, plane or history limit
-// that builds the same image makes no new release.
-func NewRelease(c *platformv1alpha1.Component, image string) (*platformv1alpha1.Release, error) {
+// that builds the same image makes no new release. The type's and traits'
+// specs pinned are content: editing a type makes a new release of each of
+// its components, which reaches an environment by the same rules as any
+// other.
+func NewRelease(c *platformv1alpha1.Component, image string, pinned resolve.Pinned) (*platformv1alpha1.Release, error) {
 	spec := *c.Spec.DeepCopy()
 	spec.AutoDeploy = false
 	if spec.Build != nil {
 		spec.Build, spec.Image = nil, image
 	}
 	content, err := json.Marshal(struct {
-		Image string                         `json:"image"`
-		Spec  platformv1alpha1.ComponentSpec `json:"spec"`
-	}{image, spec})
+		Image  string                              `json:"image"`
+		Spec   platformv1alpha1.ComponentSpec      `json:"spec"`
+		Type   *platformv1alpha1.ComponentTypeSpec `json:"type,omitempty"`
+		Traits []platformv1alpha1.TraitSnapshot    `json:"traits,omitempty"`
+	}{image, spec, pinned.Type, pinned.Traits})
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +58,8 @@ func NewRelease(c *platformv1alpha1.Component, image string) (*platformv1alpha1.
 			ComponentRef:  platformv1alpha1.LocalObjectReference{Name: c.Name},
 			Image:         image,
 			ComponentSpec: spec,
+			ComponentType: pinned.Type,
+			Traits:        pinned.Traits,
 		},
 	}, nil
 }

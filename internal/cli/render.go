@@ -158,7 +158,11 @@ func renderFor(ctx context.Context, r client.Reader, comp *platformv1alpha1.Comp
 	if err != nil {
 		return nil, err
 	}
-	release, err := binding.NewRelease(comp, comp.Spec.Image)
+	pinned, err := resolve.TypesOffline(ctx, r, org, comp.Spec)
+	if err != nil {
+		return nil, err
+	}
+	release, err := binding.NewRelease(comp, comp.Spec.Image, *pinned)
 	if err != nil {
 		return nil, err
 	}

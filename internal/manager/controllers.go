@@ -13,6 +13,7 @@ import (
 	"github.com/aileron-dev/aileron/internal/controller/buildrun"
 	"github.com/aileron-dev/aileron/internal/controller/buildsource"
 	"github.com/aileron-dev/aileron/internal/controller/component"
+	"github.com/aileron-dev/aileron/internal/controller/componenttype"
 	"github.com/aileron-dev/aileron/internal/controller/deploymentpipeline"
 	"github.com/aileron-dev/aileron/internal/controller/environment"
 	gitopscontroller "github.com/aileron-dev/aileron/internal/controller/gitops"
@@ -105,7 +106,16 @@ func setupControllers(mgr ctrl.Manager, o Options, argoCD, svelt bool) error {
 			return err
 		}
 	}
+	if o.DefaultComponentTypes {
+		if err := mgr.Add(ctrlmanager.RunnableFunc(func(ctx context.Context) error {
+			return componenttype.CreateDefaults(ctx, c)
+		})); err != nil {
+			return err
+		}
+	}
 	for _, s := range []interface{ SetupWithManager(ctrl.Manager) error }{
+		&componenttype.TypeReconciler{Client: c, MaxConcurrentReconciles: n},
+		&componenttype.TraitReconciler{Client: c, MaxConcurrentReconciles: n},
 		&organization.Reconciler{Client: c, MaxConcurrentReconciles: n},
 		&environment.Reconciler{Client: c, MaxConcurrentReconciles: n},
 		&deploymentpipeline.Reconciler{Client: c, MaxConcurrentReconciles: n},

@@ -104,6 +104,10 @@ type Options struct {
 	// delivered by Sveltos) when Sveltos is installed and they do not
 	// exist; an existing stack is never overwritten.
 	DefaultStacks bool
+	// DefaultComponentTypes creates the built-in ComponentTypes (Service,
+	// WebApplication, Worker, ScheduledTask) when they do not exist; an
+	// existing type is never overwritten.
+	DefaultComponentTypes bool
 	// DashboardAuth is "kubernetes" (each caller sees what their bearer
 	// token may list) or "none" (everything: refused unless the dashboard
 	// listens on a loopback address).
@@ -163,6 +167,7 @@ func DefaultOptions() Options {
 		DashboardAuth:           "kubernetes",
 		ArgoCDNamespace:         "argocd",
 		DefaultStacks:           true,
+		DefaultComponentTypes:   true,
 		GitOpsRepository:        platformv1alpha1.GitRepository{Branch: "main"},
 	}
 }
@@ -196,6 +201,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	})
 	fs.StringVar(&o.DashboardBindAddress, "dashboard-bind-address", o.DashboardBindAddress, "Address of the read-only dashboard; empty disables it.")
 	fs.StringVar(&o.DashboardAuth, "dashboard-auth", o.DashboardAuth, "kubernetes: each caller sees what their bearer token may list; none: everything (only on a loopback address, such as 127.0.0.1:8080).")
+	fs.BoolVar(&o.DefaultComponentTypes, "default-component-types", o.DefaultComponentTypes, "Create the built-in ComponentTypes (Service, WebApplication, Worker, ScheduledTask) when they do not exist; existing ones are never changed.")
 	fs.BoolVar(&o.DefaultStacks, "default-stacks", o.DefaultStacks, "Create the default PlaneStacks (data-plane, build-plane, observability-plane) when they do not exist; existing ones are never changed.")
 	fs.StringVar(&o.ArgoCDNamespace, "argocd-namespace", o.ArgoCDNamespace, "Argo CD's namespace on the hub, for GitOps delivery.")
 	fs.StringVar(&o.GitOpsRepository.URL, "gitops-repository-url", o.GitOpsRepository.URL, "Default Git repository of GitOps delivery, for organizations without spec.gitOps (https://, ssh:// or file://).")

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -19,6 +20,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 )
 
 // Key identifies a plane: its kind's plane type and its name.
@@ -55,7 +58,17 @@ type Plane struct {
 	kubeconfigHash string
 	// stops end what watchers started for this connection.
 	stops []func()
+	// fenced is set once the plane's admission fence is in place for this
+	// connection (see render.Fence).
+	fenced atomic.Bool
 }
+
+// Fenced tells whether the plane's fence was installed through this
+// connection.
+func (p *Plane) Fenced() bool { return p.fenced.Load() }
+
+// SetFenced records that the plane's fence is installed.
+func (p *Plane) SetFenced() { p.fenced.Store(true) }
 
 // A Watcher starts work that lives as long as a plane's connection, such as
 // a watch of the plane's objects. It returns the function that stops it,
@@ -222,6 +235,12 @@ func (r *Registry) Get(key Key) (*Plane, error) {
 	}
 	if reason, down := r.unreachable[key]; down {
 		return nil, fmt.Errorf("%w: %s: %s", ErrUnreachable, key, reason)
+	}
+	if key.Type == platformv1alpha1.PlaneTypeData && !p.Fenced() {
+		// Nothing is delivered through a connection before the plane's
+		// fence is in place (the plane controller installs it at the
+		// connection's first probe).
+		return nil, fmt.Errorf("%w: %s: its admission fence is not installed yet", ErrUnreachable, key)
 	}
 	return p, nil
 }

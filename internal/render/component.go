@@ -41,7 +41,7 @@ const ConfigHashAnnotation = "platform.aileron.dev/config-hash"
 // cron ranges Kubernetes accepts ("0 0 0 0 0" has the right shape, but no
 // day 0).
 func ValidateSpec(spec platformv1alpha1.ComponentSpec) error {
-	if spec.Type == platformv1alpha1.ComponentScheduledTask {
+	if spec.Schedule != "" {
 		if _, err := cron.ParseStandard(spec.Schedule); err != nil || strings.Contains(spec.Schedule, "TZ") {
 			if err == nil {
 				err = errors.New("time zones are not allowed in the schedule (the CronJob runs in UTC)")
@@ -107,11 +107,15 @@ func Component(in Input) (Objects, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := Builtin(string(in.Spec.Type))
+	t := in.Type
 	if t == nil {
-		return nil, fmt.Errorf("unknown component type %q", in.Spec.Type)
+		// A release made before types were kinds pinned none: it renders
+		// with the built-in type it names.
+		if t = Builtin(string(in.Spec.Type)); t == nil {
+			return nil, fmt.Errorf("release %s pins no ComponentType and %q is not a built-in type", in.Release, in.Spec.Type)
+		}
 	}
-	typed, err := t.Render(in, pod, deps)
+	typed, err := t.Render(in, pod, deps, in.Traits...)
 	if err != nil {
 		return nil, err
 	}

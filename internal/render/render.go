@@ -74,6 +74,12 @@ type Input struct {
 	State        platformv1alpha1.BindingState
 	// Dependencies, resolved; rendering sorts them.
 	Dependencies []Dependency
+	// Type is the component's type as the release pinned it; nil renders
+	// the built-in type Spec.Type names.
+	Type *Type
+	// Traits are the component's traits, in order, as the release pinned
+	// them.
+	Traits []TraitInstance
 }
 
 // Namespace is the input's cell namespace.

@@ -15,7 +15,7 @@ import (
 
 var plane = Plane{Name: "eu-1", PublicHost: "eu-1.apps.acme.example", GatewayName: "aileron-gateway", GatewayNamespace: "aileron-gateway"}
 
-func base(name string, t platformv1alpha1.ComponentType) Input {
+func base(name string, t platformv1alpha1.ComponentTypeName) Input {
 	return Input{
 		Organization: "acme", Project: "shop", Environment: "production", Plane: plane,
 		Component: name, Release: name + "-0123456789", Image: "registry.acme.example/shop/" + name + ":1.0.0",

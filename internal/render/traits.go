@@ -4,48 +4,41 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 
 	jsonpatch "github.com/evanphx/json-patch/v5"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
 
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/templates"
 )
 
-// Trait is a reusable addition to components of any type: objects it
-// creates beside the type's, and patches to what is rendered.
+// Trait is a reusable addition to components of any type: a Trait's spec
+// (as a Release pinned it) under its name, with its content's revision.
 type Trait struct {
-	Name       string
-	Generation int64
-	Creates    []Resource `json:"creates,omitempty"`
-	Patches    []Patch    `json:"patches,omitempty"`
+	Name     string
+	Revision string
+	Spec     platformv1alpha1.TraitSpec
 }
 
-// Patch changes the rendered objects its target selects: a merge patch
-// (Merge) or a JSON patch (JSON), whose values may be ${…} expressions.
-// Expressions see the trait's variables and the object patched, as
-// object.
-type Patch struct {
-	Target Target           `json:"target"`
-	Merge  map[string]any   `json:"merge,omitempty"`
-	JSON   []map[string]any `json:"json,omitempty"`
-}
-
-// Target selects objects by kind (and apiVersion, name, when set) and by
-// a CEL expression over object.
-type Target struct {
-	APIVersion string `json:"apiVersion,omitempty"`
-	Kind       string `json:"kind"`
-	Name       string `json:"name,omitempty"`
-	Where      string `json:"where,omitempty"`
+// TraitOf is the trait name with spec, its revision the hash of its
+// content.
+func TraitOf(name string, spec *platformv1alpha1.TraitSpec) *Trait {
+	return &Trait{Name: name, Revision: contentHash(spec), Spec: *spec}
 }
 
 // TraitInstance is a trait as a component applies it: under an instance
 // name (the same trait may be applied twice), with parameters.
 type TraitInstance struct {
+	// Trait is nil when the release pinned no trait Name.
 	Trait        *Trait
+	Name         string
 	InstanceName string
-	Parameters   map[string]any
+	// Parameters as the component wrote them; the trait's schema checks
+	// and defaults them.
+	Parameters *runtime.RawExtension
 }
 
 // traitVariables are what a trait's templates see besides the type's.
@@ -57,7 +50,7 @@ type compiledTrait struct {
 }
 
 type compiledPatch struct {
-	target Target
+	target platformv1alpha1.PatchTarget
 	where  *templates.Expr
 	// doc renders the merge patch, or {"ops": [...]} for a JSON patch.
 	doc  *templates.Program
@@ -69,20 +62,16 @@ var traitPrograms templates.Cache[*compiledTrait]
 
 // compile compiles t, once per generation.
 func (t *Trait) compile() (*compiledTrait, error) {
-	return traitPrograms.Get(t.Name, t.Generation, t.compileAll)
+	return traitPrograms.Get(t.Revision, t.compileAll)
 }
 
 func (t *Trait) compileAll() (*compiledTrait, error) {
-	rs, err := engineResources(t.Creates)
-	if err != nil {
-		return nil, err
-	}
-	prg, err := templates.Compile(rs, templates.Options{Variables: traitVariables, Field: "spec.creates"})
+	prg, err := templates.Compile(engineResources(t.Spec.Creates), templates.Options{Variables: traitVariables, Field: "spec.creates"})
 	if err != nil {
 		return nil, err
 	}
 	c := &compiledTrait{creates: prg}
-	for i, p := range t.Patches {
+	for i, p := range t.Spec.Patches {
 		field := fmt.Sprintf("spec.patches[%d]", i)
 		cp := compiledPatch{target: p.Target, json: p.JSON != nil}
 		if p.Target.Kind == "" {
@@ -96,19 +85,16 @@ func (t *Trait) compileAll() (*compiledTrait, error) {
 				return nil, err
 			}
 		}
-		doc := p.Merge
+		var doc []byte
 		if cp.json {
-			ops := make([]any, len(p.JSON))
-			for j, op := range p.JSON {
-				ops[j] = op
+			// One template renders the whole patch: {"ops": [...]}.
+			if doc, err = json.Marshal(map[string]any{"ops": p.JSON}); err != nil {
+				return nil, err
 			}
-			doc = map[string]any{"ops": ops}
+		} else {
+			doc = p.Merge.Raw
 		}
-		b, err := json.Marshal(doc)
-		if err != nil {
-			return nil, err
-		}
-		if cp.doc, err = templates.Compile([]templates.Resource{{Template: string(b)}},
+		if cp.doc, err = templates.Compile([]templates.Resource{{Template: string(doc)}},
 			templates.Options{Variables: traitVariables, Field: field}); err != nil {
 			return nil, err
 		}
@@ -118,34 +104,41 @@ func (t *Trait) compileAll() (*compiledTrait, error) {
 }
 
 // engineResources turns written resources into the engine's.
-func engineResources(in []Resource) ([]templates.Resource, error) {
+func engineResources(in []platformv1alpha1.TemplateResource) []templates.Resource {
 	rs := make([]templates.Resource, len(in))
 	for i, r := range in {
-		b, err := json.Marshal(r.Template)
-		if err != nil {
-			return nil, err
-		}
-		rs[i] = templates.Resource{Template: string(b), IncludeWhen: r.IncludeWhen, ForEach: r.ForEach}
+		rs[i] = templates.Resource{Template: string(r.Template.Raw), IncludeWhen: r.IncludeWhen, ForEach: r.ForEach}
 	}
-	return rs, nil
+	return rs
 }
 
 // applyTrait adds what inst creates to objs and patches objs; vars are
 // the type's variables.
-func (in Input) applyTrait(objs Objects, inst TraitInstance, vars map[string]any) (Objects, error) {
+func (in Input) applyTrait(objs Objects, inst TraitInstance, vars map[string]any, typeAllowed []platformv1alpha1.GrantableKind) (Objects, error) {
 	t := inst.Trait
+	if t == nil {
+		return nil, fmt.Errorf("Trait %s (instance %s): the release pins no such trait", inst.Name, inst.InstanceName)
+	}
 	where := fmt.Sprintf("Trait %s (instance %s)", t.Name, inst.InstanceName)
 	c, err := t.compile()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", where, err)
+	}
+	// A trait renders a granted kind only where both it and the type
+	// were granted it.
+	var allowed []platformv1alpha1.GrantableKind
+	for _, k := range t.Spec.AllowedKinds {
+		if slices.Contains(typeAllowed, k) {
+			allowed = append(allowed, k)
+		}
+	}
+	params, err := t.Parameters(inst.Parameters)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", where, err)
 	}
 	scoped := make(map[string]any, len(vars)+2)
 	for k, v := range vars {
 		scoped[k] = v
-	}
-	params := inst.Parameters
-	if params == nil {
-		params = map[string]any{}
 	}
 	scoped["trait"] = map[string]any{"name": t.Name, "instanceName": inst.InstanceName, "parameters": params}
 	scoped["object"] = nil
@@ -155,7 +148,7 @@ func (in Input) applyTrait(objs Objects, inst TraitInstance, vars map[string]any
 	}
 	for i, m := range created {
 		u := &unstructured.Unstructured{Object: m}
-		if err := in.contain(fmt.Sprintf("%s: spec.creates[%d]", where, i), u); err != nil {
+		if err := in.contain(fmt.Sprintf("%s: spec.creates[%d]", where, i), u, allowed); err != nil {
 			return nil, err
 		}
 		for _, o := range objs {

@@ -5,23 +5,32 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/yaml"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 )
 
+func raw(s string) *runtime.RawExtension { return &runtime.RawExtension{Raw: []byte(s)} }
+
 func testTrait(t *testing.T, name, spec string) *Trait {
 	t.Helper()
-	tr := &Trait{Name: name}
-	if err := yaml.Unmarshal([]byte(spec), tr); err != nil {
+	var s platformv1alpha1.TraitSpec
+	if err := yaml.Unmarshal([]byte(spec), &s); err != nil {
 		t.Fatal(err)
 	}
-	return tr
+	return TraitOf(name, &s)
 }
 
 // persistentVolume creates a claim and mounts it in the workload's main
 // container, by a JSON patch whose values are expressions.
 const persistentVolume = `
+parameters:
+  type: object
+  required: [mountPath]
+  properties:
+    size: {type: string, default: 1Gi}
+    mountPath: {type: string, pattern: "^/"}
 creates:
 - template:
     apiVersion: v1
@@ -44,22 +53,29 @@ patches:
 // podAnnotations adds annotations to the pod template of whatever object
 // has one, by a merge patch.
 const podAnnotations = `
+parameters:
+  type: object
+  required: [annotations]
+  properties:
+    annotations:
+      type: object
+      additionalProperties: {type: string}
 patches:
 - target: {kind: Deployment, where: "has(object.spec.template)"}
   merge:
     spec:
       template:
         metadata:
-          annotations: ${trait.parameters}
+          annotations: ${trait.parameters.annotations}
 `
 
 func TestTraitsCreateAndPatch(t *testing.T) {
 	in := base("web", platformv1alpha1.ComponentService)
 	pv, ann := testTrait(t, "persistent-volume", persistentVolume), testTrait(t, "pod-annotations", podAnnotations)
 	objs, err := Builtin("Service").Render(in, in.podTemplate(nil, nil), nil,
-		TraitInstance{Trait: pv, InstanceName: "data", Parameters: map[string]any{"size": "5Gi", "mountPath": "/var/data"}},
-		TraitInstance{Trait: pv, InstanceName: "cache", Parameters: map[string]any{"size": "1Gi", "mountPath": "/var/cache"}},
-		TraitInstance{Trait: ann, InstanceName: "team", Parameters: map[string]any{"example.com/team": "checkout"}},
+		TraitInstance{Trait: pv, InstanceName: "data", Parameters: raw(`{"size": "5Gi", "mountPath": "/var/data"}`)},
+		TraitInstance{Trait: pv, InstanceName: "cache", Parameters: raw(`{"mountPath": "/var/cache"}`)}, // size by default
+		TraitInstance{Trait: ann, InstanceName: "team", Parameters: raw(`{"annotations": {"example.com/team": "checkout"}}`)},
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +163,7 @@ func TestTraitsCannotLoosenWhatAileronHolds(t *testing.T) {
 	}, {
 		name: "rename",
 		spec: `patches: [{target: {kind: Deployment}, merge: {metadata: {name: other}}}]`,
-		want: "after the traits: ComponentType Service rendered 0 Deployment objects named web",
+		want: "after the traits: ComponentType service rendered 0 Deployment objects named web",
 	}, {
 		name: "duplicate",
 		spec: `creates: [{template: {apiVersion: v1, kind: Service, metadata: {name: "${component.name}"}}}]`,

@@ -32,7 +32,11 @@ func (t *Type) Render(in Input, pod corev1.PodTemplateSpec, deps []Dependency, t
 	if err != nil {
 		return nil, fmt.Errorf("ComponentType %s: %w", t.Name, err)
 	}
-	vars, err := in.variables(deps)
+	params, err := t.Parameters(in.Spec.Parameters)
+	if err != nil {
+		return nil, fmt.Errorf("ComponentType %s: %w", t.Name, err)
+	}
+	vars, err := in.variables(deps, params)
 	if err != nil {
 		return nil, err
 	}
@@ -48,7 +52,7 @@ func (t *Type) Render(in Input, pod corev1.PodTemplateSpec, deps []Dependency, t
 	out := make(Objects, 0, len(rendered))
 	for i, m := range rendered {
 		u := &unstructured.Unstructured{Object: m}
-		if err := in.contain(fmt.Sprintf("ComponentType %s: spec.resources[%d]", t.Name, i), u); err != nil {
+		if err := in.contain(fmt.Sprintf("ComponentType %s: spec.resources[%d]", t.Name, i), u, t.Spec.AllowedKinds); err != nil {
 			return nil, err
 		}
 		out = append(out, u)
@@ -57,26 +61,26 @@ func (t *Type) Render(in Input, pod corev1.PodTemplateSpec, deps []Dependency, t
 	if err != nil {
 		return nil, err
 	}
-	if err := mergeAt(w.Object, t.Workload.podTemplatePath(), podMap); err != nil {
+	if err := mergeAt(w.Object, t.podTemplatePath(), podMap); err != nil {
 		return nil, fmt.Errorf("ComponentType %s: %s %s: %w", t.Name, w.GetKind(), w.GetName(), err)
 	}
 	w.SetLabels(mergeLabels(w.GetLabels(), in.releaseLabels()))
 	for _, inst := range traits {
-		if out, err = in.applyTrait(out, inst, vars); err != nil {
+		if out, err = in.applyTrait(out, inst, vars, t.Spec.AllowedKinds); err != nil {
 			return nil, err
 		}
 	}
 	if len(traits) > 0 {
 		// A patch may have moved, relabelled or loosened anything.
 		for _, u := range out {
-			if err := in.contain("after the traits", u); err != nil {
+			if err := in.contain("after the traits", u, t.Spec.AllowedKinds); err != nil {
 				return nil, err
 			}
 		}
 		if w, err = t.workload(in, out); err != nil {
 			return nil, fmt.Errorf("after the traits: %w", err)
 		}
-		if err := hardened(w, t.Workload.podTemplatePath(), podMap); err != nil {
+		if err := hardened(w, t.podTemplatePath(), podMap); err != nil {
 			return nil, fmt.Errorf("after the traits: %s %s: %w", w.GetKind(), w.GetName(), err)
 		}
 	}
@@ -89,28 +93,30 @@ func (t *Type) Render(in Input, pod corev1.PodTemplateSpec, deps []Dependency, t
 // workload finds the one object of objs that carries the pods.
 func (t *Type) workload(in Input, objs Objects) (*unstructured.Unstructured, error) {
 	var found []*unstructured.Unstructured
+	wl := t.Spec.Workload
 	for _, u := range objs {
-		if u.GetAPIVersion() == t.Workload.APIVersion && u.GetKind() == t.Workload.Kind && u.GetName() == in.Component {
+		if u.GetAPIVersion() == wl.APIVersion && u.GetKind() == string(wl.Kind) && u.GetName() == in.Component {
 			found = append(found, u)
 		}
 	}
 	if len(found) != 1 {
-		return nil, fmt.Errorf("ComponentType %s rendered %d %s objects named %s: it must render its workload exactly once", t.Name, len(found), t.Workload.Kind, in.Component)
+		return nil, fmt.Errorf("ComponentType %s rendered %d %s objects named %s: it must render its workload exactly once", t.Name, len(found), wl.Kind, in.Component)
 	}
 	return found[0], nil
 }
 
 // contain holds a rendered object to what a type or trait may do: a
 // namespaced kind it may render, in the component's cell, with the
-// component's labels. where names the template, for errors.
-func (in Input) contain(where string, u *unstructured.Unstructured) error {
+// component's labels. where names the template, for errors; allowed are
+// the forbidden kinds the platform granted the type.
+func (in Input) contain(where string, u *unstructured.Unstructured, allowed []platformv1alpha1.GrantableKind) error {
 	switch {
 	case u.GetAPIVersion() == "" || u.GetKind() == "":
 		return fmt.Errorf("%s rendered an object without apiVersion and kind", where)
 	case u.GetName() == "":
 		return fmt.Errorf("%s rendered a %s without metadata.name", where, u.GetKind())
-	case slices.Contains(forbiddenKinds, u.GetKind()):
-		return fmt.Errorf("%s rendered a %s: types may not render that kind (Aileron owns the cell's namespace, policies and access)", where, u.GetKind())
+	case slices.Contains(forbiddenKinds, u.GetKind()) && !slices.Contains(allowed, platformv1alpha1.GrantableKind(u.GetKind())):
+		return fmt.Errorf("%s rendered a %s: types may not render that kind (Aileron owns the cell's namespace, policies and access) unless the ComponentType lists it in spec.allowedKinds", where, u.GetKind())
 	}
 	if ns := u.GetNamespace(); ns != "" && ns != in.Namespace() {
 		return fmt.Errorf("%s rendered %s %s in namespace %s: a component's objects live in its cell, %s", where, u.GetKind(), u.GetName(), ns, in.Namespace())
@@ -185,12 +191,16 @@ func merge(dst, src map[string]any) {
 }
 
 // variables are the values a type's templates see (see Variables).
-func (in Input) variables(deps []Dependency) (map[string]any, error) {
+func (in Input) variables(deps []Dependency, params map[string]any) (map[string]any, error) {
 	spec, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&in.Spec)
 	if err != nil {
 		return nil, err
 	}
 	pruneNulls(spec)
+	delete(spec, "parameters") // as written; the type reads them defaulted
+	if params == nil {
+		params = map[string]any{}
+	}
 	strs := func(m map[string]string) map[string]any {
 		out := make(map[string]any, len(m))
 		for k, v := range m {
@@ -216,7 +226,8 @@ func (in Input) variables(deps []Dependency) (map[string]any, error) {
 	}
 	ns := in.Namespace()
 	return map[string]any{
-		"component":    map[string]any{"name": in.Component, "spec": spec},
+		"component":    map[string]any{"name": in.Component, "spec": spec, "parameters": params},
+		"parameters":   params,
 		"metadata":     map[string]any{"name": in.Component, "namespace": ns, "labels": strs(in.labels())},
 		"selector":     strs(in.selector()),
 		"replicas":     int64(in.replicas()),

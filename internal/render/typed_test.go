@@ -13,11 +13,11 @@ import (
 // testType reads a type written as a platform team would write it.
 func testType(t *testing.T, name, spec string) *Type {
 	t.Helper()
-	ty := &Type{Name: name}
-	if err := yaml.Unmarshal([]byte(spec), ty); err != nil {
+	var s platformv1alpha1.ComponentTypeSpec
+	if err := yaml.Unmarshal([]byte(spec), &s); err != nil {
 		t.Fatal(err)
 	}
-	return ty
+	return TypeOf(name, &s)
 }
 
 const statefulSet = `

@@ -1,7 +1,10 @@
 package render
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -11,38 +14,38 @@ import (
 	"github.com/aileron-dev/aileron/internal/templates"
 )
 
-// Workload says which rendered object carries a type's pods, and where in
-// it the pod template lives: Aileron puts its pod there (containers,
-// hardening, resources, configuration, labels), whatever the template
-// wrote, so that every type runs pods Aileron vouches for.
-type Workload struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	// PodTemplatePath is the pod template's field path, dot-separated
-	// (spec.template; spec.jobTemplate.spec.template for a CronJob).
-	PodTemplatePath string `json:"podTemplatePath"`
-}
-
-// Resource is one object template of a type, as it is written: the
-// template an object with ${…} expressions.
-type Resource struct {
-	Template    map[string]any `json:"template"`
-	IncludeWhen string         `json:"includeWhen,omitempty"`
-	ForEach     string         `json:"forEach,omitempty"`
-}
-
-// Type is how a kind of component is rendered: its workload and the
-// templates of its objects.
+// Type is how a kind of component is rendered: a ComponentType's spec
+// (as a Release pinned it) under its name. Revision identifies the
+// content (TypeOf computes it), so a compiled program is reused by every
+// component of the same content and never by another.
 type Type struct {
-	Name       string
-	Generation int64
-	Workload   Workload   `json:"workload"`
-	Resources  []Resource `json:"resources"`
+	Name     string
+	Revision string
+	Spec     platformv1alpha1.ComponentTypeSpec
+}
+
+// TypeOf is the type name with spec, its revision the hash of its content.
+func TypeOf(name string, spec *platformv1alpha1.ComponentTypeSpec) *Type {
+	return &Type{Name: name, Revision: contentHash(spec), Spec: *spec}
+}
+
+// contentHash is the hex SHA-256 of v's JSON.
+func contentHash(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// API types always marshal; a hash of nothing would merge
+		// distinct contents, so fail loudly instead.
+		panic(err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // Variables are the names a type's templates may use:
 //
-//   - component: name, and spec (the Component's spec as written);
+//   - component: name, spec (the Component's spec as written) and
+//     parameters; parameters: the same parameters, checked against the
+//     type's schema with its defaults applied;
 //   - metadata: name, namespace and labels every object of the component
 //     carries; selector: the labels that select its pods;
 //   - replicas: the pods it asks for (the minimum with autoscaling);
@@ -56,57 +59,74 @@ type Type struct {
 //     name, and gateway (name, namespace);
 //   - dependencies: envVar, project, component, endpoint, port, protocol,
 //     path and url of each, sorted by envVar.
-var Variables = []string{"component", "metadata", "selector", "replicas", "active", "autoscaling",
+var Variables = []string{"component", "parameters", "metadata", "selector", "replicas", "active", "autoscaling",
 	"endpoints", "host", "release", "environment", "cell", "plane", "dependencies"}
 
 //go:embed componenttypes/*.yaml
 var builtinFiles embed.FS
 
-// builtins are the four types Aileron ships, by name.
-var builtins = func() map[string]*Type {
-	load := func(file string) Type {
+// builtins are the specs of the four types Aileron ships, by object name.
+var builtins = func() map[string]*platformv1alpha1.ComponentTypeSpec {
+	load := func(file string) platformv1alpha1.ComponentTypeSpec {
 		b, err := builtinFiles.ReadFile("componenttypes/" + file)
 		if err != nil {
 			panic(err)
 		}
-		var t Type
+		var t platformv1alpha1.ComponentTypeSpec
 		if err := yaml.Unmarshal(b, &t); err != nil {
 			panic(fmt.Sprintf("%s: %v", file, err))
 		}
 		return t
 	}
 	deployment, cronjob, endpoints := load("deployment.yaml"), load("cronjob.yaml"), load("endpoints.yaml")
-	out := map[string]*Type{}
-	for name, workload := range map[platformv1alpha1.ComponentType]Type{
+	out := map[string]*platformv1alpha1.ComponentTypeSpec{}
+	for name, workload := range map[platformv1alpha1.ComponentTypeName]platformv1alpha1.ComponentTypeSpec{
 		platformv1alpha1.ComponentService:        deployment,
 		platformv1alpha1.ComponentWebApplication: deployment,
 		platformv1alpha1.ComponentWorker:         deployment,
 		platformv1alpha1.ComponentScheduledTask:  cronjob,
 	} {
-		out[string(name)] = &Type{
-			Name: string(name), Workload: workload.Workload,
-			Resources: append(append([]Resource{}, workload.Resources...), endpoints.Resources...),
+		out[name.ObjectName()] = &platformv1alpha1.ComponentTypeSpec{
+			Workload:  workload.Workload,
+			Resources: append(append([]platformv1alpha1.TemplateResource{}, workload.Resources...), endpoints.Resources...),
 		}
 	}
 	return out
 }()
 
-// Builtin returns the built-in type name, or nil.
-func Builtin(name string) *Type { return builtins[name] }
+// BuiltinTypes returns the built-in types' specs by object name (copies:
+// the caller may change them).
+func BuiltinTypes() map[string]*platformv1alpha1.ComponentTypeSpec {
+	out := make(map[string]*platformv1alpha1.ComponentTypeSpec, len(builtins))
+	for name, spec := range builtins {
+		out[name] = spec.DeepCopy()
+	}
+	return out
+}
+
+// builtinTypes are the built-in types, compiled once.
+var builtinTypes = func() map[string]*Type {
+	out := map[string]*Type{}
+	for name, spec := range builtins {
+		out[name] = TypeOf(name, spec)
+	}
+	return out
+}()
+
+// Builtin returns the built-in type a Component's spec.type names, or nil.
+func Builtin(name string) *Type {
+	return builtinTypes[platformv1alpha1.ComponentTypeName(name).ObjectName()]
+}
 
 // programs keeps the compiled templates of every type by generation.
 var programs templates.Cache[*templates.Program]
 
 // program compiles t's templates (once per generation).
 func (t *Type) program() (*templates.Program, error) {
-	return programs.Get("ComponentType/"+t.Name, t.Generation, func() (*templates.Program, error) {
-		rs, err := engineResources(t.Resources)
-		if err != nil {
-			return nil, err
-		}
-		return templates.Compile(rs, templates.Options{Variables: Variables, Field: "spec.resources"})
+	return programs.Get(t.Revision, func() (*templates.Program, error) {
+		return templates.Compile(engineResources(t.Spec.Resources), templates.Options{Variables: Variables, Field: "spec.resources"})
 	})
 }
 
 // podTemplatePath is the workload's pod template path as map keys.
-func (w Workload) podTemplatePath() []string { return strings.Split(w.PodTemplatePath, ".") }
+func (t *Type) podTemplatePath() []string { return strings.Split(t.Spec.Workload.PodTemplatePath, ".") }

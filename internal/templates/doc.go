@@ -10,7 +10,7 @@
 // of its expressions must give a string, a number or a boolean. "$${"
 // writes a literal "${".
 //
-// Programs are compiled once (Cache keeps them by their owner's
-// generation) and every evaluation has a cost limit, so a template cannot
+// Programs are compiled once per content (Cache keeps them by its hash)
+// and every evaluation has a cost limit, so a template cannot
 // make the manager spin.
 package templates

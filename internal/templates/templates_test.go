@@ -171,33 +171,39 @@ func TestCostLimit(t *testing.T) {
 	}
 }
 
-func TestCacheCompilesOncePerGeneration(t *testing.T) {
-	var c Cache[*Program]
+func TestCacheCompilesOncePerContent(t *testing.T) {
+	c := Cache[*Program]{Size: 2}
 	compiles := 0
 	compile := func() (*Program, error) {
 		compiles++
 		return Compile([]Resource{{Template: `{kind: A}`}}, Options{})
 	}
-	for _, g := range []int64{1, 1, 1, 2, 2} {
-		if _, err := c.Get("StatefulService", g, compile); err != nil {
+	for _, key := range []string{"a", "a", "a", "b", "b"} {
+		if _, err := c.Get(key, compile); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if compiles != 2 {
-		t.Fatalf("want one compile per generation (2), got %d", compiles)
+		t.Fatalf("want one compile per content (2), got %d", compiles)
 	}
 	bad := func() (*Program, error) { compiles++; return Compile([]Resource{{Template: `{n: "${(}"}`}}, Options{}) }
 	for range 3 {
-		if _, err := c.Get("Broken", 1, bad); err == nil {
+		if _, err := c.Get("broken", bad); err == nil {
 			t.Fatal("want the compile error")
 		}
 	}
 	if compiles != 3 {
-		t.Fatalf("a compile error is kept for its generation too: want 3 compiles, got %d", compiles)
+		t.Fatalf("a compile error is kept for its content too: want 3 compiles, got %d", compiles)
 	}
-	c.Forget("StatefulService")
-	if _, err := c.Get("StatefulService", 2, compile); err != nil || compiles != 4 {
-		t.Fatalf("a forgotten owner compiles again: %d, %v", compiles, err)
+	// Size 2: "broken" and "b" are kept, "a" (least recently used) went.
+	if c.Len() != 2 {
+		t.Fatalf("want 2 entries kept, got %d", c.Len())
+	}
+	if _, err := c.Get("b", compile); err != nil || compiles != 3 {
+		t.Fatalf("b is still kept: %d compiles, %v", compiles, err)
+	}
+	if _, err := c.Get("a", compile); err != nil || compiles != 4 {
+		t.Fatalf("a was dropped and compiles again: %d, %v", compiles, err)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/aileron-dev/aileron/internal/delivery/direct"
 	"github.com/aileron-dev/aileron/internal/manager"
 	"github.com/aileron-dev/aileron/internal/render"
+	"github.com/aileron-dev/aileron/internal/resolve"
 )
 
 // unit is the objects one worker of the floor applies in a row, to one plane.
@@ -112,7 +113,7 @@ func runFloor(ctx context.Context, planes map[string]*rest.Config, concurrency i
 // renderInput is what the manager renders c's current release with in
 // organization's environment i.
 func (pl *platform) renderInput(organization string, c *platformv1alpha1.Component, i int) (render.Input, error) {
-	release, err := binding.NewRelease(c, c.Spec.Image)
+	release, err := binding.NewRelease(c, c.Spec.Image, resolve.PinBuiltin(string(c.Spec.Type)))
 	if err != nil {
 		return render.Input{}, err
 	}

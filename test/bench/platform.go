@@ -10,6 +10,7 @@ import (
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/binding"
+	"github.com/aileron-dev/aileron/internal/resolve"
 	"github.com/aileron-dev/aileron/test/testbed"
 )
 
@@ -131,7 +132,7 @@ func (pl *platform) foundation() []client.Object {
 // environment is bound by autoDeploy) and, for every later environment, the
 // binding the promotion flow would create, at the same release.
 func (pl *platform) work(c *platformv1alpha1.Component) ([]client.Object, error) {
-	release, err := binding.NewRelease(c, c.Spec.Image)
+	release, err := binding.NewRelease(c, c.Spec.Image, resolve.PinBuiltin(string(c.Spec.Type)))
 	if err != nil {
 		return nil, err
 	}
@@ -176,7 +177,7 @@ func delivered(b *platformv1alpha1.ReleaseBinding) bool {
 
 // newReleaseName is the Release the manager makes of c's current spec.
 func newReleaseName(c *platformv1alpha1.Component) (string, error) {
-	r, err := binding.NewRelease(c, c.Spec.Image)
+	r, err := binding.NewRelease(c, c.Spec.Image, resolve.PinBuiltin(string(c.Spec.Type)))
 	if err != nil {
 		return "", err
 	}

@@ -24,10 +24,18 @@ const isolationPlane = "shared-eu"
 // environment on the shared plane, and one public web component.
 type tenant struct {
 	org, project, env, component, image string
+	// plane is the environments' DataPlane (isolationPlane when empty).
+	plane string
+	// customize changes the component before it is created.
+	customize func(*platformv1alpha1.Component)
 }
 
 func (t tenant) create() {
 	GinkgoHelper()
+	plane := t.plane
+	if plane == "" {
+		plane = isolationPlane
+	}
 	objs := []client.Object{
 		&platformv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: t.org}},
 	}
@@ -40,7 +48,7 @@ func (t tenant) create() {
 	for _, o := range []client.Object{
 		&platformv1alpha1.Environment{
 			ObjectMeta: metav1.ObjectMeta{Namespace: t.org, Name: t.env},
-			Spec:       platformv1alpha1.EnvironmentSpec{DataPlaneRef: &platformv1alpha1.LocalObjectReference{Name: isolationPlane}},
+			Spec:       platformv1alpha1.EnvironmentSpec{DataPlaneRef: &platformv1alpha1.LocalObjectReference{Name: plane}},
 		},
 		&platformv1alpha1.DeploymentPipeline{
 			ObjectMeta: metav1.ObjectMeta{Namespace: t.org, Name: "pipeline"},
@@ -51,24 +59,34 @@ func (t tenant) create() {
 		},
 		&platformv1alpha1.Environment{
 			ObjectMeta: metav1.ObjectMeta{Namespace: t.org, Name: t.env + "-next"},
-			Spec:       platformv1alpha1.EnvironmentSpec{DataPlaneRef: &platformv1alpha1.LocalObjectReference{Name: isolationPlane}},
+			Spec:       platformv1alpha1.EnvironmentSpec{DataPlaneRef: &platformv1alpha1.LocalObjectReference{Name: plane}},
 		},
 		&platformv1alpha1.Project{
 			ObjectMeta: metav1.ObjectMeta{Namespace: t.org, Name: t.project},
 			Spec:       platformv1alpha1.ProjectSpec{DeploymentPipelineRef: platformv1alpha1.LocalObjectReference{Name: "pipeline"}},
 		},
-		&platformv1alpha1.Component{
-			ObjectMeta: metav1.ObjectMeta{Namespace: t.org, Name: t.component},
-			Spec: platformv1alpha1.ComponentSpec{
-				ProjectRef: platformv1alpha1.LocalObjectReference{Name: t.project},
-				Type:       platformv1alpha1.ComponentWebApplication,
-				Image:      t.image, AutoDeploy: true,
-				Endpoints: []platformv1alpha1.Endpoint{{Name: "http", Port: 8080, Visibility: platformv1alpha1.VisibilityPublic}},
-			},
-		},
+		t.newComponent(),
 	} {
 		Expect(hub.Create(ctx, o)).To(Succeed())
 	}
+}
+
+// newComponent is t's component as it is created: a public web
+// application, unless customize changes it.
+func (t tenant) newComponent() *platformv1alpha1.Component {
+	c := &platformv1alpha1.Component{
+		ObjectMeta: metav1.ObjectMeta{Namespace: t.org, Name: t.component},
+		Spec: platformv1alpha1.ComponentSpec{
+			ProjectRef: platformv1alpha1.LocalObjectReference{Name: t.project},
+			Type:       platformv1alpha1.ComponentWebApplication,
+			Image:      t.image, AutoDeploy: true,
+			Endpoints: []platformv1alpha1.Endpoint{{Name: "http", Port: 8080, Visibility: platformv1alpha1.VisibilityPublic}},
+		},
+	}
+	if t.customize != nil {
+		t.customize(c)
+	}
+	return c
 }
 
 func (t tenant) componentObject() *platformv1alpha1.Component {

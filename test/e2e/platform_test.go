@@ -24,6 +24,7 @@ import (
 	"github.com/aileron-dev/aileron/internal/fleet"
 	"github.com/aileron-dev/aileron/internal/netpol"
 	"github.com/aileron-dev/aileron/internal/render"
+	"github.com/aileron-dev/aileron/internal/resolve"
 	"github.com/aileron-dev/aileron/test/testbed"
 )
 
@@ -318,7 +319,7 @@ var _ = Describe("The sample platform", Ordered, func() {
 
 	It("delivers a binding applied before its release exists, once the release is made", func() {
 		early := component("early", "shop", nil)
-		release, err := binding.NewRelease(early, early.Spec.Image)
+		release, err := binding.NewRelease(early, early.Spec.Image, resolve.PinBuiltin(string(early.Spec.Type)))
 		Expect(err).NotTo(HaveOccurred())
 		b := newBinding("early", "staging", release.Name)
 		Expect(hub.Create(ctx, b)).To(Succeed())

@@ -103,6 +103,36 @@ spec:
     namespace: gateway
     dependsOn: [secrets]
     helm: {repositoryURL: "oci://registry.example.com/charts", chart: gateway, version: 1.2.0}`,
+	"ComponentType": `
+apiVersion: platform.aileron.dev/v1alpha1
+kind: ComponentType
+spec:
+  workload: {apiVersion: apps/v1, kind: StatefulSet, podTemplatePath: spec.template}
+  parameters:
+    type: object
+    properties:
+      storage: {type: string, default: 1Gi}
+  environmentParameters: [storage]
+  resources:
+  - template:
+      apiVersion: apps/v1
+      kind: StatefulSet
+      metadata: ${metadata}
+      spec: {serviceName: "${component.name}", selector: {matchLabels: "${selector}"}}`,
+	"Trait": `
+apiVersion: platform.aileron.dev/v1alpha1
+kind: Trait
+spec:
+  parameters:
+    type: object
+    properties:
+      team: {type: string}
+  patches:
+  - target: {kind: Deployment}
+    merge: {metadata: {annotations: {example.com/team: "${trait.parameters.team}"}}}
+  - target: {kind: StatefulSet, where: "has(object.spec.template)"}
+    json:
+    - {op: add, path: /metadata/annotations, value: {example.com/team: "${trait.parameters.team}"}}`,
 	"ReleaseBinding": `
 apiVersion: platform.aileron.dev/v1alpha1
 kind: ReleaseBinding
@@ -257,9 +287,12 @@ var invalidCases = []invalidCase{
 		field:  "project names", message: "lowercase DNS labels"},
 
 	// Component
-	{name: "component of an unknown type", kind: "Component",
-		create: `{"spec":{"type":"Daemon"}}`,
-		field:  "spec.type", message: `Unsupported value: "Daemon"`},
+	// A type name that no ComponentType has is the controller's to report
+	// (the type may be created later); one no ComponentType can have is
+	// refused here.
+	{name: "component of a type no ComponentType can be named", kind: "Component",
+		create: `{"spec":{"type":"9lives"}}`,
+		field:  "spec.type", message: "should match"},
 	{name: "component without project", kind: "Component",
 		create: `{"spec":{"projectRef":null}}`,
 		field:  "spec.projectRef", message: "Required value"},
@@ -353,7 +386,7 @@ var invalidCases = []invalidCase{
 		field:  "spec.replicas", message: "a ScheduledTask runs one pod per schedule"},
 	{name: "endpoints on a worker", kind: "Component",
 		create: `{"spec":{"type":"Worker"}}`,
-		field:  "spec.endpoints", message: "only Service and WebApplication components expose endpoints"},
+		field:  "spec.endpoints", message: "Worker and ScheduledTask components expose no endpoints"},
 	{name: "negative replicas", kind: "Component",
 		create: `{"spec":{"replicas":-1}}`,
 		field:  "spec.replicas", message: "greater than or equal to 0"},
@@ -441,6 +474,63 @@ var invalidCases = []invalidCase{
 	{name: "stack name too long to prefix what it renders", kind: "PlaneStack",
 		create: `{"metadata":{"name":"a-stack-name-that-is-far-too-long-to-prefix-its-cluster-profiles-x"}}`,
 		field:  `"a-stack-name-that-is-far-too-long`, message: "a stack's name is at most 63 characters"},
+
+	// ComponentType
+	{name: "component type named in CamelCase", kind: "ComponentType",
+		create: `{"metadata":{"name":"StatefulService"}}`,
+		field:  "ComponentType names", message: "lowercase DNS labels"},
+	{name: "component type whose workload is a DaemonSet", kind: "ComponentType",
+		create: `{"spec":{"workload":{"kind":"DaemonSet"}}}`,
+		field:  "spec.workload.kind", message: `Unsupported value: "DaemonSet"`},
+	{name: "component type whose workload is in the core group", kind: "ComponentType",
+		create: `{"spec":{"workload":{"apiVersion":"v1"}}}`,
+		field:  "spec.workload.apiVersion", message: `Unsupported value: "v1"`},
+	{name: "component type with a pod template path that is not a field path", kind: "ComponentType",
+		create: `{"spec":{"workload":{"podTemplatePath":"spec/template"}}}`,
+		field:  "spec.workload.podTemplatePath", message: "should match"},
+	{name: "component type without templates", kind: "ComponentType",
+		create: `{"spec":{"resources":[]}}`,
+		field:  "spec.resources", message: "should have at least 1 items"},
+	{name: "component type granting itself a cluster-wide role", kind: "ComponentType",
+		create: `{"spec":{"allowedKinds":["ClusterRoleBinding"]}}`,
+		field:  "spec.allowedKinds[0]", message: `Unsupported value: "ClusterRoleBinding"`},
+	{name: "component type whose template is not an object", kind: "ComponentType",
+		create: `{"spec":{"resources":[{"template":"kind: Deployment"}]}}`,
+		field:  "spec.resources[0].template", message: "must be of type object"},
+
+	// Trait
+	{name: "trait that neither creates nor patches", kind: "Trait",
+		create: `{"spec":{"patches":null}}`,
+		field:  "spec", message: "a trait creates or patches something"},
+	{name: "trait patch that is both a merge and a JSON patch", kind: "Trait",
+		create: `{"spec":{"patches":[{"target":{"kind":"Deployment"},"merge":{"metadata":{}},"json":[{"op":"remove","path":"/metadata/labels"}]}]}}`,
+		field:  "spec.patches[0]", message: "set exactly one of merge and json"},
+	{name: "trait JSON patch with an unknown operation", kind: "Trait",
+		create: `{"spec":{"patches":[{"target":{"kind":"Deployment"},"json":[{"op":"delete","path":"/metadata/labels"}]}]}}`,
+		field:  "spec.patches[0].json[0].op", message: `Unsupported value: "delete"`},
+	{name: "trait patch without a target kind", kind: "Trait",
+		create: `{"spec":{"patches":[{"target":{"name":"web"},"merge":{"metadata":{}}}]}}`,
+		field:  "spec.patches[0].target.kind", message: "Required value"},
+
+	// Components of platform-defined types
+	{name: "component type that is not a type name", kind: "Component",
+		create: `{"spec":{"type":"stateful_service"}}`,
+		field:  "spec.type", message: "should match"},
+	{name: "component parameters that are not an object", kind: "Component",
+		create: `{"spec":{"parameters":"storage=1Gi"}}`,
+		field:  "spec.parameters", message: "must be of type object"},
+	{name: "component applying a trait twice under one instance name", kind: "Component",
+		create: `{"spec":{"traits":[{"name":"pod-annotation","instanceName":"team"},{"name":"pod-annotation","instanceName":"team"}]}}`,
+		field:  "spec.traits[1]", message: "Duplicate value"},
+	{name: "component trait without an instance name", kind: "Component",
+		create: `{"spec":{"traits":[{"name":"pod-annotation"}]}}`,
+		field:  "spec.traits[0].instanceName", message: "Required value"},
+	{name: "scheduled-task (the built-in by its object name) without a schedule", kind: "Component",
+		create: `{"spec":{"type":"scheduled-task","endpoints":null}}`,
+		field:  "spec.schedule", message: "a ScheduledTask needs a schedule"},
+	{name: "worker (the built-in by its object name) with endpoints", kind: "Component",
+		create: `{"spec":{"type":"worker"}}`,
+		field:  "spec.endpoints", message: "Worker and ScheduledTask components expose no endpoints"},
 
 	// ReleaseBinding
 	{name: "binding in an unknown state", kind: "ReleaseBinding",

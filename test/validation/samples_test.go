@@ -38,13 +38,18 @@ func TestSamplesAccepted(t *testing.T) {
 	}
 }
 
-// TestBuildSampleAccepted creates the sample of a component built from
-// source, kept apart from config/samples because it needs a build plane
-// running Argo Workflows to become Ready.
-func TestBuildSampleAccepted(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("..", "..", "config", "samples", "build", "*.yaml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no build samples found: %v", err)
+// TestBuildAndTypeSamplesAccepted creates the sample of a component built
+// from source, kept apart from config/samples because it needs a build
+// plane running Argo Workflows to become Ready, and the sample
+// ComponentType and Trait.
+func TestBuildAndTypeSamplesAccepted(t *testing.T) {
+	var files []string
+	for _, dir := range []string{"build", "types"} {
+		found, err := filepath.Glob(filepath.Join("..", "..", "config", "samples", dir, "*.yaml"))
+		if err != nil || len(found) == 0 {
+			t.Fatalf("no %s samples found: %v", dir, err)
+		}
+		files = append(files, found...)
 	}
 	for _, file := range files {
 		for _, obj := range readObjects(t, file) {

@@ -9,6 +9,7 @@ import (
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/binding"
+	"github.com/aileron-dev/aileron/internal/resolve"
 )
 
 func buildRun(name string, minute int, phase platformv1alpha1.BuildRunPhase, image string) platformv1alpha1.BuildRun {
@@ -138,7 +139,8 @@ func TestReleaseOfABuild(t *testing.T) {
 		},
 	}
 	const image = "registry.acme.example/builds/acme/api@sha256:9c1e5a7b3d2f4e6a8b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a"
-	first, err := binding.NewRelease(c, image)
+	worker := resolve.PinBuiltin("Worker")
+	first, err := binding.NewRelease(c, image, worker)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,16 +148,23 @@ func TestReleaseOfABuild(t *testing.T) {
 		t.Errorf("the release must run the built image as the component's own: %+v", first.Spec)
 	}
 	c.Spec.Build.Revision, c.Spec.Build.HistoryLimit = "v1.0.0", 10
-	if again, _ := binding.NewRelease(c, image); again.Name != first.Name {
+	if again, _ := binding.NewRelease(c, image, worker); again.Name != first.Name {
 		t.Errorf("a new revision or history limit building the same image made release %s after %s", again.Name, first.Name)
 	}
-	if other, _ := binding.NewRelease(c, image[:len(image)-1]+"b"); other.Name == first.Name {
+	if other, _ := binding.NewRelease(c, image[:len(image)-1]+"b", worker); other.Name == first.Name {
 		t.Error("a new image made no new release")
 	}
 	// The same component naming that image itself is the same release.
 	named := c.DeepCopy()
 	named.Spec.Build, named.Spec.Image = nil, image
-	if same, _ := binding.NewRelease(named, image); same.Name != first.Name {
+	if same, _ := binding.NewRelease(named, image, worker); same.Name != first.Name {
 		t.Errorf("naming the built image made release %s, not %s", same.Name, first.Name)
+	}
+	// The type is content: the same component under an edited type is a
+	// new release, which carries the edited type.
+	edited := resolve.PinBuiltin("Worker")
+	edited.Type.Resources = edited.Type.Resources[:1]
+	if other, _ := binding.NewRelease(c, image, edited); other.Name == first.Name || len(other.Spec.ComponentType.Resources) != 1 {
+		t.Errorf("an edited type made release %s (with %d templates) after %s", other.Name, len(other.Spec.ComponentType.Resources), first.Name)
 	}
 }

@@ -38,6 +38,7 @@ import (
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=projects;deploymentpipelines,verbs=get;list;watch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=dataplanes;observabilityplanes,verbs=get;list;watch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=componenttypes;traits,verbs=get;list;watch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=buildruns,verbs=get;list;watch;delete
 
 // buildTracked passes the updates of a component's build status, which
@@ -106,6 +107,10 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// made by promotion or by hand roll up too.
 		Watches(&platformv1alpha1.ReleaseBinding{}, handler.EnqueueRequestsFromMapFunc(componentOfBinding)).
 		Watches(&platformv1alpha1.Project{}, handler.EnqueueRequestsFromMapFunc(r.componentsOfProject), builder.WithPredicates(common.ReadyChanged())).
+		// A type or trait edited makes a new release of each component
+		// that uses it.
+		Watches(&platformv1alpha1.ComponentType{}, handler.EnqueueRequestsFromMapFunc(r.componentsOf(index.ComponentType)), common.OnSpec()).
+		Watches(&platformv1alpha1.Trait{}, handler.EnqueueRequestsFromMapFunc(r.componentsOf(index.ComponentTrait)), common.OnSpec()).
 		Watches(&platformv1alpha1.ObservabilityPlane{}, handler.EnqueueRequestsFromMapFunc(r.allComponents), common.OnSpec()).
 		Watches(&platformv1alpha1.DataPlane{}, handler.EnqueueRequestsFromMapFunc(r.allComponents), common.OnSpec()).
 		Watches(&platformv1alpha1.Component{}, handler.EnqueueRequestsFromMapFunc(r.callers),
@@ -125,6 +130,14 @@ func componentOfBinding(_ context.Context, o client.Object) []reconcile.Request 
 func (r *Reconciler) componentsOfProject(ctx context.Context, o client.Object) []reconcile.Request {
 	return common.RequestsFor(ctx, r.Client, &platformv1alpha1.ComponentList{},
 		client.InNamespace(o.GetNamespace()), client.MatchingFields{index.ComponentProject: o.GetName()})
+}
+
+// componentsOf maps a ComponentType or Trait to the components, of every
+// organization, that index by its name.
+func (r *Reconciler) componentsOf(field string) handler.MapFunc {
+	return func(ctx context.Context, o client.Object) []reconcile.Request {
+		return common.RequestsFor(ctx, r.Client, &platformv1alpha1.ComponentList{}, client.MatchingFields{field: o.GetName()})
+	}
 }
 
 func (r *Reconciler) callers(ctx context.Context, o client.Object) []reconcile.Request {
@@ -169,6 +182,22 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, c *platformv1alpha1.Co
 		conditions.MarkStalled(c, platformv1alpha1.ReasonInvalidSpec, err.Error()+": fix spec.schedule")
 		return ctrl.Result{}, nil
 	}
+	pinned, err := resolve.Types(ctx, r.Client, c.Namespace, c.Spec)
+	if err != nil {
+		var problem *resolve.Problem
+		var refusal *resolve.Refusal
+		switch {
+		case errors.As(err, &problem):
+			conditions.MarkStalled(c, platformv1alpha1.ReasonReferenceNotFound, problem.Message)
+		case errors.As(err, &refusal):
+			// A change of the type or trait brings the component back
+			// (see SetupWithManager).
+			conditions.MarkStalled(c, refusal.Reason, refusal.Message)
+		default:
+			return ctrl.Result{}, err
+		}
+		return ctrl.Result{}, nil
+	}
 	image := c.Spec.Image
 	if c.Spec.Build != nil {
 		runs := &platformv1alpha1.BuildRunList{}
@@ -185,7 +214,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, c *platformv1alpha1.Co
 	} else {
 		forgetBuild(c)
 	}
-	release, err := r.ensureRelease(ctx, c, image)
+	release, err := r.ensureRelease(ctx, c, image, *pinned)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -254,8 +283,8 @@ func (r *Reconciler) allComponents(ctx context.Context, _ client.Object) []recon
 	return common.RequestsFor(ctx, r.Client, &platformv1alpha1.ComponentList{})
 }
 
-func (r *Reconciler) ensureRelease(ctx context.Context, c *platformv1alpha1.Component, image string) (*platformv1alpha1.Release, error) {
-	release, err := binding.NewRelease(c, image)
+func (r *Reconciler) ensureRelease(ctx context.Context, c *platformv1alpha1.Component, image string, pinned resolve.Pinned) (*platformv1alpha1.Release, error) {
+	release, err := binding.NewRelease(c, image, pinned)
 	if err != nil {
 		return nil, err
 	}

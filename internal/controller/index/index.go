@@ -27,6 +27,10 @@ const (
 	// "<project>/<component>" (the caller's project when the dependency
 	// names none).
 	ComponentDependency = "spec.dependencies"
+	// ComponentType indexes Components by their ComponentType's name.
+	ComponentType = "spec.type"
+	// ComponentTrait indexes Components by each Trait they apply.
+	ComponentTrait = "spec.traits.name"
 	// ReleaseComponent indexes Releases by their Component.
 	ReleaseComponent = "spec.componentRef.name"
 	// BindingComponent indexes ReleaseBindings by their Component.
@@ -92,6 +96,12 @@ func entries() []entry {
 		{&platformv1alpha1.Component{}, ComponentDependency, func(o client.Object) []string {
 			c := o.(*platformv1alpha1.Component)
 			return each(c.Spec.Dependencies, func(d platformv1alpha1.Dependency) string { return DependencyKey(c, d) })
+		}},
+		{&platformv1alpha1.Component{}, ComponentType, func(o client.Object) []string {
+			return []string{o.(*platformv1alpha1.Component).Spec.Type.ObjectName()}
+		}},
+		{&platformv1alpha1.Component{}, ComponentTrait, func(o client.Object) []string {
+			return each(o.(*platformv1alpha1.Component).Spec.Traits, func(t platformv1alpha1.ComponentTrait) string { return t.Name })
 		}},
 		{&platformv1alpha1.Release{}, ReleaseComponent, func(o client.Object) []string {
 			return []string{o.(*platformv1alpha1.Release).Spec.ComponentRef.Name}

@@ -26,7 +26,9 @@ import (
 	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/controller/common"
 	"github.com/aileron-dev/aileron/internal/controller/index"
+	"github.com/aileron-dev/aileron/internal/delivery/direct"
 	"github.com/aileron-dev/aileron/internal/planes"
+	"github.com/aileron-dev/aileron/internal/render"
 	"github.com/aileron-dev/aileron/internal/stack/sveltos"
 )
 
@@ -190,6 +192,14 @@ func (r *Reconciler) connect(ctx context.Context, obj object) (*connection, erro
 // probe again.
 func (r *Reconciler) probe(ctx context.Context, obj object, conn *connection) ctrl.Result {
 	res := planes.Probe(ctx, conn.plane)
+	if res.Err == nil && r.planeType == platformv1alpha1.PlaneTypeData && !conn.plane.Fenced() {
+		// Nothing is delivered to a data plane before its fence is in
+		// place: a plane that refuses it is not used (it fails as a probe
+		// does, with the reason).
+		if err := installFence(ctx, conn.plane); err != nil {
+			res.Err = err
+		}
+	}
 	reachable := applyProbe(obj, conn.secret, res, time.Now())
 	r.Registry.SetReachable(planes.Key{Type: r.planeType, Name: obj.GetName()}, reachable, reasonOf(res))
 	if res.Err != nil {
@@ -242,6 +252,20 @@ func (r *Reconciler) bindingsOnPlane(ctx context.Context, name string) (string, 
 	}
 	sort.Strings(names)
 	return conditions.Summarize(names), nil
+}
+
+// installFence applies the plane's admission fence (render.Fence).
+func installFence(ctx context.Context, p *planes.Plane) error {
+	objs, err := render.Fence()
+	if err != nil {
+		return err
+	}
+	if _, err := direct.Apply(ctx, p.Client, objs); err != nil {
+		return fmt.Errorf("installing the admission policy %s that keeps each object of a cell to its component: %w", render.FenceName, err)
+	}
+	p.SetFenced()
+	ctrl.LoggerFrom(ctx).Info("installed the component fence", "policy", render.FenceName)
+	return nil
 }
 
 func reasonOf(res planes.ProbeResult) string {

@@ -72,6 +72,7 @@ kubectl-aileron, it also runs as "kubectl aileron".`,
 		newRollbackCommand(o), newHistoryCommand(o),
 		newPlaneCommand(o),
 		newRenderCommand(o), newDiffCommand(o),
+		newTypesCommand(o), newExplainCommand(o),
 		newDevCommand(o),
 		&cobra.Command{
 			Use: "version", Short: "Print the version of this binary", Example: "  aileron version", Args: cobra.NoArgs,

@@ -213,7 +213,7 @@ func TestCLI(t *testing.T) {
 		name := promotionName.FindString(out)
 		requested := &platformv1alpha1.Promotion{}
 		g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: "acme", Name: name}, requested)).To(Succeed())
-		g.Expect(requested.Spec.Release).To(Equal("web-df52aae989"), "promote pins the release running in --from")
+		g.Expect(requested.Spec.Release).To(Equal("web-fddd13d5a0"), "promote pins the release running in --from")
 
 		out, code = e.run("dana", "approve", name, "-n", "acme")
 		g.Expect(code).To(Equal(1), "a developer cannot approve:\n%s", out)

@@ -15,13 +15,16 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	bindingpkg "github.com/aileron-dev/aileron/internal/binding"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops/argocd"
 	"github.com/aileron-dev/aileron/internal/fleet"
@@ -363,6 +366,65 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 			g.Expect(file("globex/crm/production/na-1/_cell.yaml")).To(BeEmpty())
 		}).Should(Succeed())
 		Expect(applications()).To(ContainElement("globex--shop--production--na-1"), "the other cells stay")
+	})
+
+	It("delivers a platform-defined type and its traits through Git exactly as it renders them, and Argo CD judges them healthy", func() {
+		Expect(fleet.CreateManifests(ctx, hub, "../../../config/samples/types/stateful-service.yaml")).To(Succeed())
+		Expect(fleet.CreateManifests(ctx, hub, "../../../config/samples/types/pod-annotation.yaml")).To(Succeed())
+		Expect(hub.Create(ctx, &platformv1alpha1.Project{
+			ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "data"},
+			Spec:       platformv1alpha1.ProjectSpec{DeploymentPipelineRef: platformv1alpha1.LocalObjectReference{Name: "standard"}},
+		})).To(Succeed())
+		// The development plane has no storage provisioner: a volume is
+		// made for the one pod, as a provisioner would.
+		pv := &corev1.PersistentVolume{
+			ObjectMeta: metav1.ObjectMeta{Name: "globex-ledger-0"},
+			Spec: corev1.PersistentVolumeSpec{
+				Capacity:                      corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")},
+				AccessModes:                   []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+				PersistentVolumeReclaimPolicy: corev1.PersistentVolumeReclaimDelete,
+				PersistentVolumeSource:        corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/data/ledger-0"}},
+			},
+		}
+		Expect(spokes["eu-1"].Create(ctx, pv)).To(Succeed())
+		ledger := &platformv1alpha1.Component{
+			ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "ledger"},
+			Spec: platformv1alpha1.ComponentSpec{
+				ProjectRef: platformv1alpha1.LocalObjectReference{Name: "data"}, Type: "StatefulService",
+				Image: "registry.globex.example/data/ledger:1", AutoDeploy: true,
+				Endpoints: []platformv1alpha1.Endpoint{{Name: "pg", Port: 5432, Protocol: platformv1alpha1.ProtocolTCP}},
+				Traits: []platformv1alpha1.ComponentTrait{{Name: "pod-annotation", InstanceName: "team",
+					Parameters: &runtime.RawExtension{Raw: []byte(`{"key": "example.com/team", "value": "ledger"}`)}}},
+			},
+		}
+		Expect(hub.Create(ctx, ledger)).To(Succeed())
+		release := latestRelease("ledger")
+		expectBindingReady("ledger--development", release)
+
+		// What Git holds is the render of the release, object for object.
+		rel := &platformv1alpha1.Release{}
+		Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: release}, rel)).To(Succeed())
+		dp := &platformv1alpha1.DataPlane{}
+		Expect(hub.Get(ctx, client.ObjectKey{Name: "eu-1"}, dp)).To(Succeed())
+		want, err := render.Binding(bindingpkg.RenderInput(org, "data", "development", rel, platformv1alpha1.BindingActive, dp, nil))
+		Expect(err).NotTo(HaveOccurred())
+		committed, err := fleet.DecodeManifests([]byte(file("globex/data/development/eu-1/ledger.yaml")))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(committed).To(HaveLen(len(want.Component)))
+		for i, o := range want.Component {
+			Expect(committed[i].Object).To(Equal(o.Object), "%s %s in Git", o.GetKind(), o.GetName())
+		}
+		sts := &appsv1.StatefulSet{}
+		cell := render.CellNamespace(org, "data", "development")
+		Expect(spokes["eu-1"].Get(ctx, client.ObjectKey{Namespace: cell, Name: "ledger"}, sts)).To(Succeed())
+		Expect(sts.Spec.Template.Annotations).To(HaveKeyWithValue("example.com/team", "ledger"))
+		Expect(sts.Spec.Template.Spec.Containers[0].SecurityContext.RunAsNonRoot).To(HaveValue(BeTrue()))
+
+		Expect(hub.Delete(ctx, ledger)).To(Succeed())
+		Eventually(func() bool {
+			return apierrors.IsNotFound(spokes["eu-1"].Get(ctx, client.ObjectKey{Namespace: cell, Name: "ledger"}, &appsv1.StatefulSet{}))
+		}).Should(BeTrue())
+		Expect(client.IgnoreNotFound(spokes["eu-1"].Delete(ctx, pv))).To(Succeed())
 	})
 })
 

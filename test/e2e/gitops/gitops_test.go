@@ -1,6 +1,7 @@
 package gitops
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -412,7 +413,11 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(committed).To(HaveLen(len(want.Component)))
 		for i, o := range want.Component {
-			Expect(committed[i].Object).To(Equal(o.Object), "%s %s in Git", o.GetKind(), o.GetName())
+			got, err := json.Marshal(committed[i].Object)
+			Expect(err).NotTo(HaveOccurred())
+			rendered, err := json.Marshal(o.Object)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(got).To(MatchJSON(rendered), "%s %s in Git", o.GetKind(), o.GetName())
 		}
 		sts := &appsv1.StatefulSet{}
 		cell := render.CellNamespace(org, "data", "development")

@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -20,6 +21,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/yaml"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/cli"
@@ -238,6 +240,29 @@ func TestCLI(t *testing.T) {
 		out, code := e.run("admin", "diff", edited, "--env", "production", "-n", "acme")
 		g.Expect(code).To(Equal(0), out)
 		golden(t, "diff-web-new-image", out)
+
+		// An edit of the component's ComponentType, before it is applied.
+		ct := &platformv1alpha1.ComponentType{}
+		g.Expect(hub.Get(ctx, client.ObjectKey{Name: "web-application"}, ct)).To(Succeed())
+		var deployment map[string]any
+		g.Expect(json.Unmarshal(ct.Spec.Resources[0].Template.Raw, &deployment)).To(Succeed())
+		deployment["spec"].(map[string]any)["minReadySeconds"] = 10
+		ct.Spec.Resources[0].Template.Raw, err = json.Marshal(deployment)
+		g.Expect(err).NotTo(HaveOccurred())
+		ct.TypeMeta = metav1.TypeMeta{APIVersion: platformv1alpha1.GroupVersion.String(), Kind: "ComponentType"}
+		ct.ManagedFields, ct.ResourceVersion = nil, ""
+		// Not under t.TempDir: the subtest's name has a comma, which
+		// separates the values of a list flag.
+		dir, err := os.MkdirTemp("", "types")
+		g.Expect(err).NotTo(HaveOccurred())
+		defer func() { _ = os.RemoveAll(dir) }()
+		typeFile := filepath.Join(dir, "web-application.yaml")
+		b, err := yaml.Marshal(ct)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(os.WriteFile(typeFile, b, 0o600)).To(Succeed())
+		out, code = e.run("admin", "diff", filepath.Join("testdata", "web.yaml"), "--env", "production", "-n", "acme", "--types", typeFile)
+		g.Expect(code).To(Equal(0), out)
+		golden(t, "diff-web-type-edit", out)
 
 		// The new image reaches production, then is rolled back.
 		c := &platformv1alpha1.Component{}

@@ -34,11 +34,15 @@ type planeRender struct {
 type renderFlags struct {
 	env, plane string
 	files      []string
+	// types are ComponentTypes and Traits read in place of the hub's.
+	types []string
 }
 
 func (f *renderFlags) bind(cmd *cobra.Command, offline bool) {
 	cmd.Flags().StringVar(&f.env, "env", "", "The environment to render for.")
 	cmd.Flags().StringVar(&f.plane, "plane", "", "Only this data plane of the environment.")
+	cmd.Flags().StringSliceVar(&f.types, "types", nil,
+		"Render with the ComponentTypes and Traits of these files or directories in place of those of the same names: what a type edit would do to the component, before it is applied.")
 	if offline {
 		cmd.Flags().StringSliceVarP(&f.files, "filename", "f", nil,
 			"Read the organization's objects (project, pipeline, environments, data planes, other components) from these files or directories instead of the hub.")
@@ -132,6 +136,13 @@ func (o *options) renderComponent(ctx context.Context, file string, f *renderFla
 	if comp.Namespace == "" {
 		return nil, errors.New("the component has no namespace: set metadata.namespace to its organization")
 	}
+	if len(f.types) > 0 {
+		edited, err := newFileStore(manager.Scheme(), f.types)
+		if err != nil {
+			return nil, err
+		}
+		reader = overlay{files: edited, base: reader}
+	}
 	return renderFor(ctx, reader, comp, f.env, f.plane)
 }
 
@@ -199,8 +210,11 @@ func newDiffCommand(o *options) *cobra.Command {
 data plane (through the plane's kubeconfig Secret on the hub), and prints one
 line per object: + to create, ~ to change (with the fields), = unchanged,
 - to delete (delivered before, no longer rendered).`,
-		Example: "  aileron diff web.yaml --env production -n acme",
-		Args:    exactArgs("COMPONENT_FILE"),
+		Example: `  aileron diff web.yaml --env production -n acme
+
+  # what an edit of the component's ComponentType would change, before it is applied
+  aileron diff web.yaml --env production -n acme --types service.yaml`,
+		Args: exactArgs("COMPONENT_FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			renders, err := o.renderComponent(ctx, args[0], f)

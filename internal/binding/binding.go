@@ -22,6 +22,7 @@ import (
 	"github.com/aileron-dev/aileron/internal/names"
 	"github.com/aileron-dev/aileron/internal/pipeline"
 	"github.com/aileron-dev/aileron/internal/render"
+	"github.com/aileron-dev/aileron/internal/templates"
 )
 
 // Name is the name of a component's binding to an environment:
@@ -121,20 +122,44 @@ func WhoAmI(ctx context.Context, cfg *rest.Config) (string, error) {
 	return review.Status.UserInfo.Username, nil
 }
 
+// pinnedRender is what a release pins, ready to render with.
+type pinnedRender struct {
+	componentType *render.Type
+	traits        map[string]*render.Trait
+}
+
+// pinnedMemo keeps each release's pinned type and traits by the release's
+// UID (a release never changes): rendering a binding again does not hash
+// the specs again.
+var pinnedMemo templates.Cache[pinnedRender]
+
+func pinnedOf(release *platformv1alpha1.Release) (*render.Type, map[string]*render.Trait) {
+	build := func() (pinnedRender, error) {
+		p := pinnedRender{traits: map[string]*render.Trait{}}
+		if t := release.Spec.ComponentType; t != nil {
+			p.componentType = render.TypeOf(release.Spec.ComponentSpec.Type.ObjectName(), t)
+		}
+		for i := range release.Spec.Traits {
+			ts := &release.Spec.Traits[i]
+			p.traits[ts.Name] = render.TraitOf(ts.Name, &ts.Spec)
+		}
+		return p, nil
+	}
+	var p pinnedRender
+	if release.UID == "" { // a release not stored: rendered offline
+		p, _ = build()
+	} else {
+		p, _ = pinnedMemo.Get(string(release.UID), build)
+	}
+	return p.componentType, p.traits
+}
+
 // RenderInput is what the renderer is given for release of a component of
 // project, bound to environment in state, on plane dp with its
 // dependencies resolved.
 func RenderInput(organization, project, environment string, release *platformv1alpha1.Release, state platformv1alpha1.BindingState,
 	dp *platformv1alpha1.DataPlane, deps []render.Dependency) render.Input {
-	var ct *render.Type
-	if t := release.Spec.ComponentType; t != nil {
-		ct = render.TypeOf(release.Spec.ComponentSpec.Type.ObjectName(), t)
-	}
-	pinned := map[string]*render.Trait{}
-	for i := range release.Spec.Traits {
-		ts := &release.Spec.Traits[i]
-		pinned[ts.Name] = render.TraitOf(ts.Name, &ts.Spec)
-	}
+	ct, pinned := pinnedOf(release)
 	var traits []render.TraitInstance
 	for _, inst := range release.Spec.ComponentSpec.Traits {
 		// A trait the release does not pin renders as missing: the

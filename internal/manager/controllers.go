@@ -114,8 +114,8 @@ func setupControllers(mgr ctrl.Manager, o Options, argoCD, svelt bool) error {
 		}
 	}
 	for _, s := range []interface{ SetupWithManager(ctrl.Manager) error }{
-		&componenttype.TypeReconciler{Client: c, MaxConcurrentReconciles: n},
-		&componenttype.TraitReconciler{Client: c, MaxConcurrentReconciles: n},
+		componenttype.NewTypeReconciler(c, n),
+		componenttype.NewTraitReconciler(c, n),
 		&organization.Reconciler{Client: c, MaxConcurrentReconciles: n},
 		&environment.Reconciler{Client: c, MaxConcurrentReconciles: n},
 		&deploymentpipeline.Reconciler{Client: c, MaxConcurrentReconciles: n},

@@ -23,73 +23,69 @@ import (
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=componenttypes/status;traits/status,verbs=get;patch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=componenttypes/finalizers;traits/finalizers,verbs=update
 
-// TypeReconciler reconciles ComponentTypes.
-type TypeReconciler struct {
+// Reconciler reconciles one of the two kinds: both are compiled the same
+// way and have nothing to clean up, so they differ only in what compiling
+// means and what Ready says.
+type Reconciler[T common.Object] struct {
 	client.Client
 	MaxConcurrentReconciles int
+	newObject               func() T
+	// compile checks the definition and says what compiled.
+	compile func(T) (string, error)
+}
+
+// NewTypeReconciler reconciles ComponentTypes.
+func NewTypeReconciler(c client.Client, maxConcurrentReconciles int) *Reconciler[*platformv1alpha1.ComponentType] {
+	return &Reconciler[*platformv1alpha1.ComponentType]{
+		Client: c, MaxConcurrentReconciles: maxConcurrentReconciles,
+		newObject: func() *platformv1alpha1.ComponentType { return &platformv1alpha1.ComponentType{} },
+		compile: func(t *platformv1alpha1.ComponentType) (string, error) {
+			return fmt.Sprintf("%d templates compiled; the workload is a %s", len(t.Spec.Resources), t.Spec.Workload.Kind),
+				render.TypeOf(t.Name, &t.Spec).Check()
+		},
+	}
+}
+
+// NewTraitReconciler reconciles Traits.
+func NewTraitReconciler(c client.Client, maxConcurrentReconciles int) *Reconciler[*platformv1alpha1.Trait] {
+	return &Reconciler[*platformv1alpha1.Trait]{
+		Client: c, MaxConcurrentReconciles: maxConcurrentReconciles,
+		newObject: func() *platformv1alpha1.Trait { return &platformv1alpha1.Trait{} },
+		compile: func(t *platformv1alpha1.Trait) (string, error) {
+			return fmt.Sprintf("%d templates and %d patches compiled", len(t.Spec.Creates), len(t.Spec.Patches)),
+				render.TraitOf(t.Name, &t.Spec).Check()
+		},
+	}
 }
 
 // SetupWithManager registers the controller.
-func (r *TypeReconciler) SetupWithManager(mgr ctrl.Manager) error {
+func (r *Reconciler[T]) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&platformv1alpha1.ComponentType{}, common.OnSpec()).
+		For(r.newObject(), common.OnSpec()).
 		WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).
 		Complete(r)
 }
 
 // Reconcile runs the shared skeleton.
-func (r *TypeReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	return common.Reconcile(ctx, r.Client, req, &platformv1alpha1.ComponentType{}, r)
+func (r *Reconciler[T]) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	return common.Reconcile(ctx, r.Client, req, r.newObject(), r)
 }
 
-// ReconcileNormal compiles the type.
-func (r *TypeReconciler) ReconcileNormal(_ context.Context, t *platformv1alpha1.ComponentType) (ctrl.Result, error) {
-	if err := render.TypeOf(t.Name, &t.Spec).Check(); err != nil {
+// ReconcileNormal compiles the definition.
+func (r *Reconciler[T]) ReconcileNormal(_ context.Context, t T) (ctrl.Result, error) {
+	compiled, err := r.compile(t)
+	if err != nil {
 		conditions.MarkStalled(t, platformv1alpha1.ReasonInvalidSpec, err.Error())
 		return ctrl.Result{}, nil
 	}
-	conditions.MarkReady(t, fmt.Sprintf("%d templates compiled; the workload is a %s", len(t.Spec.Resources), t.Spec.Workload.Kind))
+	conditions.MarkReady(t, compiled)
 	return ctrl.Result{}, nil
 }
 
 // ReconcileDelete has nothing to clean: releases pin what they render
-// with, and components that name a deleted type report it missing.
-func (r *TypeReconciler) ReconcileDelete(_ context.Context, t *platformv1alpha1.ComponentType) (ctrl.Result, error) {
-	common.LetGo(t)
-	return ctrl.Result{}, nil
-}
-
-// TraitReconciler reconciles Traits.
-type TraitReconciler struct {
-	client.Client
-	MaxConcurrentReconciles int
-}
-
-// SetupWithManager registers the controller.
-func (r *TraitReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
-		For(&platformv1alpha1.Trait{}, common.OnSpec()).
-		WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).
-		Complete(r)
-}
-
-// Reconcile runs the shared skeleton.
-func (r *TraitReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	return common.Reconcile(ctx, r.Client, req, &platformv1alpha1.Trait{}, r)
-}
-
-// ReconcileNormal compiles the trait.
-func (r *TraitReconciler) ReconcileNormal(_ context.Context, t *platformv1alpha1.Trait) (ctrl.Result, error) {
-	if err := render.TraitOf(t.Name, &t.Spec).Check(); err != nil {
-		conditions.MarkStalled(t, platformv1alpha1.ReasonInvalidSpec, err.Error())
-		return ctrl.Result{}, nil
-	}
-	conditions.MarkReady(t, fmt.Sprintf("%d templates and %d patches compiled", len(t.Spec.Creates), len(t.Spec.Patches)))
-	return ctrl.Result{}, nil
-}
-
-// ReconcileDelete has nothing to clean, as for types.
-func (r *TraitReconciler) ReconcileDelete(_ context.Context, t *platformv1alpha1.Trait) (ctrl.Result, error) {
+// with, and components that name a deleted type or trait report it
+// missing.
+func (r *Reconciler[T]) ReconcileDelete(_ context.Context, t T) (ctrl.Result, error) {
 	common.LetGo(t)
 	return ctrl.Result{}, nil
 }

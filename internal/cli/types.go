@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -41,10 +42,11 @@ func (s *typeSource) read(ctx context.Context, o *options) ([]platformv1alpha1.C
 		if err != nil {
 			return nil, nil, "", err
 		}
+		// Offline, only -n names an organization: the kubeconfig's
+		// namespace says nothing about files.
 		reader = store
-		org, _, _ = o.flags.ToRawKubeConfigLoader().Namespace()
-		if o.flags.Namespace == nil || *o.flags.Namespace == "" {
-			org = ""
+		if o.flags.Namespace != nil {
+			org = *o.flags.Namespace
 		}
 	} else {
 		c, ns, err := o.client()
@@ -136,7 +138,7 @@ func newExplainCommand(o *options) *cobra.Command {
 		Use:   "explain TYPE | trait/NAME",
 		Short: "Print a ComponentType's or Trait's parameters, like kubectl explain",
 		Example: `  aileron explain StatefulService -f config/samples/types
-  aileron explain trait/pod-annotation -n acme`,
+  aileron explain trait/pod-annotations -n acme`,
 		Args: exactArgs("TYPE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			types, traits, org, err := src.read(cmd.Context(), o)
@@ -239,7 +241,7 @@ func explain(w io.Writer, title string, schema *runtime.RawExtension, perEnviron
 			if child.Maximum != nil {
 				notes = append(notes, fmt.Sprintf("maximum %v", *child.Maximum))
 			}
-			if prefix == "" && containsString(perEnvironment, n) {
+			if prefix == "" && slices.Contains(perEnvironment, n) {
 				notes = append(notes, "may differ per environment")
 			}
 			typ := child.Type
@@ -268,15 +270,6 @@ func explain(w io.Writer, title string, schema *runtime.RawExtension, perEnviron
 		}
 	}
 	return nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // parameterNames lists a schema's top-level parameters, or "-".

@@ -28,7 +28,7 @@ func TestTypesOffline(t *testing.T) {
 	for name, args := range map[string][]string{
 		"types-samples":         {"types", "-f", samples},
 		"explain-stateful":      {"explain", "StatefulService", "-f", samples},
-		"explain-trait":         {"explain", "trait/pod-annotation", "-f", samples},
+		"explain-trait":         {"explain", "trait/pod-annotations", "-f", samples},
 		"explain-builtin":       {"explain", "Worker", "-f", samples},
 		"error-explain-unknown": {"explain", "Queue", "-f", samples},
 	} {

@@ -42,21 +42,21 @@ func readSample(t *testing.T, file string, into any) {
 // the parameters' defaults, a trait applied twice, and the checks of the
 // type's schema.
 func TestTheSampleStatefulService(t *testing.T) {
-	ty, annotation := sampleType(t, "stateful-service.yaml"), sampleTrait(t, "pod-annotation.yaml")
-	if err := ty.Check(); err != nil {
-		t.Fatal(err)
-	}
-	if err := annotation.Check(); err != nil {
-		t.Fatal(err)
+	ty, annotation, volume := sampleType(t, "stateful-service.yaml"), sampleTrait(t, "pod-annotations.yaml"), sampleTrait(t, "persistent-volume.yaml")
+	for _, check := range []func() error{ty.Check, annotation.Check, volume.Check} {
+		if err := check(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	in := base("ledger", "StatefulService")
 	in.Type = ty
 	in.Spec.Replicas = new(int32)
-	*in.Spec.Replicas = 3
+	*in.Spec.Replicas = 5 // not used: the type scales by its parameter
 	in.Spec.Endpoints = []platformv1alpha1.Endpoint{{Name: "pg", Port: 5432, Protocol: platformv1alpha1.ProtocolTCP}}
 	in.Traits = []TraitInstance{
 		{Trait: annotation, Name: annotation.Name, InstanceName: "team", Parameters: raw(`{"key": "example.com/team", "value": "ledger"}`)},
 		{Trait: annotation, Name: annotation.Name, InstanceName: "cost", Parameters: raw(`{"key": "example.com/cost-center", "value": "42"}`)},
+		{Trait: volume, Name: volume.Name, InstanceName: "archive", Parameters: raw(`{"mountPath": "/var/archive"}`)},
 	}
 	objs, err := Component(in)
 	if err != nil {
@@ -69,7 +69,7 @@ func TestTheSampleStatefulService(t *testing.T) {
 		kinds = append(kinds, o.GetKind()+"/"+o.GetName())
 	}
 	// Aileron's own objects, then the type's, in apply order.
-	want := "NetworkPolicy/ledger ServiceAccount/ledger Service/ledger Service/ledger-pods StatefulSet/ledger"
+	want := "NetworkPolicy/ledger ServiceAccount/ledger PersistentVolumeClaim/ledger-archive Service/ledger Service/ledger-pods StatefulSet/ledger PodDisruptionBudget/ledger"
 	if got := strings.Join(kinds, " "); got != want {
 		t.Fatalf("objects:\n got %s\nwant %s", got, want)
 	}
@@ -94,7 +94,7 @@ func TestTheSampleStatefulService(t *testing.T) {
 		path []string
 		want any
 	}{
-		{[]string{"spec", "replicas"}, int64(3)},
+		{[]string{"spec", "replicas"}, int64(1)},
 		{[]string{"spec", "serviceName"}, "ledger-pods"},
 		{annotated("example.com/team"), "ledger"},
 		{annotated("example.com/cost-center"), "42"},
@@ -107,16 +107,41 @@ func TestTheSampleStatefulService(t *testing.T) {
 	if ann, _ := field("spec", "template", "metadata", "annotations").(map[string]any); ann[ConfigHashAnnotation] == nil {
 		t.Errorf("the traits' merge patches must keep Aileron's annotations: %v", ann)
 	}
+	// persistent-volume: its claim (size by default), mounted after
+	// Aileron's /tmp.
+	pvc := byName["PersistentVolumeClaim/ledger-archive"]
+	if size, _, _ := unstructured.NestedString(pvc.Object, "spec", "resources", "requests", "storage"); size != "1Gi" {
+		t.Errorf("the trait's claim: want the default 1Gi, got %q", size)
+	}
+	vols, _ := field("spec", "template", "spec", "volumes").([]any)
+	if len(vols) != 2 || vols[1].(map[string]any)["persistentVolumeClaim"].(map[string]any)["claimName"] != "ledger-archive" {
+		t.Errorf("volumes: want tmp then the claim ledger-archive, got %v", vols)
+	}
+	containers, _ := field("spec", "template", "spec", "containers").([]any)
+	mounts, _ := containers[0].(map[string]any)["volumeMounts"].([]any)
+	if len(mounts) != 2 || mounts[1].(map[string]any)["mountPath"] != "/var/archive" || mounts[1].(map[string]any)["name"] != "archive" {
+		t.Errorf("mounts: want /tmp then /var/archive, got %v", mounts)
+	}
+	pdb := byName["PodDisruptionBudget/ledger"]
+	if got, _, _ := unstructured.NestedFieldNoCopy(pdb.Object, "spec", "maxUnavailable"); got != int64(1) {
+		t.Errorf("the budget: want maxUnavailable 1, got %v", got)
+	}
+	if sel, _, _ := unstructured.NestedStringMap(pdb.Object, "spec", "selector", "matchLabels"); sel[platformv1alpha1.LabelComponent] != "ledger" {
+		t.Errorf("the budget selects the component's pods: %v", sel)
+	}
 
 	// Parameters given replace the defaults; the type's schema and rules
 	// refuse what it does not allow, naming the field.
-	in.Spec.Parameters = raw(`{"storage": "20Gi", "storageClassName": "replicated"}`)
+	in.Spec.Parameters = raw(`{"replicas": 3, "storage": {"size": "20Gi", "className": "replicated"}}`)
 	objs, err = Component(in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, o := range objs {
 		if o.GetKind() == "StatefulSet" {
+			if r, _, _ := unstructured.NestedInt64(o.Object, "spec", "replicas"); r != 3 {
+				t.Errorf("replicas: want 3, got %d", r)
+			}
 			claim, _, _ := unstructured.NestedSlice(o.Object, "spec", "volumeClaimTemplates")
 			spec := claim[0].(map[string]any)["spec"].(map[string]any)
 			if spec["storageClassName"] != "replicated" || spec["resources"].(map[string]any)["requests"].(map[string]any)["storage"] != "20Gi" {
@@ -125,9 +150,11 @@ func TestTheSampleStatefulService(t *testing.T) {
 		}
 	}
 	for params, want := range map[string]string{
-		`{"storage": "lots"}`:                `parameters.storage: Invalid value: "lots": storage in body should match '^[0-9]+(Mi|Gi|Ti)$'`,
-		`{"size": "1Gi"}`:                    "parameters.size: the schema declares no such field",
-		`{"storageClassName": "local-path"}`: "local-path volumes do not survive a node",
+		`{"storage": {"size": "lots"}}`:            `parameters.storage.size: Invalid value: "lots": storage.size in body should match '^[0-9]+(Mi|Gi|Ti)$'`,
+		`{"size": "1Gi"}`:                          "parameters.size: the schema declares no such field",
+		`{"storage": {"className": "local-path"}}`: "local-path volumes do not survive a node",
+		`{"replicas": 9}`:                          "parameters.replicas: Invalid value: 9: replicas in body should be less than or equal to 7",
+		`{"replicas": "three"}`:                    `parameters.replicas: Invalid value: "string": replicas in body must be of type integer`,
 	} {
 		in.Spec.Parameters = raw(params)
 		if _, err := Component(in); err == nil || !strings.Contains(err.Error(), want) {
@@ -136,7 +163,7 @@ func TestTheSampleStatefulService(t *testing.T) {
 	}
 	in.Spec.Parameters = nil
 	in.Traits[1].Parameters = raw(`{"key": "example.com/cost-center"}`)
-	if _, err := Component(in); err == nil || !strings.Contains(err.Error(), "Trait pod-annotation (instance cost): parameters.value: Required value") {
+	if _, err := Component(in); err == nil || !strings.Contains(err.Error(), "Trait pod-annotations (instance cost): parameters.value: Required value") {
 		t.Errorf("a trait instance's parameters are checked against its schema: got %v", err)
 	}
 }

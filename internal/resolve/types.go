@@ -11,6 +11,7 @@ import (
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/render"
+	"github.com/aileron-dev/aileron/internal/templates"
 )
 
 // Pinned is what a Release pins besides the component's spec: the specs
@@ -57,9 +58,11 @@ func types(ctx context.Context, c client.Reader, organization string, spec platf
 	} else if err := granted(ct, organization, "ComponentType", "spec.type"); err != nil {
 		return nil, err
 	}
-	pinned := &Pinned{Type: canonical(&ct.Spec)}
-	pinned.Type.Organizations = nil
-	rt := render.TypeOf(ct.Name, pinned.Type)
+	typeSpec, rt := memoised(online, &typeMemo, ct, func() (*platformv1alpha1.ComponentTypeSpec, *render.Type) {
+		s := Pin(&ct.Spec).Type
+		return s, render.TypeOf(ct.Name, s)
+	})
+	pinned := &Pinned{Type: typeSpec}
 	if err := rt.Check(); err != nil {
 		return nil, &Refusal{platformv1alpha1.ReasonDependencyNotReady, fmt.Sprintf("spec.type: ComponentType %s does not compile: %v", ct.Name, err)}
 	}
@@ -76,9 +79,10 @@ func types(ctx context.Context, c client.Reader, organization string, spec platf
 		if err := granted(tr, organization, "Trait", field+".name"); err != nil {
 			return nil, err
 		}
-		ts := canonical(&tr.Spec)
-		ts.Organizations = nil
-		rt := render.TraitOf(tr.Name, ts)
+		ts, rt := memoised(online, &traitMemo, tr, func() (*platformv1alpha1.TraitSpec, *render.Trait) {
+			ts := pinTrait(&tr.Spec)
+			return ts, render.TraitOf(tr.Name, ts)
+		})
 		if err := rt.Check(); err != nil {
 			return nil, &Refusal{platformv1alpha1.ReasonDependencyNotReady, fmt.Sprintf("%s: Trait %s does not compile: %v", field, tr.Name, err)}
 		}
@@ -125,7 +129,56 @@ func PinBuiltin(name string) Pinned {
 	if spec == nil {
 		return Pinned{}
 	}
-	return Pinned{Type: canonical(spec)}
+	return Pin(spec)
+}
+
+// Pin is what Types pins for a type with spec and the traits given (each
+// once, in the order the component first names them), for tools that name
+// releases without reading a hub.
+func Pin(spec *platformv1alpha1.ComponentTypeSpec, traits ...platformv1alpha1.TraitSnapshot) Pinned {
+	p := Pinned{Type: canonical(spec)}
+	p.Type.Organizations = nil
+	for _, t := range traits {
+		p.Traits = append(p.Traits, platformv1alpha1.TraitSnapshot{Name: t.Name, Spec: *pinTrait(&t.Spec)})
+	}
+	return p
+}
+
+// pinTrait is a trait's spec as a release pins it: canonical, without its
+// grants.
+func pinTrait(spec *platformv1alpha1.TraitSpec) *platformv1alpha1.TraitSpec {
+	ts := canonical(spec)
+	ts.Organizations = nil
+	return ts
+}
+
+// memo is a pinned spec in canonical form and its compiled form.
+type memo[S, R any] struct {
+	spec     S
+	compiled R
+}
+
+// typeMemo and traitMemo keep each revision's canonical spec and compiled
+// form, keyed by the object's UID and generation (on the hub, a new
+// generation is a new spec): a component reconcile neither canonicalises
+// nor hashes a type it has seen. Releases carry a copy of the spec, as
+// creating one decodes the API server's answer into it. Offline, an
+// object read from a file may keep the UID and generation of the one it
+// was edited from, so nothing is memoised.
+var (
+	typeMemo  templates.Cache[memo[*platformv1alpha1.ComponentTypeSpec, *render.Type]]
+	traitMemo templates.Cache[memo[*platformv1alpha1.TraitSpec, *render.Trait]]
+)
+
+func memoised[S interface{ DeepCopy() S }, R any](online bool, cache *templates.Cache[memo[S, R]], obj client.Object, build func() (S, R)) (S, R) {
+	if !online || obj.GetUID() == "" {
+		return build()
+	}
+	m, _ := cache.Get(fmt.Sprintf("%s/%d", obj.GetUID(), obj.GetGeneration()), func() (memo[S, R], error) {
+		spec, compiled := build()
+		return memo[S, R]{spec, compiled}, nil
+	})
+	return m.spec.DeepCopy(), m.compiled
 }
 
 // canonical is spec with its templates' JSON in one form

@@ -15,7 +15,6 @@ import (
 	"github.com/aileron-dev/aileron/internal/delivery/direct"
 	"github.com/aileron-dev/aileron/internal/manager"
 	"github.com/aileron-dev/aileron/internal/render"
-	"github.com/aileron-dev/aileron/internal/resolve"
 )
 
 // unit is the objects one worker of the floor applies in a row, to one plane.
@@ -113,7 +112,7 @@ func runFloor(ctx context.Context, planes map[string]*rest.Config, concurrency i
 // renderInput is what the manager renders c's current release with in
 // organization's environment i.
 func (pl *platform) renderInput(organization string, c *platformv1alpha1.Component, i int) (render.Input, error) {
-	release, err := binding.NewRelease(c, c.Spec.Image, resolve.PinBuiltin(string(c.Spec.Type)))
+	release, err := newRelease(c)
 	if err != nil {
 		return render.Input{}, err
 	}
@@ -121,11 +120,7 @@ func (pl *platform) renderInput(organization string, c *platformv1alpha1.Compone
 	dp.Name = pl.planeOf(i)
 	dp.Spec.Gateway.PublicHost = dp.Name + ".apps.bench.example"
 	// Rendering sees the plane's name and host only.
-	return render.Input{
-		Organization: organization, Project: c.Spec.ProjectRef.Name, Environment: pl.environments[i],
-		Plane: render.PlaneOf(dp), Component: c.Name, Release: release.Name,
-		Image: release.Spec.Image, Spec: release.Spec.ComponentSpec, State: platformv1alpha1.BindingActive,
-	}, nil
+	return binding.RenderInput(organization, c.Spec.ProjectRef.Name, pl.environments[i], release, platformv1alpha1.BindingActive, dp, nil), nil
 }
 
 // contentChanged lists the objects whose rendered content differs between

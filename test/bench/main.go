@@ -29,11 +29,13 @@ import (
 type params struct {
 	components, projects, environments, planes int
 	concurrency                                int
-	steady                                     time.Duration
-	latencyTries                               int
-	timeout                                    time.Duration
-	out, profiles                              string
-	gitops                                     bool
+	// typedEvery makes every n-th component one of a platform-defined type.
+	typedEvery    int
+	steady        time.Duration
+	latencyTries  int
+	timeout       time.Duration
+	out, profiles string
+	gitops        bool
 }
 
 func main() { os.Exit(bench()) }
@@ -45,6 +47,7 @@ func bench() int {
 	flag.IntVar(&p.projects, "projects", 100, "projects the components are spread over")
 	flag.IntVar(&p.environments, "environments", 3, "environments, each bound to one plane (round robin); every component runs in each")
 	flag.IntVar(&p.planes, "planes", 3, "spokes (data planes), API servers only")
+	flag.IntVar(&p.typedEvery, "typed-every", 4, "every n-th component is of a platform-defined ComponentType with a Trait (0: built-in types only)")
 	flag.IntVar(&p.concurrency, "concurrency", 4, "the manager's --max-concurrent-reconciles, and the floor's workers")
 	flag.DurationVar(&p.steady, "steady", 2*time.Minute, "how long writes are counted on the converged, idle platform")
 	flag.IntVar(&p.latencyTries, "latency-tries", 20, "new components timed one after the other for the single-component latency")
@@ -82,6 +85,8 @@ func (p params) validate() error {
 		return errors.New("-projects must not exceed -components")
 	case p.concurrency < 1:
 		return errors.New("-concurrency must be at least 1")
+	case p.typedEvery < 0:
+		return errors.New("-typed-every must not be negative")
 	case p.latencyTries < 1:
 		return errors.New("-latency-tries must be at least 1")
 	}

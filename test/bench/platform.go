@@ -9,8 +9,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
-	"github.com/aileron-dev/aileron/internal/binding"
-	"github.com/aileron-dev/aileron/internal/resolve"
 	"github.com/aileron-dev/aileron/test/testbed"
 )
 
@@ -50,7 +48,11 @@ func newPlatform(p params, org string, gitops bool) *platform {
 		pl.projects = append(pl.projects, fmt.Sprintf("p-%03d", i))
 	}
 	for i := range p.components {
-		pl.components = append(pl.components, benchComponent(org, fmt.Sprintf("c-%04d", i), pl.projects[i%len(pl.projects)], "1.0.0"))
+		c := benchComponent(org, fmt.Sprintf("c-%04d", i), pl.projects[i%len(pl.projects)], "1.0.0")
+		if p.typedEvery > 0 && i%p.typedEvery == p.typedEvery-1 {
+			typed(c)
+		}
+		pl.components = append(pl.components, c)
 	}
 	return pl
 }
@@ -89,7 +91,11 @@ func benchComponent(org, name, project, version string) *platformv1alpha1.Compon
 
 // foundation is everything the components stand on, in creation order.
 func (pl *platform) foundation() []client.Object {
-	objs := []client.Object{&platformv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: pl.org}}}
+	objs := []client.Object{
+		&platformv1alpha1.ComponentType{ObjectMeta: metav1.ObjectMeta{Name: benchType}, Spec: *benchTypeSpec()},
+		&platformv1alpha1.Trait{ObjectMeta: metav1.ObjectMeta{Name: benchTrait}, Spec: *benchTraitSpec()},
+		&platformv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: pl.org}},
+	}
 	for i, p := range pl.planes {
 		dp := &platformv1alpha1.DataPlane{
 			ObjectMeta: metav1.ObjectMeta{Name: p},
@@ -132,7 +138,7 @@ func (pl *platform) foundation() []client.Object {
 // environment is bound by autoDeploy) and, for every later environment, the
 // binding the promotion flow would create, at the same release.
 func (pl *platform) work(c *platformv1alpha1.Component) ([]client.Object, error) {
-	release, err := binding.NewRelease(c, c.Spec.Image, resolve.PinBuiltin(string(c.Spec.Type)))
+	release, err := newRelease(c)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +183,7 @@ func delivered(b *platformv1alpha1.ReleaseBinding) bool {
 
 // newReleaseName is the Release the manager makes of c's current spec.
 func newReleaseName(c *platformv1alpha1.Component) (string, error) {
-	r, err := binding.NewRelease(c, c.Spec.Image, resolve.PinBuiltin(string(c.Spec.Type)))
+	r, err := newRelease(c)
 	if err != nil {
 		return "", err
 	}

@@ -46,10 +46,11 @@ type paramsJSON struct {
 	Planes       int    `json:"planes"`
 	Concurrency  int    `json:"concurrency"`
 	Steady       string `json:"steady"`
+	TypedEvery   int    `json:"typedEvery"`
 }
 
 func paramsOf(p params) paramsJSON {
-	return paramsJSON{p.components, p.projects, p.environments, p.planes, p.concurrency, p.steady.String()}
+	return paramsJSON{p.components, p.projects, p.environments, p.planes, p.concurrency, p.steady.String(), p.typedEvery}
 }
 
 type memoryResult struct {
@@ -122,6 +123,9 @@ func (r *results) print(w io.Writer) error {
 	p := r.Params
 	_, _ = fmt.Fprintf(tw, "Aileron bench: %d components, %d projects, %d environments, %d planes, concurrency %d (%d CPUs, %.0f GiB)\n",
 		p.Components, p.Projects, p.Environments, p.Planes, p.Concurrency, r.Machine.CPUs, r.Machine.MemoryGiB)
+	if p.TypedEvery > 0 {
+		_, _ = fmt.Fprintf(tw, "1 in %d components is of the platform-defined type %s, with the trait %s\n", p.TypedEvery, benchType, benchTrait)
+	}
 	_, _ = fmt.Fprintln(tw, "measure\tvalue\ttarget\t")
 	row := func(name, value, target string) { _, _ = fmt.Fprintf(tw, "%s\t%s\t%s\t\n", name, value, target) }
 	row("objects on the spokes", fmt.Sprint(r.SpokeObjects), "")

@@ -187,6 +187,13 @@ func createAll(ctx context.Context, hub client.Client, pl *platform, workers int
 			if apierrors.IsNotFound(err) {
 				return false, nil
 			}
+			switch o.(type) {
+			case *platformv1alpha1.ComponentType, *platformv1alpha1.Trait:
+				// Both platforms use the same type and trait.
+				if apierrors.IsAlreadyExists(err) {
+					return true, nil
+				}
+			}
 			return err == nil, err
 		})
 		if err != nil {

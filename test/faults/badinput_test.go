@@ -65,15 +65,14 @@ func badInputSpecs() {
 		}).Should(Succeed())
 		cross := testbed.Binding("evil", "valid", "production", valid.Status.LatestRelease)
 		Expect(hub.Create(ctx, cross)).To(Succeed())
-		Eventually(func(g Gomega) {
-			g.Expect(hub.Get(ctx, client.ObjectKeyFromObject(cross), cross)).To(Succeed())
-			c := meta.FindStatusCondition(cross.Status.Conditions, platformv1alpha1.ConditionReady)
-			g.Expect(c).NotTo(BeNil())
-			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
-			g.Expect(c.Message).To(ContainSubstring("Environment production does not exist in organization evil"))
-		}).Should(Succeed())
+		expectBindingRefused(cross, "Environment production does not exist in organization evil")
 		bad++
-		Expect(bad).To(BeNumerically(">=", 12))
+		// A type that renders a RoleBinding: the release is made, the
+		// binding refuses to render it, and nothing reaches the plane.
+		roleMaker := &platformv1alpha1.ReleaseBinding{ObjectMeta: metav1.ObjectMeta{Namespace: "evil", Name: "role-maker--dev"}}
+		expectBindingRefused(roleMaker, "rendered a RoleBinding: types may not render that kind")
+		bad++
+		Expect(bad).To(BeNumerically(">=", 26))
 		// Nothing of the bad input reached a plane.
 		for name, spoke := range bed.Spokes {
 			list := &unstructured.UnstructuredList{}
@@ -95,10 +94,28 @@ func badInputSpecs() {
 		Expect(managerLog.String()).NotTo(ContainSubstring("Observed a panic"))
 		GinkgoWriter.Printf("%d admitted-but-unusable objects reported Ready=False with their problem named\n", bad)
 
-		Expect(hub.Delete(ctx, &platformv1alpha1.PlaneStack{ObjectMeta: metav1.ObjectMeta{Name: "evil-broken-manifests"}})).To(Succeed())
+		// The corpus's cluster-scoped objects (its stack, types and traits)
+		// outlive the organization: remove them.
+		for _, o := range objs {
+			if o.GetNamespace() == "" {
+				Expect(hub.Delete(ctx, o)).To(Succeed())
+			}
+		}
 		Expect(hub.Delete(ctx, &platformv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: "evil"}})).To(Succeed())
 		Eventually(func() bool {
 			return apierrors.IsNotFound(hub.Get(ctx, client.ObjectKey{Name: "evil"}, &corev1.Namespace{}))
 		}).WithTimeout(4 * time.Minute).Should(BeTrue())
 	})
+}
+
+// expectBindingRefused waits until b is Ready=False with message.
+func expectBindingRefused(b *platformv1alpha1.ReleaseBinding, message string) {
+	GinkgoHelper()
+	Eventually(func(g Gomega) {
+		g.Expect(hub.Get(ctx, client.ObjectKeyFromObject(b), b)).To(Succeed())
+		c := meta.FindStatusCondition(b.Status.Conditions, platformv1alpha1.ConditionReady)
+		g.Expect(c).NotTo(BeNil())
+		g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+		g.Expect(c.Message).To(ContainSubstring(message))
+	}).Should(Succeed())
 }

@@ -14,6 +14,7 @@ import (
 	. "github.com/onsi/gomega"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -371,31 +372,38 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 
 	It("delivers a platform-defined type and its traits through Git exactly as it renders them, and Argo CD judges them healthy", func() {
 		Expect(fleet.CreateManifests(ctx, hub, "../../../config/samples/types/stateful-service.yaml")).To(Succeed())
-		Expect(fleet.CreateManifests(ctx, hub, "../../../config/samples/types/pod-annotation.yaml")).To(Succeed())
+		Expect(fleet.CreateManifests(ctx, hub, "../../../config/samples/types/pod-annotations.yaml")).To(Succeed())
+		Expect(fleet.CreateManifests(ctx, hub, "../../../config/samples/types/persistent-volume.yaml")).To(Succeed())
 		Expect(hub.Create(ctx, &platformv1alpha1.Project{
 			ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "data"},
 			Spec:       platformv1alpha1.ProjectSpec{DeploymentPipelineRef: platformv1alpha1.LocalObjectReference{Name: "standard"}},
 		})).To(Succeed())
-		// The development plane has no storage provisioner: a volume is
-		// made for the one pod, as a provisioner would.
-		pv := &corev1.PersistentVolume{
-			ObjectMeta: metav1.ObjectMeta{Name: "globex-ledger-0"},
-			Spec: corev1.PersistentVolumeSpec{
-				Capacity:                      corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")},
-				AccessModes:                   []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
-				PersistentVolumeReclaimPolicy: corev1.PersistentVolumeReclaimDelete,
-				PersistentVolumeSource:        corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/data/ledger-0"}},
-			},
+		// The development plane has no storage provisioner: volumes are
+		// made for the one pod and the trait's claim, as a provisioner
+		// would.
+		for i := range 2 {
+			pv := &corev1.PersistentVolume{
+				ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("globex-ledger-%d", i)},
+				Spec: corev1.PersistentVolumeSpec{
+					Capacity:                      corev1.ResourceList{corev1.ResourceStorage: resource.MustParse("1Gi")},
+					AccessModes:                   []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+					PersistentVolumeReclaimPolicy: corev1.PersistentVolumeReclaimDelete,
+					PersistentVolumeSource:        corev1.PersistentVolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: fmt.Sprintf("/data/ledger-%d", i)}},
+				},
+			}
+			Expect(spokes["eu-1"].Create(ctx, pv)).To(Succeed())
+			DeferCleanup(func() { Expect(client.IgnoreNotFound(spokes["eu-1"].Delete(ctx, pv))).To(Succeed()) })
 		}
-		Expect(spokes["eu-1"].Create(ctx, pv)).To(Succeed())
 		ledger := &platformv1alpha1.Component{
 			ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "ledger"},
 			Spec: platformv1alpha1.ComponentSpec{
 				ProjectRef: platformv1alpha1.LocalObjectReference{Name: "data"}, Type: "StatefulService",
 				Image: "registry.globex.example/data/ledger:1", AutoDeploy: true,
 				Endpoints: []platformv1alpha1.Endpoint{{Name: "pg", Port: 5432, Protocol: platformv1alpha1.ProtocolTCP}},
-				Traits: []platformv1alpha1.ComponentTrait{{Name: "pod-annotation", InstanceName: "team",
-					Parameters: &runtime.RawExtension{Raw: []byte(`{"key": "example.com/team", "value": "ledger"}`)}}},
+				Traits: []platformv1alpha1.ComponentTrait{
+					{Name: "pod-annotations", InstanceName: "team", Parameters: &runtime.RawExtension{Raw: []byte(`{"key": "example.com/team", "value": "ledger"}`)}},
+					{Name: "persistent-volume", InstanceName: "archive", Parameters: &runtime.RawExtension{Raw: []byte(`{"mountPath": "/var/archive"}`)}},
+				},
 			},
 		}
 		Expect(hub.Create(ctx, ledger)).To(Succeed())
@@ -424,12 +432,14 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 		Expect(spokes["eu-1"].Get(ctx, client.ObjectKey{Namespace: cell, Name: "ledger"}, sts)).To(Succeed())
 		Expect(sts.Spec.Template.Annotations).To(HaveKeyWithValue("example.com/team", "ledger"))
 		Expect(sts.Spec.Template.Spec.Containers[0].SecurityContext.RunAsNonRoot).To(HaveValue(BeTrue()))
+		Expect(sts.Spec.Template.Spec.Containers[0].VolumeMounts).To(ContainElement(HaveField("MountPath", "/var/archive")))
+		Expect(spokes["eu-1"].Get(ctx, client.ObjectKey{Namespace: cell, Name: "ledger-archive"}, &corev1.PersistentVolumeClaim{})).To(Succeed())
+		Expect(spokes["eu-1"].Get(ctx, client.ObjectKey{Namespace: cell, Name: "ledger"}, &policyv1.PodDisruptionBudget{})).To(Succeed())
 
 		Expect(hub.Delete(ctx, ledger)).To(Succeed())
 		Eventually(func() bool {
 			return apierrors.IsNotFound(spokes["eu-1"].Get(ctx, client.ObjectKey{Namespace: cell, Name: "ledger"}, &appsv1.StatefulSet{}))
 		}).Should(BeTrue())
-		Expect(client.IgnoreNotFound(spokes["eu-1"].Delete(ctx, pv))).To(Succeed())
 	})
 })
 

@@ -12,7 +12,7 @@ import (
 const FenceName = "aileron-component-fence"
 
 // Fence renders the admission policy every data plane runs before any cell
-// is delivered to it: in a namespace Aileron manages, an update may not
+// is delivered to it: in a cell's namespace, an update may not
 // change the component an object is labelled for (no label counts as a
 // label of its own). Two components of a cell whose types or traits render
 // the same name (db's ${component.name}-pods and a component named
@@ -29,7 +29,16 @@ func Fence() (Objects, error) {
 		Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{
 			FailurePolicy: new(admissionregistrationv1.Fail),
 			MatchConstraints: &admissionregistrationv1.MatchResources{
-				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{platformv1alpha1.LabelManagedBy: platformv1alpha1.ManagedByValue}},
+				// Cells only: a hub that is also a data plane has namespaces
+				// Aileron manages too (an organization's), where the
+				// manager labels what users created unlabelled.
+				NamespaceSelector: &metav1.LabelSelector{
+					MatchLabels: map[string]string{platformv1alpha1.LabelManagedBy: platformv1alpha1.ManagedByValue},
+					MatchExpressions: []metav1.LabelSelectorRequirement{
+						{Key: platformv1alpha1.LabelProject, Operator: metav1.LabelSelectorOpExists},
+						{Key: platformv1alpha1.LabelEnvironment, Operator: metav1.LabelSelectorOpExists},
+					},
+				},
 				ResourceRules: []admissionregistrationv1.NamedRuleWithOperations{{RuleWithOperations: admissionregistrationv1.RuleWithOperations{
 					Operations: []admissionregistrationv1.OperationType{admissionregistrationv1.Update},
 					Rule: admissionregistrationv1.Rule{

@@ -279,6 +279,11 @@ type ContainerSpec struct {
 	// resources are the container's requests and limits.
 	// +optional
 	Resources *Resources `json:"resources,omitempty"`
+
+	// probes are the container's readiness, liveness and startup checks
+	// (see Probes for the default when none is set).
+	// +optional
+	Probes *Probes `json:"probes,omitempty"`
 }
 
 // Endpoint is a port the component serves on.
@@ -384,6 +389,9 @@ type Autoscaling struct {
 // +kubebuilder:validation:XValidation:rule="!(self.type in ['Worker', 'ScheduledTask', 'worker', 'scheduled-task']) || !has(self.endpoints) || size(self.endpoints) == 0",message="Worker and ScheduledTask components expose no endpoints: use a Service or a WebApplication",fieldPath=".endpoints"
 // +kubebuilder:validation:XValidation:rule="!has(self.replicas) || !has(self.autoscaling)",message="set replicas or autoscaling, not both",fieldPath=".autoscaling"
 // +kubebuilder:validation:XValidation:rule="!(self.type in ['ScheduledTask', 'scheduled-task']) || (!has(self.replicas) && !has(self.autoscaling))",message="a ScheduledTask runs one pod per schedule: replicas and autoscaling do not apply",fieldPath=".replicas"
+// +kubebuilder:validation:XValidation:rule="!has(self.container) || !has(self.container.probes) || !has(self.container.probes.readiness) || !(has(self.container.probes.readiness.http) || has(self.container.probes.readiness.grpc) || has(self.container.probes.readiness.tcp)) || (has(self.endpoints) && self.endpoints.exists(e, e.name == (has(self.container.probes.readiness.http) ? self.container.probes.readiness.http.endpoint : has(self.container.probes.readiness.grpc) ? self.container.probes.readiness.grpc.endpoint : self.container.probes.readiness.tcp.endpoint)))",message="the readiness probe checks an endpoint the component does not have: name one of spec.endpoints",fieldPath=".container.probes.readiness"
+// +kubebuilder:validation:XValidation:rule="!has(self.container) || !has(self.container.probes) || !has(self.container.probes.liveness) || !(has(self.container.probes.liveness.http) || has(self.container.probes.liveness.grpc) || has(self.container.probes.liveness.tcp)) || (has(self.endpoints) && self.endpoints.exists(e, e.name == (has(self.container.probes.liveness.http) ? self.container.probes.liveness.http.endpoint : has(self.container.probes.liveness.grpc) ? self.container.probes.liveness.grpc.endpoint : self.container.probes.liveness.tcp.endpoint)))",message="the liveness probe checks an endpoint the component does not have: name one of spec.endpoints",fieldPath=".container.probes.liveness"
+// +kubebuilder:validation:XValidation:rule="!has(self.container) || !has(self.container.probes) || !has(self.container.probes.startup) || !(has(self.container.probes.startup.http) || has(self.container.probes.startup.grpc) || has(self.container.probes.startup.tcp)) || (has(self.endpoints) && self.endpoints.exists(e, e.name == (has(self.container.probes.startup.http) ? self.container.probes.startup.http.endpoint : has(self.container.probes.startup.grpc) ? self.container.probes.startup.grpc.endpoint : self.container.probes.startup.tcp.endpoint)))",message="the startup probe checks an endpoint the component does not have: name one of spec.endpoints",fieldPath=".container.probes.startup"
 type ComponentSpec struct {
 	// projectRef names the Project, in the same organization, the component
 	// belongs to. It cannot change: move a component by recreating it.

@@ -46,10 +46,35 @@ func ValidateSpec(spec platformv1alpha1.ComponentSpec) error {
 			if err == nil {
 				err = errors.New("time zones are not allowed in the schedule (the CronJob runs in UTC)")
 			}
-			return fmt.Errorf("schedule %q is not a valid cron schedule: %w", spec.Schedule, err)
+			return fmt.Errorf("schedule %q is not a valid cron schedule: %w: fix spec.schedule", spec.Schedule, err)
+		}
+	}
+	// The API server checks the same; a release made before probes were
+	// checked there, or a render from files, is held to it here.
+	if ps := spec.Container.Probes; ps != nil {
+		for _, p := range []struct {
+			name  string
+			probe *platformv1alpha1.Probe
+		}{{"readiness", ps.Readiness}, {"liveness", ps.Liveness}, {"startup", ps.Startup}} {
+			if p.probe == nil || p.probe.Endpoint() == "" {
+				continue
+			}
+			if _, ok := endpointPort(spec, p.probe.Endpoint()); !ok {
+				return fmt.Errorf("spec.container.probes.%s checks endpoint %s, which the component does not have: name one of spec.endpoints", p.name, p.probe.Endpoint())
+			}
 		}
 	}
 	return nil
+}
+
+// endpointPort is the port of the component's endpoint name.
+func endpointPort(spec platformv1alpha1.ComponentSpec, name string) (int32, bool) {
+	for _, e := range spec.Endpoints {
+		if e.Name == name {
+			return e.Port, true
+		}
+	}
+	return 0, false
 }
 
 // Component renders one component's objects in its cell on one plane.
@@ -99,14 +124,6 @@ func Component(in Input) (Objects, error) {
 		objs = append(objs, configMap(meta(in.Component+"-files"), fileData))
 	}
 
-	pod := in.podTemplate(envData, fileData)
-	if np := in.networkPolicy(meta(in.Component), deps); np != nil {
-		objs = append(objs, np)
-	}
-	own, err := convert(objs...)
-	if err != nil {
-		return nil, err
-	}
 	t := in.Type
 	if t == nil {
 		// A release made before types were kinds pinned none: it renders
@@ -114,6 +131,15 @@ func Component(in Input) (Objects, error) {
 		if t = Builtin(string(in.Spec.Type)); t == nil {
 			return nil, fmt.Errorf("release %s pins no ComponentType and %q is not a built-in type", in.Release, in.Spec.Type)
 		}
+	}
+	pod := in.podTemplate(envData, fileData)
+	pod.Spec.Containers[0].ReadinessProbe, pod.Spec.Containers[0].LivenessProbe, pod.Spec.Containers[0].StartupProbe = in.probes(t.Spec.Workload.Kind)
+	if np := in.networkPolicy(meta(in.Component), deps); np != nil {
+		objs = append(objs, np)
+	}
+	own, err := convert(objs...)
+	if err != nil {
+		return nil, err
 	}
 	typed, err := t.Render(in, pod, deps, in.Traits...)
 	if err != nil {
@@ -135,6 +161,57 @@ func (in Input) replicas() int32 {
 	default:
 		return 1
 	}
+}
+
+// probes renders the container's probes. With none set, a workload that
+// serves (a Deployment or a StatefulSet) with endpoints gets a TCP
+// readiness probe on its first endpoint; Jobs and CronJobs, and workloads
+// without endpoints, get none.
+func (in Input) probes(workload platformv1alpha1.WorkloadKind) (readiness, liveness, startup *corev1.Probe) {
+	ps := in.Spec.Container.Probes
+	if ps == nil {
+		if (workload == "Deployment" || workload == "StatefulSet") && len(in.Spec.Endpoints) > 0 {
+			return &corev1.Probe{ProbeHandler: corev1.ProbeHandler{
+				TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromString(in.Spec.Endpoints[0].Name)},
+			}}, nil, nil
+		}
+		return nil, nil, nil
+	}
+	return in.probe(ps.Readiness), in.probe(ps.Liveness), in.probe(ps.Startup)
+}
+
+// probe renders p; the ports are the container's, named after the
+// endpoints (gRPC probes take a number). ValidateSpec has checked that
+// each endpoint exists.
+func (in Input) probe(p *platformv1alpha1.Probe) *corev1.Probe {
+	if p == nil {
+		return nil
+	}
+	out := &corev1.Probe{
+		InitialDelaySeconds: ptr.Deref(p.InitialDelaySeconds, 0),
+		PeriodSeconds:       ptr.Deref(p.PeriodSeconds, 0),
+		TimeoutSeconds:      ptr.Deref(p.TimeoutSeconds, 0),
+		FailureThreshold:    ptr.Deref(p.FailureThreshold, 0),
+	}
+	switch {
+	case p.HTTP != nil:
+		path := p.HTTP.Path
+		if path == "" {
+			path = "/"
+		}
+		out.HTTPGet = &corev1.HTTPGetAction{Path: path, Port: intstr.FromString(p.HTTP.Endpoint)}
+	case p.GRPC != nil:
+		port, _ := endpointPort(in.Spec, p.GRPC.Endpoint)
+		out.GRPC = &corev1.GRPCAction{Port: port}
+		if p.GRPC.Service != "" {
+			out.GRPC.Service = ptr.To(p.GRPC.Service)
+		}
+	case p.TCP != nil:
+		out.TCPSocket = &corev1.TCPSocketAction{Port: intstr.FromString(p.TCP.Endpoint)}
+	case p.Exec != nil:
+		out.Exec = &corev1.ExecAction{Command: p.Exec.Command}
+	}
+	return out
 }
 
 func fileKey(i int) string { return fmt.Sprintf("file-%d", i) }

@@ -41,6 +41,11 @@ func goldenInputs() map[string]Input {
 		{Name: "LOG_LEVEL", Value: ptr.To("info")},
 		{Name: "DATABASE_PASSWORD", SecretKeyRef: &platformv1alpha1.SecretKeyReference{Name: "shop-db", Key: "password"}},
 	}
+	api.Spec.Container.Probes = &platformv1alpha1.Probes{
+		Readiness: &platformv1alpha1.Probe{HTTP: &platformv1alpha1.HTTPProbe{Endpoint: "http", Path: "/ready"}, PeriodSeconds: ptr.To[int32](5)},
+		Liveness:  &platformv1alpha1.Probe{GRPC: &platformv1alpha1.GRPCProbe{Endpoint: "grpc"}, FailureThreshold: ptr.To[int32](6)},
+		Startup:   &platformv1alpha1.Probe{Exec: &platformv1alpha1.ExecProbe{Command: []string{"/app/warm-up", "--check"}}},
+	}
 	cpu := resource.MustParse("2")
 	api.Spec.Container.Resources = &platformv1alpha1.Resources{Requests: &platformv1alpha1.ResourceList{CPU: &cpu}}
 

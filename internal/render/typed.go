@@ -40,6 +40,9 @@ func (t *Type) Render(in Input, pod corev1.PodTemplateSpec, deps []Dependency, t
 	if err != nil {
 		return nil, err
 	}
+	if vars["probes"], err = probeVariables(pod); err != nil {
+		return nil, err
+	}
 	rendered, err := prg.Render(vars)
 	if err != nil {
 		return nil, fmt.Errorf("ComponentType %s: %w", t.Name, err)
@@ -188,6 +191,26 @@ func merge(dst, src map[string]any) {
 		}
 		dst[k] = runtime.DeepCopyJSONValue(v)
 	}
+}
+
+// probeVariables are the main container's probes as pod holds them
+// (null when it has none), for a type that renders something else that
+// must check the same (a sidecar's, a monitor's).
+func probeVariables(pod corev1.PodTemplateSpec) (map[string]any, error) {
+	c := pod.Spec.Containers[0]
+	out := map[string]any{}
+	for name, p := range map[string]*corev1.Probe{"readiness": c.ReadinessProbe, "liveness": c.LivenessProbe, "startup": c.StartupProbe} {
+		out[name] = nil
+		if p == nil {
+			continue
+		}
+		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(p)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = m
+	}
+	return out, nil
 }
 
 // variables are the values a type's templates see (see Variables).

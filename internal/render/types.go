@@ -58,9 +58,11 @@ func contentHash(v any) string {
 //   - release, environment: name; cell: namespace and labels; plane:
 //     name, and gateway (name, namespace);
 //   - dependencies: envVar, project, component, endpoint, port, protocol,
-//     path and url of each, sorted by envVar.
+//     path and url of each, sorted by envVar;
+//   - probes: readiness, liveness and startup, the main container's
+//     probes as Kubernetes objects (null when it has none).
 var Variables = []string{"component", "parameters", "metadata", "selector", "replicas", "active", "autoscaling",
-	"endpoints", "host", "release", "environment", "cell", "plane", "dependencies"}
+	"endpoints", "host", "release", "environment", "cell", "plane", "dependencies", "probes"}
 
 //go:embed componenttypes/*.yaml
 var builtinFiles embed.FS

@@ -179,7 +179,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, c *platformv1alpha1.Co
 		return ctrl.Result{}, err
 	}
 	if err := render.ValidateSpec(c.Spec); err != nil {
-		conditions.MarkStalled(c, platformv1alpha1.ReasonInvalidSpec, err.Error()+": fix spec.schedule")
+		conditions.MarkStalled(c, platformv1alpha1.ReasonInvalidSpec, err.Error())
 		return ctrl.Result{}, nil
 	}
 	pinned, err := resolve.Types(ctx, r.Client, c.Namespace, c.Spec)

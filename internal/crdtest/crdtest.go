@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/yaml"
 
+	"github.com/aileron-dev/aileron/internal/fleet"
 	"github.com/aileron-dev/aileron/internal/hubapply"
 )
 
@@ -42,7 +43,10 @@ func SharedCRDs(project string, depth int) string {
 // directories) until t ends, and returns a client of it.
 func Start(t *testing.T, paths ...string) client.Client {
 	t.Helper()
-	env := &envtest.Environment{CRDDirectoryPaths: paths, ErrorIfCRDPathMissing: true}
+	env := &envtest.Environment{
+		CRDDirectoryPaths: paths, ErrorIfCRDPathMissing: true,
+		CRDInstallOptions: envtest.CRDInstallOptions{MaxTime: fleet.CRDServeTimeout},
+	}
 	cfg, err := env.Start()
 	if err != nil {
 		t.Fatal(err)

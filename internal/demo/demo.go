@@ -165,7 +165,7 @@ func installAPI(ctx context.Context, f *fleet.Fleet, hub client.Client) error {
 			crds = append(crds, crd)
 		}
 	}
-	if _, err := envtest.InstallCRDs(f.Hub.Config, envtest.CRDInstallOptions{CRDs: crds}); err != nil {
+	if _, err := envtest.InstallCRDs(f.Hub.Config, envtest.CRDInstallOptions{CRDs: crds, MaxTime: fleet.CRDServeTimeout}); err != nil {
 		return fmt.Errorf("installing the CRDs: %w", err)
 	}
 	for _, file := range []string{"rbac/tenant_roles.yaml", "admission/promotion_identity.yaml", "admission/binding_moves.yaml"} {

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	// The module whose CRDs GatewayAPICRDs serves: imported so that go.mod
@@ -12,10 +13,18 @@ import (
 	_ "sigs.k8s.io/gateway-api/apis/v1"
 )
 
+// CRDServeTimeout bounds the wait for installed CRDs to be served.
+// envtest's default, 10 s, is too short on a 2-core machine running several
+// API servers at once: the large upstream CRDs (Argo CD's, Sveltos') then
+// take longer than that to appear in discovery, and a healthy test fails.
+const CRDServeTimeout = 2 * time.Minute
+
 // InstallCRDs creates the CustomResourceDefinitions found in paths (files
 // or directories of YAML) on the cluster and waits until they are served.
 func (c *Cluster) InstallCRDs(paths ...string) error {
-	_, err := envtest.InstallCRDs(c.Config, envtest.CRDInstallOptions{Paths: paths, ErrorIfPathMissing: true})
+	_, err := envtest.InstallCRDs(c.Config, envtest.CRDInstallOptions{
+		Paths: paths, ErrorIfPathMissing: true, MaxTime: CRDServeTimeout,
+	})
 	if err != nil {
 		return fmt.Errorf("installing CRDs on %s: %w", c.Name, err)
 	}

@@ -2,6 +2,7 @@ package v1alpha1
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 )
 
 // BindingState is what a ReleaseBinding asks of its environment.
@@ -56,6 +57,86 @@ type ReleaseBindingSpec struct {
 	// +optional
 	// +kubebuilder:default=Active
 	State BindingState `json:"state,omitempty"`
+
+	// overrides are the environment's own configuration of the component:
+	// what differs here from what the release says. They stay with the
+	// binding when a promotion moves its release, so each environment
+	// keeps its values while the code moves. In an environment that
+	// requires approval only an organization admin may change them.
+	// +optional
+	Overrides *BindingOverrides `json:"overrides,omitempty"`
+}
+
+// BindingOverrides is an environment's configuration of a component,
+// applied over the release's spec when the binding is rendered (release <
+// overrides). Lists are merged by their key; everything else replaces the
+// release's value whole.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.replicas) || !has(self.autoscaling)",message="set replicas or autoscaling, not both",fieldPath=".autoscaling"
+type BindingOverrides struct {
+	// env adds environment variables, or replaces the release's variable of
+	// the same name.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=128
+	Env []EnvVar `json:"env,omitempty"`
+
+	// files adds files, or replaces the release's file at the same
+	// mountPath.
+	// +optional
+	// +listType=map
+	// +listMapKey=mountPath
+	// +kubebuilder:validation:MaxItems=16
+	Files []ConfigFile `json:"files,omitempty"`
+
+	// replicas replaces the release's replicas (and its autoscaling).
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	Replicas *int32 `json:"replicas,omitempty"`
+
+	// autoscaling replaces the release's autoscaling (and its replicas).
+	// +optional
+	Autoscaling *Autoscaling `json:"autoscaling,omitempty"`
+
+	// resources replaces the release's requests and limits, each of cpu
+	// and memory on its own: what is not set here stays as released.
+	// +optional
+	Resources *Resources `json:"resources,omitempty"`
+
+	// parameters replaces top-level parameters of the component's type.
+	// Only those the type lists in spec.environmentParameters may be set;
+	// the result is checked against the type's schema.
+	// +optional
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
+	Parameters *runtime.RawExtension `json:"parameters,omitempty"`
+
+	// traits replaces top-level parameters of trait instances, each only
+	// among those its trait lists in spec.environmentParameters.
+	// +optional
+	// +listType=map
+	// +listMapKey=instanceName
+	// +kubebuilder:validation:MaxItems=16
+	Traits []TraitOverride `json:"traits,omitempty"`
+}
+
+// TraitOverride is an environment's parameters for one trait instance of
+// the component.
+type TraitOverride struct {
+	// instanceName of the component's trait instance.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	InstanceName string `json:"instanceName"`
+
+	// parameters replaces top-level parameters of the instance.
+	// +required
+	// +kubebuilder:pruning:PreserveUnknownFields
+	// +kubebuilder:validation:Type=object
+	Parameters *runtime.RawExtension `json:"parameters"`
 }
 
 // PlaneDeliveryStatus is the delivery of a binding to one plane.
@@ -112,7 +193,8 @@ const MaxBindingHistory = 10
 // recorded.
 const AnnotationMovedBy = "platform.aileron.dev/moved-by"
 
-// BindingHistoryEntry records one move of a binding to a release.
+// BindingHistoryEntry records one move of a binding to a release, or one
+// change of its overrides.
 type BindingHistoryEntry struct {
 	// release moved to.
 	// +required
@@ -120,6 +202,11 @@ type BindingHistoryEntry struct {
 	// state the binding was left in: Active when empty.
 	// +optional
 	State BindingState `json:"state,omitempty"`
+	// overrides identifies the overrides the binding was left with (as
+	// status.overridesHash does); empty when it had none.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	Overrides string `json:"overrides,omitempty"`
 	// time of the move.
 	// +required
 	Time metav1.Time `json:"time"`
@@ -160,6 +247,13 @@ type ReleaseBindingStatus struct {
 	// +optional
 	Release string `json:"release,omitempty"`
 
+	// overridesHash identifies the spec.overrides delivered with release
+	// to every plane (sha256 of their canonical JSON, shortened; empty when
+	// the environment overrides nothing): together, what runs.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	OverridesHash string `json:"overridesHash,omitempty"`
+
 	// history lists the releases the binding was moved to, newest first,
 	// at most MaxBindingHistory entries.
 	// +optional
@@ -183,6 +277,7 @@ type ReleaseBindingStatus struct {
 // +kubebuilder:printcolumn:name="Environment",type=string,JSONPath=`.spec.environmentRef.name`
 // +kubebuilder:printcolumn:name="Release",type=string,JSONPath=`.spec.release`
 // +kubebuilder:printcolumn:name="State",type=string,JSONPath=`.spec.state`
+// +kubebuilder:printcolumn:name="Overrides",type=string,JSONPath=`.status.overridesHash`,priority=1
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type ReleaseBinding struct {

@@ -86,7 +86,7 @@ func Move(ctx context.Context, c client.Client, key client.ObjectKey, template *
 			return fmt.Errorf("moving ReleaseBinding %s: %w", key.Name, err)
 		}
 	}
-	move.Release, move.State = release, pipeline.StateOf(b.Spec.State)
+	move.Release, move.State, move.Overrides = release, pipeline.StateOf(b.Spec.State), pipeline.OverridesHash(b.Spec.Overrides)
 	return RecordMove(ctx, c, b, move)
 }
 
@@ -155,10 +155,10 @@ func pinnedOf(release *platformv1alpha1.Release) (*render.Type, map[string]*rend
 }
 
 // RenderInput is what the renderer is given for release of a component of
-// project, bound to environment in state, on plane dp with its
-// dependencies resolved.
+// project, bound to environment in state with the environment's overrides,
+// on plane dp with its dependencies resolved.
 func RenderInput(organization, project, environment string, release *platformv1alpha1.Release, state platformv1alpha1.BindingState,
-	dp *platformv1alpha1.DataPlane, deps []render.Dependency) render.Input {
+	overrides *platformv1alpha1.BindingOverrides, dp *platformv1alpha1.DataPlane, deps []render.Dependency) render.Input {
 	ct, pinned := pinnedOf(release)
 	var traits []render.TraitInstance
 	for _, inst := range release.Spec.ComponentSpec.Traits {
@@ -179,5 +179,15 @@ func RenderInput(organization, project, environment string, release *platformv1a
 		Dependencies: deps,
 		Type:         ct,
 		Traits:       traits,
+		Overrides:    overrides,
 	}
+}
+
+// CheckOverrides tells whether a binding's overrides can render over
+// release (render.CheckOverrides), before any plane is asked.
+func CheckOverrides(release *platformv1alpha1.Release, overrides *platformv1alpha1.BindingOverrides) error {
+	if overrides == nil {
+		return nil
+	}
+	return render.CheckOverrides(RenderInput("", "", "", release, platformv1alpha1.BindingActive, overrides, &platformv1alpha1.DataPlane{}, nil))
 }

@@ -18,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -28,6 +29,7 @@ import (
 	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/fleet"
 	"github.com/aileron-dev/aileron/internal/manager"
+	"github.com/aileron-dev/aileron/internal/pipeline"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -293,6 +295,52 @@ func TestCLI(t *testing.T) {
 		out, code = e.run("dana", "history", "web", "--env", "production", "-n", "acme")
 		g.Expect(code).To(Equal(0), out)
 		golden(t, "history-after-rollback", out)
+	})
+
+	t.Run("diff shows an override change before it lands, status what an environment overrides", func(t *testing.T) {
+		g := NewWithT(t)
+		dir, err := os.MkdirTemp("", "overrides")
+		g.Expect(err).NotTo(HaveOccurred())
+		defer func() { _ = os.RemoveAll(dir) }()
+		// Production runs the component of testdata/web.yaml again (the
+		// rollback above): only the overrides differ from what runs.
+		file := filepath.Join(dir, "web--production.yaml")
+		g.Expect(os.WriteFile(file, []byte(`apiVersion: platform.aileron.dev/v1alpha1
+kind: ReleaseBinding
+metadata: {name: web--production, namespace: acme}
+spec:
+  componentRef: {name: web}
+  environmentRef: {name: production}
+  release: web-fddd13d5a0
+  overrides:
+    env: [{name: CHECKOUT_URL, value: "https://pay.acme.example"}]
+    replicas: 3
+`), 0o600)).To(Succeed())
+		out, code := e.run("admin", "diff", filepath.Join("testdata", "web.yaml"), "--env", "production", "-n", "acme", "--overrides", file)
+		g.Expect(code).To(Equal(0), out)
+		golden(t, "diff-web-overrides", out)
+
+		b := &platformv1alpha1.ReleaseBinding{}
+		g.Expect(hub.Get(ctx, client.ObjectKey{Namespace: "acme", Name: "web--production"}, b)).To(Succeed())
+		patch := client.MergeFrom(b.DeepCopy())
+		b.Spec.Overrides = &platformv1alpha1.BindingOverrides{
+			Env:      []platformv1alpha1.EnvVar{{Name: "CHECKOUT_URL", Value: ptr.To("https://pay.acme.example")}},
+			Replicas: ptr.To[int32](3),
+		}
+		g.Expect(hub.Patch(ctx, b, patch)).To(Succeed())
+		g.Eventually(func(g Gomega) {
+			g.Expect(hub.Get(ctx, client.ObjectKeyFromObject(b), b)).To(Succeed())
+			g.Expect(b.Status.OverridesHash).To(Equal(pipeline.OverridesHash(b.Spec.Overrides)))
+			g.Expect(b.Status.Conditions).To(ContainElement(And(HaveField("Type", "Ready"), HaveField("Status", metav1.ConditionTrue),
+				HaveField("ObservedGeneration", b.Generation))))
+		}).WithTimeout(2*time.Minute).Should(Succeed(), "production runs with its overrides")
+		// Delivered: diff, with the environment's overrides, finds nothing.
+		out, code = e.run("admin", "diff", filepath.Join("testdata", "web.yaml"), "--env", "production", "-n", "acme")
+		g.Expect(code).To(Equal(0), out)
+		g.Expect(out).NotTo(MatchRegexp(`(?m)^[+~-] `), "the overrides delivered differ from those rendered:\n%s", out)
+		out, code = e.run("dana", "status", "web", "-n", "acme")
+		g.Expect(code).To(Equal(0), out)
+		golden(t, "status-overrides", out)
 	})
 
 	t.Run("works as a kubectl plugin", func(t *testing.T) {

@@ -36,6 +36,9 @@ type renderFlags struct {
 	files      []string
 	// types are ComponentTypes and Traits read in place of the hub's.
 	types []string
+	// overrides is a file with the environment's ReleaseBinding, whose
+	// overrides are read in place of the hub's.
+	overrides string
 }
 
 func (f *renderFlags) bind(cmd *cobra.Command, offline bool) {
@@ -43,6 +46,8 @@ func (f *renderFlags) bind(cmd *cobra.Command, offline bool) {
 	cmd.Flags().StringVar(&f.plane, "plane", "", "Only this data plane of the environment.")
 	cmd.Flags().StringSliceVar(&f.types, "types", nil,
 		"Render with the ComponentTypes and Traits of these files or directories in place of those of the same names: what a type edit would do to the component, before it is applied.")
+	cmd.Flags().StringVar(&f.overrides, "overrides", "",
+		"Render with the spec.overrides of the component's ReleaseBinding to the environment in this file, in place of the environment's own: what an override edit would do, before it is applied.")
 	if offline {
 		cmd.Flags().StringSliceVarP(&f.files, "filename", "f", nil,
 			"Read the organization's objects (project, pipeline, environments, data planes, other components) from these files or directories instead of the hub.")
@@ -143,12 +148,52 @@ func (o *options) renderComponent(ctx context.Context, file string, f *renderFla
 		}
 		reader = overlay{files: edited, base: reader}
 	}
-	return renderFor(ctx, reader, comp, f.env, f.plane)
+	overrides, err := environmentOverrides(ctx, reader, comp, f)
+	if err != nil {
+		return nil, err
+	}
+	return renderFor(ctx, reader, comp, f.env, f.plane, overrides)
+}
+
+// environmentOverrides are the overrides the component renders with in
+// f.env: those of the ReleaseBinding in f.overrides when it is set, else
+// those of the component's binding to the environment (none before it has
+// one).
+func environmentOverrides(ctx context.Context, r client.Reader, comp *platformv1alpha1.Component, f *renderFlags) (*platformv1alpha1.BindingOverrides, error) {
+	if f.overrides == "" {
+		b := &platformv1alpha1.ReleaseBinding{}
+		err := r.Get(ctx, client.ObjectKey{Namespace: comp.Namespace, Name: binding.Name(comp.Name, f.env)}, b)
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the overrides of %s in %s: %w", comp.Name, f.env, err)
+		}
+		return b.Spec.Overrides, nil
+	}
+	objs, err := fleet.ReadManifests(f.overrides)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range objs {
+		if u.GetKind() != "ReleaseBinding" {
+			continue
+		}
+		b := &platformv1alpha1.ReleaseBinding{}
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, b); err != nil {
+			return nil, fmt.Errorf("%s: %w", f.overrides, err)
+		}
+		if b.Spec.ComponentRef.Name == comp.Name && b.Spec.EnvironmentRef.Name == f.env {
+			return b.Spec.Overrides, nil
+		}
+	}
+	return nil, fmt.Errorf("%s has no ReleaseBinding of component %s to environment %s", f.overrides, comp.Name, f.env)
 }
 
 // renderFor resolves what the operator resolves for a component in an
 // environment, and renders it.
-func renderFor(ctx context.Context, r client.Reader, comp *platformv1alpha1.Component, envName, only string) ([]planeRender, error) {
+func renderFor(ctx context.Context, r client.Reader, comp *platformv1alpha1.Component, envName, only string,
+	overrides *platformv1alpha1.BindingOverrides) ([]planeRender, error) {
 	org, project := comp.Namespace, comp.Spec.ProjectRef.Name
 	if comp.Spec.Image == "" {
 		return nil, fmt.Errorf("component %s builds from source: there is no image to render yet", comp.Name)
@@ -188,7 +233,7 @@ func renderFor(ctx context.Context, r client.Reader, comp *platformv1alpha1.Comp
 				dp = &all.Items[i]
 			}
 		}
-		rendered, err := render.Binding(binding.RenderInput(org, project, envName, release, platformv1alpha1.BindingActive, dp, deps))
+		rendered, err := render.Binding(binding.RenderInput(org, project, envName, release, platformv1alpha1.BindingActive, overrides, dp, deps))
 		if err != nil {
 			return nil, err
 		}
@@ -213,7 +258,10 @@ line per object: + to create, ~ to change (with the fields), = unchanged,
 		Example: `  aileron diff web.yaml --env production -n acme
 
   # what an edit of the component's ComponentType would change, before it is applied
-  aileron diff web.yaml --env production -n acme --types service.yaml`,
+  aileron diff web.yaml --env production -n acme --types service.yaml
+
+  # what an edit of production's overrides would change, before it is applied
+  aileron diff web.yaml --env production -n acme --overrides web--production.yaml`,
 		Args: exactArgs("COMPONENT_FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()

@@ -6,12 +6,14 @@ import (
 	"io"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/pipeline"
 )
 
 // StatusRow is one component in one environment.
@@ -22,7 +24,9 @@ type StatusRow struct {
 	ReadyPlanes int32    `json:"readyPlanes"`
 	TotalPlanes int32    `json:"totalPlanes"`
 	URLs        []string `json:"urls,omitempty"`
-	Age         string   `json:"age"`
+	// Overrides names what the environment overrides of the release.
+	Overrides []string `json:"overrides,omitempty"`
+	Age       string   `json:"age"`
 }
 
 func newStatusCommand(o *options) *cobra.Command {
@@ -70,9 +74,10 @@ func printStatus(w io.Writer, rows []StatusRow) error {
 				url += " (+" + itoa(len(r.URLs)-1) + ")"
 			}
 		}
-		rowsOut = append(rowsOut, []string{r.Component, r.Environment, orDash(r.Release), itoa(int(r.ReadyPlanes)) + "/" + itoa(int(r.TotalPlanes)), url, r.Age})
+		rowsOut = append(rowsOut, []string{r.Component, r.Environment, orDash(r.Release), itoa(int(r.ReadyPlanes)) + "/" + itoa(int(r.TotalPlanes)),
+			url, orDash(strings.Join(r.Overrides, ", ")), r.Age})
 	}
-	return table(w, []string{"COMPONENT", "ENVIRONMENT", "RELEASE", "READY", "URL", "AGE"}, rowsOut)
+	return table(w, []string{"COMPONENT", "ENVIRONMENT", "RELEASE", "READY", "URL", "OVERRIDES", "AGE"}, rowsOut)
 }
 
 // statusRows lists the components (or one) of an organization with their
@@ -87,8 +92,11 @@ func statusRows(ctx context.Context, c client.Client, ns, name string, now time.
 		return nil, err
 	}
 	created := map[string]time.Time{}
+	overrides := map[string][]string{}
 	for _, b := range bindings.Items {
-		created[b.Spec.ComponentRef.Name+"/"+b.Spec.EnvironmentRef.Name] = b.CreationTimestamp.Time
+		key := b.Spec.ComponentRef.Name + "/" + b.Spec.EnvironmentRef.Name
+		created[key] = b.CreationTimestamp.Time
+		overrides[key] = pipeline.OverriddenFields(b.Spec.Overrides)
 	}
 	rows := []StatusRow{}
 	found := false
@@ -104,7 +112,8 @@ func statusRows(ctx context.Context, c client.Client, ns, name string, now time.
 			rows = append(rows, StatusRow{
 				Component: comp.Name, Environment: e.Environment, Release: e.Release,
 				ReadyPlanes: e.ReadyPlanes, TotalPlanes: e.TotalPlanes, URLs: e.URLs,
-				Age: age(created[comp.Name+"/"+e.Environment], now),
+				Overrides: overrides[comp.Name+"/"+e.Environment],
+				Age:       age(created[comp.Name+"/"+e.Environment], now),
 			})
 		}
 	}

@@ -25,6 +25,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/pipeline"
 )
 
 //go:embed templates/*.html
@@ -240,9 +241,11 @@ type ComponentView struct {
 type EnvironmentView struct {
 	Name, Release, Health string
 	URLs                  []string
-	Planes                []platformv1alpha1.PlaneDeliveryStatus
-	Conditions            []metav1.Condition
-	History               []platformv1alpha1.BindingHistoryEntry
+	// Overrides names what the environment overrides of the release.
+	Overrides  []string
+	Planes     []platformv1alpha1.PlaneDeliveryStatus
+	Conditions []metav1.Condition
+	History    []platformv1alpha1.BindingHistoryEntry
 }
 
 func (s *Server) component(w http.ResponseWriter, r *http.Request) {
@@ -272,7 +275,8 @@ func (s *Server) component(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		ev := EnvironmentView{Name: b.Spec.EnvironmentRef.Name, Release: b.Spec.Release, Health: bindingHealth(b),
-			Planes: b.Status.Planes, Conditions: b.Status.Conditions, History: b.Status.History}
+			Planes: b.Status.Planes, Conditions: b.Status.Conditions, History: b.Status.History,
+			Overrides: pipeline.OverriddenFields(b.Spec.Overrides)}
 		for _, p := range b.Status.Planes {
 			ev.URLs = append(ev.URLs, p.URLs...)
 		}

@@ -1,6 +1,14 @@
 package pipeline
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"maps"
+	"slices"
+
+	"k8s.io/apimachinery/pkg/runtime"
+
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 )
 
@@ -20,7 +28,8 @@ const (
 // MaxBindingHistory entries. A move already recorded (the same request
 // seen twice) is not recorded again.
 func RecordMove(history []platformv1alpha1.BindingHistoryEntry, e platformv1alpha1.BindingHistoryEntry) []platformv1alpha1.BindingHistoryEntry {
-	if len(history) > 0 && history[0].Release == e.Release && StateOf(history[0].State) == StateOf(e.State) && history[0].Via == e.Via {
+	if len(history) > 0 && history[0].Release == e.Release && StateOf(history[0].State) == StateOf(e.State) &&
+		history[0].Overrides == e.Overrides && history[0].Via == e.Via {
 		return history
 	}
 	out := append([]platformv1alpha1.BindingHistoryEntry{e}, history...)
@@ -84,11 +93,11 @@ func UnrecordedMove(b *platformv1alpha1.ReleaseBinding, self string) (platformv1
 	if by == "" || by == self {
 		return platformv1alpha1.BindingHistoryEntry{}, false
 	}
-	state := StateOf(b.Spec.State)
-	if h := b.Status.History; len(h) > 0 && h[0].Release == b.Spec.Release && StateOf(h[0].State) == state {
+	state, overrides := StateOf(b.Spec.State), OverridesHash(b.Spec.Overrides)
+	if h := b.Status.History; len(h) > 0 && h[0].Release == b.Spec.Release && StateOf(h[0].State) == state && h[0].Overrides == overrides {
 		return platformv1alpha1.BindingHistoryEntry{}, false
 	}
-	return platformv1alpha1.BindingHistoryEntry{Release: b.Spec.Release, State: state, By: by, Via: EditVia}, true
+	return platformv1alpha1.BindingHistoryEntry{Release: b.Spec.Release, State: state, Overrides: overrides, By: by, Via: EditVia}, true
 }
 
 // MovedFrom is the release a promotion's source binding b moved to away
@@ -104,4 +113,82 @@ func MovedFrom(pinned string, b *platformv1alpha1.ReleaseBinding) string {
 		return b.Status.Release
 	}
 	return ""
+}
+
+// OverridesHash identifies a binding's overrides: the hex SHA-256 of their
+// JSON (Go's encoding of the API type, stable for equal values), shortened
+// to 16 digits, and empty when there are none. A binding has one set at a
+// time, so a shortened hash tells its edits apart.
+func OverridesHash(o *platformv1alpha1.BindingOverrides) string {
+	if o == nil {
+		return ""
+	}
+	b, err := json.Marshal(o)
+	if err != nil || string(b) == "{}" {
+		// An API type always marshals; overrides that set nothing are none.
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])[:16]
+}
+
+// OverriddenFields names what overrides set, for people reading a status:
+// env NAME, file PATH, replicas, autoscaling, resources.limits.memory (one
+// per quantity), parameters.NAME and traits.INSTANCE.NAME (one per
+// top-level parameter), in that order.
+func OverriddenFields(o *platformv1alpha1.BindingOverrides) []string {
+	if o == nil {
+		return nil
+	}
+	var out []string
+	for _, e := range o.Env {
+		out = append(out, "env "+e.Name)
+	}
+	for _, f := range o.Files {
+		out = append(out, "file "+f.MountPath)
+	}
+	if o.Replicas != nil {
+		out = append(out, "replicas")
+	}
+	if o.Autoscaling != nil {
+		out = append(out, "autoscaling")
+	}
+	if r := o.Resources; r != nil {
+		for _, l := range []struct {
+			name string
+			list *platformv1alpha1.ResourceList
+		}{{"requests", r.Requests}, {"limits", r.Limits}} {
+			if l.list == nil {
+				continue
+			}
+			if l.list.CPU != nil {
+				out = append(out, "resources."+l.name+".cpu")
+			}
+			if l.list.Memory != nil {
+				out = append(out, "resources."+l.name+".memory")
+			}
+		}
+	}
+	for _, k := range topLevel(o.Parameters) {
+		out = append(out, "parameters."+k)
+	}
+	for _, t := range o.Traits {
+		for _, k := range topLevel(t.Parameters) {
+			out = append(out, "traits."+t.InstanceName+"."+k)
+		}
+	}
+	return out
+}
+
+// topLevel is the sorted top-level keys of a JSON object (none when raw
+// is not one).
+func topLevel(raw *runtime.RawExtension) []string {
+	if raw == nil {
+		return nil
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw.Raw, &m) != nil {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(m))
 }

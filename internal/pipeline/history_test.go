@@ -1,8 +1,15 @@
 package pipeline
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"reflect"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 )
@@ -51,6 +58,10 @@ func TestUnrecordedMove(t *testing.T) {
 		{"already recorded (an entry without a state is Active)", binding("dana", "r1", platformv1alpha1.BindingActive, promoted), nil},
 		{"moved by the manager, which records its own moves", binding(manager, "r2", platformv1alpha1.BindingActive, promoted), nil},
 		{"no mover stamped (older than the admission policy)", binding("", "r2", platformv1alpha1.BindingActive, promoted), nil},
+		{"overrides edited by a user", overridden(binding("ada", "r1", platformv1alpha1.BindingActive, promoted)),
+			&platformv1alpha1.BindingHistoryEntry{Release: "r1", State: platformv1alpha1.BindingActive, Overrides: replicas3, By: "ada", Via: "edit"}},
+		{"overrides already recorded", overridden(binding("ada", "r1", platformv1alpha1.BindingActive,
+			platformv1alpha1.BindingHistoryEntry{Release: "r1", Overrides: replicas3, By: "ada", Via: "edit"})), nil},
 	} {
 		got, ok := UnrecordedMove(tc.b, manager)
 		switch {
@@ -59,6 +70,46 @@ func TestUnrecordedMove(t *testing.T) {
 		case tc.want != nil && (!ok || got != *tc.want):
 			t.Errorf("%s: got %+v (%v), want %+v", tc.name, got, ok, *tc.want)
 		}
+	}
+}
+
+// replicas3 is the hash of overrides {"replicas":3}, computed here from
+// their JSON as written by hand.
+var replicas3 = func() string {
+	sum := sha256.Sum256([]byte(`{"replicas":3}`))
+	return hex.EncodeToString(sum[:])[:16]
+}()
+
+func overridden(b *platformv1alpha1.ReleaseBinding) *platformv1alpha1.ReleaseBinding {
+	b.Spec.Overrides = &platformv1alpha1.BindingOverrides{Replicas: ptr.To[int32](3)}
+	return b
+}
+
+func TestOverridesHash(t *testing.T) {
+	if got := OverridesHash(&platformv1alpha1.BindingOverrides{Replicas: ptr.To[int32](3)}); got != replicas3 {
+		t.Errorf("hash of replicas 3 = %s, want %s", got, replicas3)
+	}
+	if OverridesHash(nil) != "" || OverridesHash(&platformv1alpha1.BindingOverrides{}) != "" {
+		t.Error("no overrides, or overrides setting nothing, must have no hash")
+	}
+	if OverridesHash(&platformv1alpha1.BindingOverrides{Replicas: ptr.To[int32](4)}) == replicas3 {
+		t.Error("two different overrides share a hash")
+	}
+}
+
+func TestOverriddenFields(t *testing.T) {
+	q := resource.MustParse("1Gi")
+	o := &platformv1alpha1.BindingOverrides{
+		Env:        []platformv1alpha1.EnvVar{{Name: "DATABASE_URL", Value: ptr.To("x")}},
+		Files:      []platformv1alpha1.ConfigFile{{MountPath: "/etc/a", Content: "b"}},
+		Replicas:   ptr.To[int32](2),
+		Resources:  &platformv1alpha1.Resources{Limits: &platformv1alpha1.ResourceList{Memory: &q}},
+		Parameters: &runtime.RawExtension{Raw: []byte(`{"storage": {"size": "5Gi"}, "replicas": 3}`)},
+		Traits:     []platformv1alpha1.TraitOverride{{InstanceName: "archive", Parameters: &runtime.RawExtension{Raw: []byte(`{"size": "9Gi"}`)}}},
+	}
+	want := []string{"env DATABASE_URL", "file /etc/a", "replicas", "resources.limits.memory", "parameters.replicas", "parameters.storage", "traits.archive.size"}
+	if got := OverriddenFields(o); !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q\nwant %q", got, want)
 	}
 }
 

@@ -84,6 +84,10 @@ func endpointPort(spec platformv1alpha1.ComponentSpec, name string) (int32, bool
 // component's type renders the rest from its templates (the workload,
 // which receives the pod template, and how it is served and scaled).
 func Component(in Input) (Objects, error) {
+	in, err := Overridden(in)
+	if err != nil {
+		return nil, err
+	}
 	if in.Image == "" {
 		return nil, fmt.Errorf("release %s has no image", in.Release)
 	}

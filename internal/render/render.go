@@ -80,6 +80,9 @@ type Input struct {
 	// Traits are the component's traits, in order, as the release pinned
 	// them.
 	Traits []TraitInstance
+	// Overrides are the environment's configuration, applied over Spec and
+	// Traits' parameters (Overridden) before anything renders.
+	Overrides *platformv1alpha1.BindingOverrides
 }
 
 // Namespace is the input's cell namespace.

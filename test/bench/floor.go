@@ -120,7 +120,7 @@ func (pl *platform) renderInput(organization string, c *platformv1alpha1.Compone
 	dp.Name = pl.planeOf(i)
 	dp.Spec.Gateway.PublicHost = dp.Name + ".apps.bench.example"
 	// Rendering sees the plane's name and host only.
-	return binding.RenderInput(organization, c.Spec.ProjectRef.Name, pl.environments[i], release, platformv1alpha1.BindingActive, dp, nil), nil
+	return binding.RenderInput(organization, c.Spec.ProjectRef.Name, pl.environments[i], release, platformv1alpha1.BindingActive, nil, dp, nil), nil
 }
 
 // contentChanged lists the objects whose rendered content differs between

@@ -69,3 +69,17 @@ func expectNotReady(obj client.Object, parts ...string) {
 func toUnstructured(obj client.Object) (map[string]any, error) {
 	return runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
 }
+
+// planeOnEU1 creates a DataPlane of its own on eu-1's cluster, with the
+// gateway given, for specs that must not depend on the samples' planes, and
+// waits until it is Ready.
+func planeOnEU1(name string, gateway platformv1alpha1.GatewaySpec) {
+	ExpectWithOffset(1, hub.Create(ctx, &platformv1alpha1.DataPlane{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: platformv1alpha1.DataPlaneSpec{
+			PlaneConnection: platformv1alpha1.PlaneConnection{KubeconfigSecretRef: platformv1alpha1.KubeconfigSecretReference{Name: "eu-1-kubeconfig"}},
+			Gateway:         gateway,
+		},
+	})).To(Succeed())
+	expectReady(&platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: name}})
+}

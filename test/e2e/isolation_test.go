@@ -126,14 +126,7 @@ func (t tenant) remove() {
 
 var _ = Describe("Tenant isolation on a shared plane", Ordered, ContinueOnFailure, func() {
 	BeforeAll(func() {
-		Expect(hub.Create(ctx, &platformv1alpha1.DataPlane{
-			ObjectMeta: metav1.ObjectMeta{Name: isolationPlane},
-			Spec: platformv1alpha1.DataPlaneSpec{
-				PlaneConnection: platformv1alpha1.PlaneConnection{KubeconfigSecretRef: platformv1alpha1.KubeconfigSecretReference{Name: "eu-1-kubeconfig"}},
-				Gateway:         platformv1alpha1.GatewaySpec{PublicHost: "shared.apps.example"},
-			},
-		})).To(Succeed())
-		expectReady(&platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: isolationPlane}})
+		planeOnEU1(isolationPlane, platformv1alpha1.GatewaySpec{PublicHost: "shared.apps.example"})
 	})
 
 	It("gives two organizations whose names join alike two cells, each running its own image", func() {

@@ -74,13 +74,7 @@ var _ = Describe("Platform-defined ComponentTypes and Traits", Ordered, Continue
 	var statefulService *platformv1alpha1.ComponentType
 
 	BeforeAll(func() {
-		Expect(hub.Create(ctx, &platformv1alpha1.DataPlane{
-			ObjectMeta: metav1.ObjectMeta{Name: typesPlane},
-			Spec: platformv1alpha1.DataPlaneSpec{
-				PlaneConnection: platformv1alpha1.PlaneConnection{KubeconfigSecretRef: platformv1alpha1.KubeconfigSecretReference{Name: "eu-1-kubeconfig"}},
-			},
-		})).To(Succeed())
-		expectReady(&platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: typesPlane}})
+		planeOnEU1(typesPlane, platformv1alpha1.GatewaySpec{})
 		applyFile(hub, repoPath("config", "samples", "types", "stateful-service.yaml"))
 		applyFile(hub, repoPath("config", "samples", "types", "pod-annotations.yaml"))
 		applyFile(hub, repoPath("config", "samples", "types", "persistent-volume.yaml"))

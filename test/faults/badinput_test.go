@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
@@ -67,12 +68,21 @@ func badInputSpecs() {
 		Expect(hub.Create(ctx, cross)).To(Succeed())
 		expectBindingRefused(cross, "Environment production does not exist in organization evil")
 		bad++
+		// Overrides of a trait instance the component does not have: the
+		// binding says so, and nothing is delivered for it.
+		overridden := testbed.Binding("evil", "valid", "prod", valid.Status.LatestRelease)
+		overridden.Spec.Overrides = &platformv1alpha1.BindingOverrides{Traits: []platformv1alpha1.TraitOverride{
+			{InstanceName: "sidecar", Parameters: &runtime.RawExtension{Raw: []byte(`{"image": "evil"}`)}},
+		}}
+		Expect(hub.Create(ctx, overridden)).To(Succeed())
+		expectBindingRefused(overridden, "spec.overrides.traits: the component has no trait instance sidecar (its instances: none)")
+		bad++
 		// A type that renders a RoleBinding: the release is made, the
 		// binding refuses to render it, and nothing reaches the plane.
 		roleMaker := &platformv1alpha1.ReleaseBinding{ObjectMeta: metav1.ObjectMeta{Namespace: "evil", Name: "role-maker--dev"}}
 		expectBindingRefused(roleMaker, "rendered a RoleBinding: types may not render that kind")
 		bad++
-		Expect(bad).To(BeNumerically(">=", 26))
+		Expect(bad).To(BeNumerically(">=", 27))
 		// Nothing of the bad input reached a plane.
 		for name, spoke := range bed.Spokes {
 			list := &unstructured.UnstructuredList{}

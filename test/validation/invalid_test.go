@@ -571,6 +571,32 @@ var invalidCases = []invalidCase{
 	{name: "binding moved to another component", kind: "ReleaseBinding",
 		update: `{"spec":{"componentRef":{"name":"web"}}}`,
 		field:  "spec.componentRef", message: "componentRef is immutable"},
+
+	// ReleaseBinding overrides
+	{name: "overrides of both replicas and autoscaling", kind: "ReleaseBinding",
+		create: `{"spec":{"overrides":{"replicas":2,"autoscaling":{"maxReplicas":4}}}}`,
+		field:  "spec.overrides.autoscaling", message: "set replicas or autoscaling, not both"},
+	{name: "override of an environment variable with a value and a secret", kind: "ReleaseBinding",
+		create: `{"spec":{"overrides":{"env":[{"name":"DATABASE_URL","value":"x","secretKeyRef":{"name":"db","key":"url"}}]}}}`,
+		field:  "spec.overrides.env[0]", message: "set exactly one of value or secretKeyRef"},
+	{name: "override of an environment variable twice", kind: "ReleaseBinding",
+		create: `{"spec":{"overrides":{"env":[{"name":"A","value":"1"},{"name":"A","value":"2"}]}}}`,
+		field:  "spec.overrides.env[1]", message: "Duplicate value"},
+	{name: "override of a file at /tmp", kind: "ReleaseBinding",
+		create: `{"spec":{"overrides":{"files":[{"mountPath":"/tmp","content":"x"}]}}}`,
+		field:  "spec.overrides.files[0].mountPath", message: "/tmp is the container's own writable directory"},
+	{name: "override of replicas beyond 1000", kind: "ReleaseBinding",
+		create: `{"spec":{"overrides":{"replicas":1001}}}`,
+		field:  "spec.overrides.replicas", message: "should be less than or equal to 1000"},
+	{name: "override of a memory request above its limit", kind: "ReleaseBinding",
+		create: `{"spec":{"overrides":{"resources":{"requests":{"memory":"2Gi"},"limits":{"memory":"1Gi"}}}}}`,
+		field:  "spec.overrides.resources.requests.memory", message: "requests.memory must not exceed limits.memory"},
+	{name: "override of a trait instance without parameters", kind: "ReleaseBinding",
+		create: `{"spec":{"overrides":{"traits":[{"instanceName":"archive"}]}}}`,
+		field:  "spec.overrides.traits[0].parameters", message: "Required value"},
+	{name: "override of parameters that are not an object", kind: "ReleaseBinding",
+		create: `{"spec":{"overrides":{"parameters":[1,2]}}}`,
+		field:  "spec.overrides.parameters", message: "must be of type object"},
 }
 
 // TestInvalidManifestsRefused checks that the API server refuses each

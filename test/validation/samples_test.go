@@ -5,9 +5,11 @@ import (
 	"path/filepath"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/fleet"
 )
 
@@ -67,4 +69,39 @@ func readObjects(t *testing.T, path string) []*unstructured.Unstructured {
 		t.Fatal(err)
 	}
 	return objs
+}
+
+// TestOverridesSampleApplies applies the sample overrides the way its
+// comment says, server-side over the binding Aileron made, and reads back
+// exactly what it set beside the binding's own fields.
+func TestOverridesSampleApplies(t *testing.T) {
+	ctx := context.Background()
+	made := &platformv1alpha1.ReleaseBinding{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "acme", Name: "api--production"},
+		Spec: platformv1alpha1.ReleaseBindingSpec{
+			ComponentRef:   platformv1alpha1.LocalObjectReference{Name: "api"},
+			EnvironmentRef: platformv1alpha1.LocalObjectReference{Name: "production"},
+			Release:        "api-0123456789",
+		},
+	}
+	if err := k8s.Create(ctx, made); err != nil {
+		t.Fatal(err)
+	}
+	objs := readObjects(t, filepath.Join("..", "..", "config", "samples", "overrides", "api--production.yaml"))
+	if len(objs) != 1 {
+		t.Fatalf("the sample holds %d objects, want 1", len(objs))
+	}
+	// Server-side apply refuses a field the schema does not declare.
+	if err := k8s.Apply(ctx, client.ApplyConfigurationFromUnstructured(objs[0]), client.FieldOwner("kubectl"), client.ForceOwnership); err != nil {
+		t.Fatalf("the sample overrides were refused: %v", err)
+	}
+	got := &platformv1alpha1.ReleaseBinding{}
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(made), got); err != nil {
+		t.Fatal(err)
+	}
+	o := got.Spec.Overrides
+	if got.Spec.Release != "api-0123456789" || o == nil || o.Replicas == nil || *o.Replicas != 4 || len(o.Env) != 2 ||
+		o.Env[0].Name != "DATABASE_URL" || o.Resources == nil || o.Resources.Limits.Memory.String() != "1Gi" {
+		t.Errorf("after the apply: release %s, overrides %+v", got.Spec.Release, o)
+	}
 }

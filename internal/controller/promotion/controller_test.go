@@ -12,6 +12,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -264,17 +265,22 @@ func TestPromotions(t *testing.T) {
 			"finalizer": func(b *platformv1alpha1.ReleaseBinding) {
 				controllerutil.RemoveFinalizer(b, platformv1alpha1.Finalizer)
 			},
+			// Configuration is part of what an approval guards.
+			"overrides": func(b *platformv1alpha1.ReleaseBinding) {
+				b.Spec.Overrides = &platformv1alpha1.BindingOverrides{Replicas: ptr.To[int32](0)}
+			},
 		} {
 			err := edit(ctx, dana, "production", change)
 			g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "changing the %s: %v", what, err)
 			g.Expect(err.Error()).To(And(
-				ContainSubstring("dana may not change the release, state or finalizer of ReleaseBinding "+production),
+				ContainSubstring("dana may not change the release, state, overrides or finalizer of ReleaseBinding "+production),
 				ContainSubstring("pipeline standard requires approval for production")), "changing the %s", what)
 		}
 		b := getBinding(ctx, g, admin, "production")
 		g.Expect(b.Spec.Release).To(Equal("api-r1"))
 		g.Expect(b.Spec.State).To(Equal(platformv1alpha1.BindingActive))
 		g.Expect(b.Finalizers).To(ContainElement(platformv1alpha1.Finalizer))
+		g.Expect(b.Spec.Overrides).To(BeNil())
 	})
 
 	t.Run("an organization admin moves the binding of an environment that requires approval, and the history names them", func(t *testing.T) {

@@ -222,6 +222,13 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, b *platformv1alpha1.Re
 	} else if err != nil {
 		return ctrl.Result{}, err
 	}
+	// Overrides the release cannot take are the binding's own error: what
+	// runs stays as it is until they are mended.
+	if err := binding.CheckOverrides(release, b.Spec.Overrides); err != nil {
+		conditions.MarkStalled(b, platformv1alpha1.ReasonInvalidSpec, fmt.Sprintf("the overrides of environment %s do not apply to release %s: %v",
+			b.Spec.EnvironmentRef.Name, release.Name, err))
+		return ctrl.Result{}, nil
+	}
 
 	targets := env.Status.DataPlanes
 	if b.Spec.State == platformv1alpha1.BindingUndeployed {

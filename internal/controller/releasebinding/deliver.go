@@ -28,7 +28,7 @@ type input struct {
 
 func (in input) render(dp *platformv1alpha1.DataPlane) render.Input {
 	b := in.binding
-	return binding.RenderInput(b.Namespace, in.project, b.Spec.EnvironmentRef.Name, in.release, b.Spec.State, dp, in.deps)
+	return binding.RenderInput(b.Namespace, in.project, b.Spec.EnvironmentRef.Name, in.release, b.Spec.State, b.Spec.Overrides, dp, in.deps)
 }
 
 func appliedKey(b *platformv1alpha1.ReleaseBinding, plane string) string {

@@ -7,6 +7,7 @@ import (
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
 	"github.com/aileron-dev/aileron/internal/conditions"
+	"github.com/aileron-dev/aileron/internal/pipeline"
 )
 
 // problem is what, beyond its health, a plane's delivery waits on when
@@ -138,11 +139,13 @@ func summarize(b *platformv1alpha1.ReleaseBinding, outcomes []outcome, targets i
 		return w
 	}
 	if delivered {
-		b.Status.Release = b.Spec.Release
+		// Every plane runs the render of this generation: the release with
+		// the overrides of the spec summarized.
+		b.Status.Release, b.Status.OverridesHash = b.Spec.Release, pipeline.OverridesHash(b.Spec.Overrides)
 	}
 	switch b.Spec.State {
 	case platformv1alpha1.BindingUndeployed:
-		b.Status.Release = ""
+		b.Status.Release, b.Status.OverridesHash = "", ""
 		conditions.MarkReady(b, "undeployed: nothing of the component runs in "+b.Spec.EnvironmentRef.Name)
 	case platformv1alpha1.BindingSuspended:
 		conditions.MarkReady(b, fmt.Sprintf("release %s is suspended on %d plane(s)", b.Spec.Release, targets))

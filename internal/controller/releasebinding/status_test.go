@@ -145,12 +145,14 @@ func TestSummarize(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			replicas := int32(3)
 			b := &platformv1alpha1.ReleaseBinding{
 				Spec: platformv1alpha1.ReleaseBindingSpec{
 					Release: "r2", State: tc.state,
 					EnvironmentRef: platformv1alpha1.LocalObjectReference{Name: "production"},
+					Overrides:      &platformv1alpha1.BindingOverrides{Replicas: &replicas},
 				},
-				Status: platformv1alpha1.ReleaseBindingStatus{Release: tc.statusRelease},
+				Status: platformv1alpha1.ReleaseBindingStatus{Release: tc.statusRelease, OverridesHash: "before"},
 			}
 			w := summarize(b, tc.outcomes, tc.targets, now, resync)
 			ready := meta.FindStatusCondition(b.Status.Conditions, platformv1alpha1.ConditionReady)
@@ -166,6 +168,18 @@ func TestSummarize(t *testing.T) {
 			}
 			if b.Status.Release != tc.release {
 				t.Errorf("status.release = %q, want %q", b.Status.Release, tc.release)
+			}
+			// The overrides delivered change with the release delivered:
+			// c6e0136096902323 is sha256 of {"replicas":3}, shortened (sha256sum).
+			wantOverrides := "before"
+			switch {
+			case tc.state == platformv1alpha1.BindingUndeployed:
+				wantOverrides = ""
+			case tc.release == "r2":
+				wantOverrides = "c6e0136096902323"
+			}
+			if b.Status.OverridesHash != wantOverrides {
+				t.Errorf("status.overridesHash = %q, want %q", b.Status.OverridesHash, wantOverrides)
 			}
 			if w.after != tc.after || !slices.Equal(w.rollingOut, tc.rollingOut) {
 				t.Errorf("wait = %s rolling out %v, want %s rolling out %v", w.after, w.rollingOut, tc.after, tc.rollingOut)

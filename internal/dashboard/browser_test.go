@@ -14,11 +14,14 @@ import (
 	"github.com/chromedp/chromedp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/conditions"
 	"github.com/aileron-dev/aileron/internal/fleet"
 	"github.com/aileron-dev/aileron/internal/manager"
+	"github.com/aileron-dev/aileron/internal/pipeline"
 )
 
 // TestDashboardInABrowser serves the dashboard from the real manager on a
@@ -152,6 +155,33 @@ func TestDashboardInABrowser(t *testing.T) {
 		for _, want := range []string{"Deployment web", "HTTPRoute web", "https://web--shop--development--acme.eu-1.apps.acme.example/", "acme--shop--development"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("the component page does not show %q:\n%s", want, text)
+			}
+		}
+	})
+
+	t.Run("the component page shows what an environment overrides", func(t *testing.T) {
+		b := &platformv1alpha1.ReleaseBinding{}
+		must(t, hub.Get(ctx, client.ObjectKey{Namespace: "acme", Name: "web--development"}, b))
+		patch := client.MergeFrom(b.DeepCopy())
+		b.Spec.Overrides = &platformv1alpha1.BindingOverrides{
+			Env:      []platformv1alpha1.EnvVar{{Name: "CHECKOUT_URL", Value: ptr.To("https://pay.dev.acme.example")}},
+			Replicas: ptr.To[int32](2),
+		}
+		must(t, hub.Patch(ctx, b, patch))
+		text := see(t, "/orgs/acme/components/web", "component-overrides", "#overrides-development")
+		if !strings.Contains(text, "Overrides in development: env CHECKOUT_URL, replicas") {
+			t.Errorf("the component page does not show development's overrides:\n%s", text)
+		}
+		// The next subtests promote from development: only a release that
+		// runs Ready there is promoted, so wait until it runs with them.
+		want := pipeline.OverridesHash(b.Spec.Overrides)
+		for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(time.Second) {
+			must(t, hub.Get(ctx, client.ObjectKeyFromObject(b), b))
+			if b.Status.OverridesHash == want && conditions.IsReady(b) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("development does not run with its overrides: %+v", b.Status)
 			}
 		}
 	})

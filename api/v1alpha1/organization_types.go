@@ -43,6 +43,72 @@ type OrganizationSpec struct {
 	// (--gitops-repository-url) is used.
 	// +optional
 	GitOps *GitOpsSpec `json:"gitOps,omitempty"`
+
+	// resources are the organization's defaults for what its containers
+	// request and may use, and the bounds each of its cells is held to.
+	// Without it, containers get Aileron's defaults and cells no quota.
+	// +optional
+	Resources *OrganizationResources `json:"resources,omitempty"`
+}
+
+// OrganizationResources are an organization's resource defaults and
+// per-cell bounds, rendered into every cell of the organization on every
+// plane.
+type OrganizationResources struct {
+	// defaults are the requests and limits of a container that leaves them
+	// unset, in place of Aileron's (requests 100m CPU and 128Mi memory,
+	// limits 500m and 256Mi). They are also the cell's LimitRange
+	// defaults, for containers a Trait adds without resources.
+	// +optional
+	Defaults *Resources `json:"defaults,omitempty"`
+
+	// cellQuota is a ResourceQuota (aileron-quota) in every cell: the most
+	// all of the cell's pods together may request and be limited to, and
+	// how many pods it may run.
+	// +optional
+	CellQuota *CellQuota `json:"cellQuota,omitempty"`
+
+	// containerLimits is a LimitRange (aileron-limits) in every cell: the
+	// least and the most one container may request or be limited to. A
+	// component asking for more is refused by the plane, and its binding
+	// says so.
+	// +optional
+	ContainerLimits *ContainerLimits `json:"containerLimits,omitempty"`
+}
+
+// CellQuota bounds what one cell (a project in an environment, on one
+// plane) runs in total.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.requests) || has(self.limits) || has(self.pods)",message="a cell quota bounds requests, limits or pods: set at least one"
+type CellQuota struct {
+	// requests bounds the sum of the cell's pods' requests.
+	// +optional
+	Requests *ResourceList `json:"requests,omitempty"`
+
+	// limits bounds the sum of the cell's pods' limits.
+	// +optional
+	Limits *ResourceList `json:"limits,omitempty"`
+
+	// pods bounds the number of pods in the cell.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100000
+	Pods *int32 `json:"pods,omitempty"`
+}
+
+// ContainerLimits bounds one container of a cell.
+//
+// +kubebuilder:validation:XValidation:rule="has(self.min) || has(self.max)",message="container limits set a min, a max or both"
+// +kubebuilder:validation:XValidation:rule="!has(self.min) || !has(self.max) || !has(self.min.cpu) || !has(self.max.cpu) || quantity(string(self.min.cpu)).compareTo(quantity(string(self.max.cpu))) <= 0",message="min.cpu must not exceed max.cpu",fieldPath=".min.cpu"
+// +kubebuilder:validation:XValidation:rule="!has(self.min) || !has(self.max) || !has(self.min.memory) || !has(self.max.memory) || quantity(string(self.min.memory)).compareTo(quantity(string(self.max.memory))) <= 0",message="min.memory must not exceed max.memory",fieldPath=".min.memory"
+type ContainerLimits struct {
+	// min is the least a container may request.
+	// +optional
+	Min *ResourceList `json:"min,omitempty"`
+
+	// max is the most a container may be limited to.
+	// +optional
+	Max *ResourceList `json:"max,omitempty"`
 }
 
 // GitOpsSpec configures GitOps delivery for an organization.

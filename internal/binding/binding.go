@@ -154,11 +154,28 @@ func pinnedOf(release *platformv1alpha1.Release) (*render.Type, map[string]*rend
 	return p.componentType, p.traits
 }
 
+// Configuration is what a release renders with besides itself: its
+// environment's overrides and its organization's resources.
+type Configuration struct {
+	Overrides *platformv1alpha1.BindingOverrides
+	Resources *platformv1alpha1.OrganizationResources
+}
+
+// ConfigurationOf is the configuration binding b renders with in
+// organization org (nil when unknown).
+func ConfigurationOf(b *platformv1alpha1.ReleaseBinding, org *platformv1alpha1.Organization) Configuration {
+	c := Configuration{Overrides: b.Spec.Overrides}
+	if org != nil {
+		c.Resources = org.Spec.Resources
+	}
+	return c
+}
+
 // RenderInput is what the renderer is given for release of a component of
-// project, bound to environment in state with the environment's overrides,
-// on plane dp with its dependencies resolved.
+// project, bound to environment in state with its configuration, on plane
+// dp with its dependencies resolved.
 func RenderInput(organization, project, environment string, release *platformv1alpha1.Release, state platformv1alpha1.BindingState,
-	overrides *platformv1alpha1.BindingOverrides, dp *platformv1alpha1.DataPlane, deps []render.Dependency) render.Input {
+	conf Configuration, dp *platformv1alpha1.DataPlane, deps []render.Dependency) render.Input {
 	ct, pinned := pinnedOf(release)
 	var traits []render.TraitInstance
 	for _, inst := range release.Spec.ComponentSpec.Traits {
@@ -179,15 +196,16 @@ func RenderInput(organization, project, environment string, release *platformv1a
 		Dependencies: deps,
 		Type:         ct,
 		Traits:       traits,
-		Overrides:    overrides,
+		Overrides:    conf.Overrides,
+		Resources:    conf.Resources,
 	}
 }
 
-// CheckOverrides tells whether a binding's overrides can render over
-// release (render.CheckOverrides), before any plane is asked.
-func CheckOverrides(release *platformv1alpha1.Release, overrides *platformv1alpha1.BindingOverrides) error {
-	if overrides == nil {
+// Check tells whether release can render with conf in organization
+// (render.Check), before any plane is asked.
+func Check(organization string, release *platformv1alpha1.Release, conf Configuration) error {
+	if conf.Overrides == nil && conf.Resources == nil {
 		return nil
 	}
-	return render.CheckOverrides(RenderInput("", "", "", release, platformv1alpha1.BindingActive, overrides, &platformv1alpha1.DataPlane{}, nil))
+	return render.Check(RenderInput(organization, "", "", release, platformv1alpha1.BindingActive, conf, &platformv1alpha1.DataPlane{}, nil))
 }

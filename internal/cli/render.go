@@ -152,7 +152,15 @@ func (o *options) renderComponent(ctx context.Context, file string, f *renderFla
 	if err != nil {
 		return nil, err
 	}
-	return renderFor(ctx, reader, comp, f.env, f.plane, overrides)
+	conf := binding.Configuration{Overrides: overrides}
+	org := &platformv1alpha1.Organization{}
+	switch err := reader.Get(ctx, client.ObjectKey{Name: comp.Namespace}, org); {
+	case err == nil:
+		conf.Resources = org.Spec.Resources
+	case !apierrors.IsNotFound(err):
+		return nil, fmt.Errorf("reading organization %s: %w", comp.Namespace, err)
+	}
+	return renderFor(ctx, reader, comp, f.env, f.plane, conf)
 }
 
 // environmentOverrides are the overrides the component renders with in
@@ -193,7 +201,7 @@ func environmentOverrides(ctx context.Context, r client.Reader, comp *platformv1
 // renderFor resolves what the operator resolves for a component in an
 // environment, and renders it.
 func renderFor(ctx context.Context, r client.Reader, comp *platformv1alpha1.Component, envName, only string,
-	overrides *platformv1alpha1.BindingOverrides) ([]planeRender, error) {
+	conf binding.Configuration) ([]planeRender, error) {
 	org, project := comp.Namespace, comp.Spec.ProjectRef.Name
 	if comp.Spec.Image == "" {
 		return nil, fmt.Errorf("component %s builds from source: there is no image to render yet", comp.Name)
@@ -233,7 +241,7 @@ func renderFor(ctx context.Context, r client.Reader, comp *platformv1alpha1.Comp
 				dp = &all.Items[i]
 			}
 		}
-		rendered, err := render.Binding(binding.RenderInput(org, project, envName, release, platformv1alpha1.BindingActive, overrides, dp, deps))
+		rendered, err := render.Binding(binding.RenderInput(org, project, envName, release, platformv1alpha1.BindingActive, conf, dp, deps))
 		if err != nil {
 			return nil, err
 		}

@@ -51,7 +51,7 @@ func TestRenderedPolicies(t *testing.T) {
 			t.Fatal(err)
 		}
 		if !cells[w.project] {
-			cell, err := render.Cell(org, w.project, env)
+			cell, err := render.Cell(org, w.project, env, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +71,7 @@ func TestRenderedPolicies(t *testing.T) {
 				podLabels, _, _ = unstructuredLabels(o.Object, "spec", "template", "metadata", "labels")
 			}
 		}
-		cellNS, _ := render.Cell(org, w.project, env)
+		cellNS, _ := render.Cell(org, w.project, env, nil)
 		nsLabels = cellNS[0].GetLabels()
 		nsLabels["kubernetes.io/metadata.name"] = in.Namespace()
 		endpoints[w.name] = Endpoint{Namespace: in.Namespace(), NamespaceLabels: nsLabels, Labels: podLabels}

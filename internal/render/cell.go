@@ -6,6 +6,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
@@ -17,8 +18,9 @@ const DefaultDenyPolicy = "aileron-default-deny"
 // Cell renders the objects every cell has, whatever runs in it: the
 // namespace, enforcing Pod Security "restricted", and a NetworkPolicy that
 // denies all ingress and all egress but DNS. Components open what they
-// declare on top of it.
-func Cell(organization, project, environment string) (Objects, error) {
+// declare on top of it. An organization's resources add the cell's
+// LimitRange and ResourceQuota.
+func Cell(organization, project, environment string, res *platformv1alpha1.OrganizationResources) (Objects, error) {
 	name := CellNamespace(organization, project, environment)
 	labels := cellLabels(organization, project, environment)
 	nsLabels := cellLabels(organization, project, environment)
@@ -46,7 +48,14 @@ func Cell(organization, project, environment string) (Objects, error) {
 			}},
 		},
 	}
-	return convert(ns, deny)
+	objs := []runtime.Object{ns, deny}
+	if lr := cellLimitRange(name, labels, res); lr != nil {
+		objs = append(objs, lr)
+	}
+	if q := cellQuota(name, labels, res); q != nil {
+		objs = append(objs, q)
+	}
+	return convert(objs...)
 }
 
 // OwnsNamespace tells whether a namespace found on a plane with these

@@ -94,6 +94,9 @@ func Component(in Input) (Objects, error) {
 	if err := ValidateSpec(in.Spec); err != nil {
 		return nil, err
 	}
+	if err := withinContainerLimits(in.Spec.Container.Resources, in.Resources, in.Organization); err != nil {
+		return nil, err
+	}
 	ns := in.Namespace()
 	meta := func(name string) metav1.ObjectMeta {
 		return metav1.ObjectMeta{Name: name, Namespace: ns, Labels: in.labels()}
@@ -230,7 +233,7 @@ func (in Input) podTemplate(envData, fileData map[string]string) corev1.PodTempl
 		Image:     in.Image,
 		Command:   in.Spec.Container.Command,
 		Args:      in.Spec.Container.Args,
-		Resources: resources(in.Spec.Container.Resources),
+		Resources: fill(in.Spec.Container.Resources, defaultsOf(in.Resources)),
 		SecurityContext: &corev1.SecurityContext{
 			AllowPrivilegeEscalation: ptr.To(false),
 			ReadOnlyRootFilesystem:   ptr.To(true),
@@ -301,35 +304,19 @@ func configHash(maps ...map[string]string) string {
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
-// resources fills what the component leaves unset with the defaults; a
-// default limit never falls below the request the component sets, nor a
-// default request above the limit it sets (Kubernetes refuses a request
-// above its limit).
-func resources(r *platformv1alpha1.Resources) corev1.ResourceRequirements {
-	pick := func(list *platformv1alpha1.ResourceList, cpu bool) *resource.Quantity {
-		if list == nil {
-			return nil
-		}
-		if cpu {
-			return list.CPU
-		}
-		return list.Memory
-	}
+// fill completes what a container leaves unset with defaults; a default
+// limit never falls below the request the container sets, nor a default
+// request above the limit it sets (Kubernetes refuses a request above its
+// limit).
+func fill(r *platformv1alpha1.Resources, defaults corev1.ResourceRequirements) corev1.ResourceRequirements {
 	var req, lim *platformv1alpha1.ResourceList
 	if r != nil {
 		req, lim = r.Requests, r.Limits
 	}
 	out := corev1.ResourceRequirements{Requests: corev1.ResourceList{}, Limits: corev1.ResourceList{}}
-	for _, res := range []struct {
-		name        corev1.ResourceName
-		cpu         bool
-		defReq, lim resource.Quantity
-	}{
-		{corev1.ResourceCPU, true, DefaultCPURequest, DefaultCPULimit},
-		{corev1.ResourceMemory, false, DefaultMemoryRequest, DefaultMemoryLimit},
-	} {
-		request, limit := res.defReq, res.lim
-		setReq, setLim := pick(req, res.cpu), pick(lim, res.cpu)
+	for _, name := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+		request, limit := defaults.Requests[name], defaults.Limits[name]
+		setReq, setLim := quantityOf(req, name), quantityOf(lim, name)
 		if setReq != nil {
 			request = *setReq
 		}
@@ -345,8 +332,8 @@ func resources(r *platformv1alpha1.Resources) corev1.ResourceRequirements {
 				request = limit
 			}
 		}
-		out.Requests[res.name] = request
-		out.Limits[res.name] = limit
+		out.Requests[name] = request
+		out.Limits[name] = limit
 	}
 	return out
 }

@@ -86,13 +86,16 @@ func Overridden(in Input) (Input, error) {
 // release passes. It reads no plane, so a binding refuses bad overrides
 // before anything is delivered.
 func CheckOverrides(in Input) error {
-	if in.Overrides == nil {
-		return nil
-	}
 	out, err := Overridden(in)
-	if err != nil {
+	if err != nil || in.Overrides == nil {
 		return err
 	}
+	return checkOverridden(out)
+}
+
+// checkOverridden checks what overrides made of a release as the release
+// itself was checked: its spec, and its type's and traits' parameters.
+func checkOverridden(out Input) error {
 	if err := ValidateSpec(out.Spec); err != nil {
 		return fmt.Errorf("with the overrides: %w", err)
 	}

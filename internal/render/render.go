@@ -83,6 +83,8 @@ type Input struct {
 	// Overrides are the environment's configuration, applied over Spec and
 	// Traits' parameters (Overridden) before anything renders.
 	Overrides *platformv1alpha1.BindingOverrides
+	// Resources are the organization's resource defaults and cell bounds.
+	Resources *platformv1alpha1.OrganizationResources
 }
 
 // Namespace is the input's cell namespace.
@@ -125,7 +127,7 @@ type Objects []*unstructured.Unstructured
 // kindOrder puts what others depend on first: namespaces, then identities
 // and configuration, then workloads, then what routes to them.
 var kindOrder = map[string]int{
-	"Namespace": 0, "NetworkPolicy": 1, "ServiceAccount": 2, "ConfigMap": 3,
+	"Namespace": 0, "NetworkPolicy": 1, "LimitRange": 1, "ResourceQuota": 1, "ServiceAccount": 2, "ConfigMap": 3,
 	"Secret": 3, "PersistentVolumeClaim": 3,
 	"Service": 4, "Deployment": 5, "CronJob": 5, "StatefulSet": 5, "DaemonSet": 5, "Job": 5,
 	"HorizontalPodAutoscaler": 6, "PodDisruptionBudget": 7, "HTTPRoute": 8,
@@ -248,7 +250,7 @@ type Rendered struct {
 // Binding renders in for its plane: the cell and the component. Direct
 // delivery, GitOps delivery and `aileron render` all render through it.
 func Binding(in Input) (Rendered, error) {
-	cell, err := Cell(in.Organization, in.Project, in.Environment)
+	cell, err := Cell(in.Organization, in.Project, in.Environment, in.Resources)
 	if err != nil {
 		return Rendered{}, err
 	}

@@ -88,7 +88,7 @@ func TestGolden(t *testing.T) {
 		})
 	}
 	t.Run("cell", func(t *testing.T) {
-		objs, err := Cell("acme", "shop", "production")
+		objs, err := Cell("acme", "shop", "production", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -283,7 +283,7 @@ func TestResourcesFillDefaultsBelowLimits(t *testing.T) {
 			"200m", "300m", "128Mi", "256Mi"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := resources(tc.in)
+			got := fill(tc.in, aileronDefaults)
 			for _, c := range []struct {
 				what string
 				got  resource.Quantity

@@ -112,7 +112,7 @@ func acceptedByHub(c client.Client, org, name string, spec platformv1alpha1.Comp
 // submitted as a Pod (dry run), so Pod Security admission judges what would
 // run.
 func admitted(ctx context.Context, c client.Client, in Input, objs Objects) error {
-	cell, err := Cell(in.Organization, in.Project, in.Environment)
+	cell, err := Cell(in.Organization, in.Project, in.Environment, in.Resources)
 	if err != nil {
 		return err
 	}

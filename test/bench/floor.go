@@ -37,7 +37,7 @@ func floorWork(pl *platform) (cells, bindings []unit, err error) {
 			}
 			if cellKey := plane + "/" + in.Namespace(); !seen[cellKey] {
 				seen[cellKey] = true
-				cell, err := render.Cell(in.Organization, in.Project, in.Environment)
+				cell, err := render.Cell(in.Organization, in.Project, in.Environment, in.Resources)
 				if err != nil {
 					return nil, nil, err
 				}
@@ -120,7 +120,7 @@ func (pl *platform) renderInput(organization string, c *platformv1alpha1.Compone
 	dp.Name = pl.planeOf(i)
 	dp.Spec.Gateway.PublicHost = dp.Name + ".apps.bench.example"
 	// Rendering sees the plane's name and host only.
-	return binding.RenderInput(organization, c.Spec.ProjectRef.Name, pl.environments[i], release, platformv1alpha1.BindingActive, nil, dp, nil), nil
+	return binding.RenderInput(organization, c.Spec.ProjectRef.Name, pl.environments[i], release, platformv1alpha1.BindingActive, binding.Configuration{}, dp, nil), nil
 }
 
 // contentChanged lists the objects whose rendered content differs between

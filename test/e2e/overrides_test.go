@@ -7,6 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -273,7 +274,7 @@ var _ = Describe("Configuration per environment", Ordered, ContinueOnFailure, fu
 		bad := good.DeepCopy()
 		bad.Parameters = rawJSON(`{"tier": "gold"}`)
 		Expect(setOverrides(ada, "production", bad)).To(Succeed())
-		expectNotReady(prod, "the overrides of environment production do not apply to release "+prod.Spec.Release,
+		expectNotReady(prod, "release "+prod.Spec.Release+" cannot run in environment production: ",
 			"spec.overrides.parameters.tier: type service does not let tier differ per environment (its environmentParameters: none)")
 		Expect(readyCondition(Default, prod).Reason).To(Equal(platformv1alpha1.ReasonInvalidSpec))
 		Expect(deploymentOn("production").ResourceVersion).To(Equal(before.ResourceVersion), "bad overrides changed what runs")
@@ -281,5 +282,75 @@ var _ = Describe("Configuration per environment", Ordered, ContinueOnFailure, fu
 
 		Expect(setOverrides(ada, "production", good)).To(Succeed())
 		running("production", prod.Spec.Release, good)
+	})
+
+	It("renders the organization's resource defaults and cell bounds into every cell, holds components to them, and removes them when they are dropped", func() {
+		orgObj := &platformv1alpha1.Organization{}
+		setResources := func(res *platformv1alpha1.OrganizationResources) {
+			GinkgoHelper()
+			Expect(hub.Get(ctx, client.ObjectKey{Name: org}, orgObj)).To(Succeed())
+			patch := client.MergeFrom(orgObj.DeepCopy())
+			orgObj.Spec.Resources = res
+			Expect(hub.Patch(ctx, orgObj, patch)).To(Succeed())
+		}
+		q := resource.MustParse
+		cellOf := func(env string) string { return render.CellNamespace(org, project, env) }
+		setResources(&platformv1alpha1.OrganizationResources{
+			Defaults:        &platformv1alpha1.Resources{Requests: &platformv1alpha1.ResourceList{CPU: ptr.To(q("50m")), Memory: ptr.To(q("64Mi"))}},
+			CellQuota:       &platformv1alpha1.CellQuota{Requests: &platformv1alpha1.ResourceList{CPU: ptr.To(q("4"))}, Pods: ptr.To[int32](20)},
+			ContainerLimits: &platformv1alpha1.ContainerLimits{Max: &platformv1alpha1.ResourceList{CPU: ptr.To(q("1")), Memory: ptr.To(q("2Gi"))}},
+		})
+		for _, env := range []string{"development", "staging", "production"} {
+			Eventually(func(g Gomega) {
+				quota := &corev1.ResourceQuota{}
+				g.Expect(spokes["eu-1"].Get(ctx, client.ObjectKey{Namespace: cellOf(env), Name: render.CellQuotaName}, quota)).To(Succeed())
+				g.Expect(quota.Spec.Hard).To(HaveLen(2))
+				g.Expect(quota.Spec.Hard.Pods().String()).To(Equal("20"))
+				g.Expect(quota.Spec.Hard.Name(corev1.ResourceRequestsCPU, resource.DecimalSI).String()).To(Equal("4"))
+				limits := &corev1.LimitRange{}
+				g.Expect(spokes["eu-1"].Get(ctx, client.ObjectKey{Namespace: cellOf(env), Name: render.CellLimitsName}, limits)).To(Succeed())
+				g.Expect(limits.Spec.Limits).To(HaveLen(1))
+				g.Expect(limits.Spec.Limits[0].Max.Cpu().String()).To(Equal("1"))
+				g.Expect(limits.Spec.Limits[0].DefaultRequest.Cpu().String()).To(Equal("50m"))
+			}).Should(Succeed(), env)
+		}
+		// The component sets no resources: it gets the organization's.
+		Eventually(func(g Gomega) {
+			d := &appsv1.Deployment{}
+			g.Expect(spokes["eu-1"].Get(ctx, client.ObjectKey{Namespace: cellOf("development"), Name: component}, d)).To(Succeed())
+			r := d.Spec.Template.Spec.Containers[0].Resources
+			g.Expect(r.Requests.Cpu().String()).To(Equal("50m"))
+			g.Expect(r.Requests.Memory().String()).To(Equal("64Mi"))
+			g.Expect(r.Limits.Cpu().String()).To(Equal("500m"), "Aileron's default limit, below the organization's max")
+		}).Should(Succeed())
+
+		// More than a container may have: the binding says so, and what
+		// runs stays.
+		prod := bindingOf("production")
+		Expect(hub.Get(ctx, client.ObjectKeyFromObject(prod), prod)).To(Succeed())
+		good := prod.Spec.Overrides
+		greedy := good.DeepCopy()
+		greedy.Resources = &platformv1alpha1.Resources{Limits: &platformv1alpha1.ResourceList{CPU: ptr.To(q("2"))}}
+		Expect(setOverrides(ada, "production", greedy)).To(Succeed())
+		expectNotReady(prod, "spec.container.resources.limits.cpu: 2 is above the most organization config-a lets a container use (1)")
+		Expect(setOverrides(ada, "production", good)).To(Succeed())
+		running("production", prod.Spec.Release, good)
+
+		// Dropped, the bounds leave every cell, and the defaults are
+		// Aileron's again.
+		setResources(nil)
+		for _, env := range []string{"development", "staging", "production"} {
+			Eventually(func(g Gomega) {
+				err := spokes["eu-1"].Get(ctx, client.ObjectKey{Namespace: cellOf(env), Name: render.CellQuotaName}, &corev1.ResourceQuota{})
+				g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "%s: %v", env, err)
+				err = spokes["eu-1"].Get(ctx, client.ObjectKey{Namespace: cellOf(env), Name: render.CellLimitsName}, &corev1.LimitRange{})
+				g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "%s: %v", env, err)
+			}).Should(Succeed(), env)
+		}
+		Eventually(func(g Gomega) {
+			d := &appsv1.Deployment{}
+			g.Expect(spokes["eu-1"].Get(ctx, client.ObjectKey{Namespace: cellOf("development"), Name: component}, d)).To(Succeed())
+			g.Expect(d.Spec.Template.Spec.Containers[0].Resources.Requests.Cpu().String()).To(Equal(render.DefaultCPURequest.String()))
+		}).Should(Succeed())
 	})
 })

@@ -572,6 +572,23 @@ var invalidCases = []invalidCase{
 		update: `{"spec":{"componentRef":{"name":"web"}}}`,
 		field:  "spec.componentRef", message: "componentRef is immutable"},
 
+	// Organization resources
+	{name: "cell quota that bounds nothing", kind: "Organization",
+		create: `{"spec":{"resources":{"cellQuota":{}}}}`,
+		field:  "spec.resources.cellQuota", message: "a cell quota bounds requests, limits or pods: set at least one"},
+	{name: "cell quota of negative pods", kind: "Organization",
+		create: `{"spec":{"resources":{"cellQuota":{"pods":-1}}}}`,
+		field:  "spec.resources.cellQuota.pods", message: "should be greater than or equal to 0"},
+	{name: "container limits that set neither min nor max", kind: "Organization",
+		create: `{"spec":{"resources":{"containerLimits":{}}}}`,
+		field:  "spec.resources.containerLimits", message: "container limits set a min, a max or both"},
+	{name: "container min above the max", kind: "Organization",
+		create: `{"spec":{"resources":{"containerLimits":{"min":{"memory":"2Gi"},"max":{"memory":"1Gi"}}}}}`,
+		field:  "spec.resources.containerLimits.min.memory", message: "min.memory must not exceed max.memory"},
+	{name: "organization default request above its default limit", kind: "Organization",
+		create: `{"spec":{"resources":{"defaults":{"requests":{"cpu":"2"},"limits":{"cpu":"1"}}}}}`,
+		field:  "spec.resources.defaults.requests.cpu", message: "requests.cpu must not exceed limits.cpu"},
+
 	// ReleaseBinding overrides
 	{name: "overrides of both replicas and autoscaling", kind: "ReleaseBinding",
 		create: `{"spec":{"overrides":{"replicas":2,"autoscaling":{"maxReplicas":4}}}}`,

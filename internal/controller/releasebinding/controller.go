@@ -13,11 +13,14 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	toolscache "k8s.io/client-go/tools/cache"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
@@ -38,7 +41,7 @@ import (
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings/status,verbs=get;patch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings/finalizers,verbs=update
-// +kubebuilder:rbac:groups=platform.aileron.dev,resources=releases;environments;dataplanes;components,verbs=get;list;watch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=releases;environments;dataplanes;components;organizations,verbs=get;list;watch
 
 // Requeue intervals while waiting on something outside the hub.
 const (
@@ -102,9 +105,26 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, common.ReachabilityChanged()))).
 		Watches(&platformv1alpha1.Component{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfCallers),
 			common.OnSpec()).
+		// An organization's resources are in every binding's render.
+		Watches(&platformv1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfOrganization),
+			builder.WithPredicates(resourcesChanged())).
 		WatchesRawSource(source.Channel(r.workloads.events, &handler.EnqueueRequestForObject{})).
 		WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).
 		Complete(r)
+}
+
+func (r *Reconciler) bindingsOfOrganization(ctx context.Context, o client.Object) []reconcile.Request {
+	return common.RequestsFor(ctx, r.Client, &platformv1alpha1.ReleaseBindingList{}, client.InNamespace(o.GetName()))
+}
+
+// resourcesChanged passes the updates of an organization that change its
+// resources: its groups or repository change no render.
+func resourcesChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		before, okBefore := e.ObjectOld.(*platformv1alpha1.Organization)
+		after, okAfter := e.ObjectNew.(*platformv1alpha1.Organization)
+		return !okBefore || !okAfter || !equality.Semantic.DeepEqual(before.Spec.Resources, after.Spec.Resources)
+	}}
 }
 
 func (r *Reconciler) bindingsOfEnvironment(ctx context.Context, o client.Object) []reconcile.Request {
@@ -222,11 +242,22 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, b *platformv1alpha1.Re
 	} else if err != nil {
 		return ctrl.Result{}, err
 	}
-	// Overrides the release cannot take are the binding's own error: what
-	// runs stays as it is until they are mended.
-	if err := binding.CheckOverrides(release, b.Spec.Overrides); err != nil {
-		conditions.MarkStalled(b, platformv1alpha1.ReasonInvalidSpec, fmt.Sprintf("the overrides of environment %s do not apply to release %s: %v",
-			b.Spec.EnvironmentRef.Name, release.Name, err))
+	org := &platformv1alpha1.Organization{}
+	if err := r.Get(ctx, client.ObjectKey{Name: b.Namespace}, org); err != nil {
+		// A binding outside an organization's namespace renders with
+		// Aileron's defaults.
+		if !apierrors.IsNotFound(err) {
+			return ctrl.Result{}, err
+		}
+		org = nil
+	}
+	conf := binding.ConfigurationOf(b, org)
+	// Overrides the release cannot take, or resources the organization
+	// does not allow, are the binding's own error: what runs stays as it is
+	// until they are mended.
+	if err := binding.Check(b.Namespace, release, conf); err != nil {
+		conditions.MarkStalled(b, platformv1alpha1.ReasonInvalidSpec, fmt.Sprintf("release %s cannot run in environment %s: %v",
+			release.Name, b.Spec.EnvironmentRef.Name, err))
 		return ctrl.Result{}, nil
 	}
 
@@ -239,7 +270,7 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, b *platformv1alpha1.Re
 		previous[st.Plane] = st
 	}
 	var outcomes []outcome
-	in := input{binding: b, release: release, project: project, deps: deps}
+	in := input{binding: b, release: release, project: project, deps: deps, conf: conf}
 	for _, plane := range targets {
 		outcomes = append(outcomes, r.deliver(ctx, in, plane, previous[plane]))
 		delete(previous, plane)

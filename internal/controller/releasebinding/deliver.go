@@ -24,11 +24,12 @@ type input struct {
 	release *platformv1alpha1.Release
 	project string
 	deps    []render.Dependency
+	conf    binding.Configuration
 }
 
 func (in input) render(dp *platformv1alpha1.DataPlane) render.Input {
 	b := in.binding
-	return binding.RenderInput(b.Namespace, in.project, b.Spec.EnvironmentRef.Name, in.release, b.Spec.State, b.Spec.Overrides, dp, in.deps)
+	return binding.RenderInput(b.Namespace, in.project, b.Spec.EnvironmentRef.Name, in.release, b.Spec.State, in.conf, dp, in.deps)
 }
 
 func appliedKey(b *platformv1alpha1.ReleaseBinding, plane string) string {
@@ -157,6 +158,7 @@ func (r *Reconciler) applyChanged(ctx context.Context, c client.Client, key, pla
 		return rec.Value, fmt.Errorf("rendering: %w", err)
 	}
 	apply := out.Component
+	prevCell, _ := r.cells.Get(cellKey)
 	withCell := !r.cells.Current(cellKey, cellHash) || forced
 	if withCell {
 		apply = out.All()
@@ -178,6 +180,15 @@ func (r *Reconciler) applyChanged(ctx context.Context, c client.Client, key, pla
 		return rec.Value, err
 	}
 	if withCell {
+		// The bounds an organization no longer sets leave the cell: looked
+		// for whenever the cell changed, or is applied for the first time
+		// since the manager started.
+		if prevCell.Hash != cellHash {
+			if err := direct.Prune(ctx, c, direct.Stale(render.CellBounds(cell[0].GetName()), direct.Inventory(cell))); err != nil {
+				r.cells.Forget(cellKey)
+				return rec.Value, fmt.Errorf("removing the cell's bounds its organization no longer sets: %w", err)
+			}
+		}
 		r.cells.Remember(cellKey, cellHash, struct{}{})
 	}
 	gens = rec.Value.Merge(gens)

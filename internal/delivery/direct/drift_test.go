@@ -92,7 +92,7 @@ func TestDriftedOnARealAPIServer(t *testing.T) {
 		in := render.Input{Organization: "acme", Project: "shop", Environment: "production", Plane: plane,
 			Component: name, Release: name + "-0123456789", Image: "registry.acme.example/" + name + ":1", Spec: spec}
 		if len(all) == 0 {
-			cell, err := render.Cell(in.Organization, in.Project, in.Environment)
+			cell, err := render.Cell(in.Organization, in.Project, in.Environment, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

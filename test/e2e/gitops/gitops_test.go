@@ -415,7 +415,7 @@ var _ = Describe("GitOps delivery", Ordered, func() {
 		Expect(hub.Get(ctx, client.ObjectKey{Namespace: org, Name: release}, rel)).To(Succeed())
 		dp := &platformv1alpha1.DataPlane{}
 		Expect(hub.Get(ctx, client.ObjectKey{Name: "eu-1"}, dp)).To(Succeed())
-		want, err := render.Binding(bindingpkg.RenderInput(org, "data", "development", rel, platformv1alpha1.BindingActive, nil, dp, nil))
+		want, err := render.Binding(bindingpkg.RenderInput(org, "data", "development", rel, platformv1alpha1.BindingActive, bindingpkg.Configuration{}, dp, nil))
 		Expect(err).NotTo(HaveOccurred())
 		committed, err := fleet.DecodeManifests([]byte(file("globex/data/development/eu-1/ledger.yaml")))
 		Expect(err).NotTo(HaveOccurred())

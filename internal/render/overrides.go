@@ -81,18 +81,6 @@ func Overridden(in Input) (Input, error) {
 	return in, nil
 }
 
-// CheckOverrides tells whether in's overrides can render: they name what
-// the release has and the type allows, and the result passes the checks a
-// release passes. It reads no plane, so a binding refuses bad overrides
-// before anything is delivered.
-func CheckOverrides(in Input) error {
-	out, err := Overridden(in)
-	if err != nil || in.Overrides == nil {
-		return err
-	}
-	return checkOverridden(out)
-}
-
 // checkOverridden checks what overrides made of a release as the release
 // itself was checked: its spec, and its type's and traits' parameters.
 func checkOverridden(out Input) error {

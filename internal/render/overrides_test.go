@@ -182,7 +182,7 @@ func TestOverridesOfTypeAndTraitParameters(t *testing.T) {
 		Parameters: raw(`{"replicas": 5, "storage": {"size": "50Gi"}}`),
 		Traits:     []platformv1alpha1.TraitOverride{{InstanceName: "archive", Parameters: raw(`{"size": "200Gi"}`)}},
 	}
-	if err := CheckOverrides(good); err != nil {
+	if err := Check(good); err != nil {
 		t.Fatal(err)
 	}
 	objs, err := Component(good)
@@ -235,12 +235,12 @@ func TestOverridesOfTypeAndTraitParameters(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			bad := in
 			bad.Overrides = &tc.overrides
-			err := CheckOverrides(bad)
+			err := Check(bad)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want an error containing %q", err, tc.want)
 			}
 			if _, err := Component(bad); err == nil {
-				t.Error("the renderer rendered what CheckOverrides refuses")
+				t.Error("the renderer rendered what Check refuses")
 			}
 		})
 	}
@@ -256,7 +256,7 @@ resources:
 	fixed.Spec.Parameters, fixed.Traits = nil, nil
 	fixed.Overrides = &platformv1alpha1.BindingOverrides{Parameters: raw(`{"tier": "gold"}`)}
 	want := "spec.overrides.parameters.tier: type fixed does not let tier differ per environment (its environmentParameters: none)"
-	if err := CheckOverrides(fixed); err == nil || err.Error() != want {
+	if err := Check(fixed); err == nil || err.Error() != want {
 		t.Fatalf("got %v, want %q", err, want)
 	}
 }

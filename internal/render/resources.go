@@ -17,10 +17,11 @@ const (
 )
 
 // Check tells whether in can render, without rendering it: its overrides
-// apply (CheckOverrides), and its container stays within what its
-// organization lets one container use. A binding checks it before any
-// plane is asked, so that bad input stalls the binding and changes nothing
-// that runs.
+// name what the release has and the type allows, the result passes the
+// checks a release passes (checkOverridden), and its container stays
+// within what its organization lets one container use. A binding checks it
+// before any plane is asked, so that bad input stalls the binding and
+// changes nothing that runs.
 func Check(in Input) error {
 	out, err := Overridden(in)
 	if err != nil {

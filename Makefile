@@ -18,6 +18,7 @@ KWOK_VERSION           := $(call modver,kwok/,sigs.k8s.io/kwok)
 CONTROLLER_GEN_VERSION := $(call modver,,sigs.k8s.io/controller-tools)
 GOLANGCI_LINT_VERSION  := $(call modver,lint/,github.com/golangci/golangci-lint/v2)
 ARGOCD_VERSION         := $(call modver,argocd/,github.com/argoproj/argo-cd/v2)
+ESO_VERSION            := $(call modver,eso/,github.com/external-secrets/external-secrets)
 
 # KUBE_ASSETS is a KUBEBUILDER_ASSETS directory: kube-apiserver, etcd and
 # kubectl for envtest, plus the controller manager and scheduler for fleets.
@@ -26,11 +27,13 @@ KWOK_DIR       := $(BIN)/kwok-$(KWOK_VERSION)
 CONTROLLER_GEN := $(BIN)/controller-gen-$(CONTROLLER_GEN_VERSION)
 GOLANGCI_LINT  := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 ARGOCD_DIR     := $(BIN)/argocd-$(ARGOCD_VERSION)
+ESO_DIR        := $(BIN)/external-secrets-$(ESO_VERSION)
 
 export KUBEBUILDER_ASSETS := $(KUBE_ASSETS)
 export AILERON_KUBE_ASSETS := $(KUBE_ASSETS)
 export AILERON_KWOK_DIR := $(KWOK_DIR)
 export AILERON_ARGOCD_DIR := $(ARGOCD_DIR)
+export AILERON_ESO_DIR := $(ESO_DIR)
 export AILERON_SHARED_DIR ?= $(abspath $(CURDIR)/../shared)
 
 # Files written by `make generate manifests`, never by hand.
@@ -41,7 +44,7 @@ GO_TEST_FLAGS ?= -count=1 -timeout=30m
 ##@ General
 
 .PHONY: demo
-demo: $(KUBE_ASSETS)/.built $(KWOK_DIR)/.built build ## Run the whole platform locally until Ctrl-C (see README, "First five minutes").
+demo: $(KUBE_ASSETS)/.built $(KWOK_DIR)/.built $(ESO_DIR)/.built build ## Run the whole platform locally until Ctrl-C (see README, "First five minutes").
 	$(BIN)/aileron dev
 
 .PHONY: help
@@ -118,7 +121,7 @@ build: ## Build the manager and the CLI into bin/ (with kubectl-aileron, the kub
 ##@ Tools
 
 .PHONY: tools
-tools: $(KUBE_ASSETS)/.built $(KWOK_DIR)/.built $(ARGOCD_DIR)/.built redis $(CONTROLLER_GEN) $(GOLANGCI_LINT) ## Build every tool into bin/ (once per version).
+tools: $(KUBE_ASSETS)/.built $(KWOK_DIR)/.built $(ARGOCD_DIR)/.built $(ESO_DIR)/.built redis $(CONTROLLER_GEN) $(GOLANGCI_LINT) ## Build every tool into bin/ (once per version).
 
 # Stamp the version the binaries report (/version, kubectl version), as
 # the upstream release build does.
@@ -159,6 +162,20 @@ $(ARGOCD_DIR)/.built:
 	cd hack/tools/argocd && go build -o $(ARGOCD_DIR)/argocd github.com/argoproj/argo-cd/v2/cmd
 	src=$$(cd hack/tools/argocd && go list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v2)/manifests/crds; \
 	install -m 0644 $$src/application-crd.yaml $$src/applicationset-crd.yaml $$src/appproject-crd.yaml $(ARGOCD_DIR)/crds/
+	touch $@
+
+# The External Secrets Operator, which materialises a cell's Secrets from a
+# plane's ClusterSecretStore: its controller binary and the CRDs it serves
+# (ExternalSecret, SecretStore, ClusterSecretStore, and the generator state
+# it watches). Its module pins its own Kubernetes libraries
+# (hack/tools/eso/go.mod).
+$(ESO_DIR)/.built:
+	@echo "building the External Secrets Operator $(ESO_VERSION) into $(ESO_DIR) (about ten minutes the first time)"
+	mkdir -p $(ESO_DIR)/crds
+	cd hack/tools/eso && go build -o $(ESO_DIR)/external-secrets github.com/external-secrets/external-secrets
+	src=$$(cd hack/tools/eso && go list -m -f '{{.Dir}}' github.com/external-secrets/external-secrets)/config/crds/bases; \
+	install -m 0644 $$src/external-secrets.io_externalsecrets.yaml $$src/external-secrets.io_secretstores.yaml \
+		$$src/external-secrets.io_clustersecretstores.yaml $$src/generators.external-secrets.io_generatorstates.yaml $(ESO_DIR)/crds/
 	touch $@
 
 # Argo CD keeps its caches in Redis: Debian's package.

@@ -73,3 +73,6 @@ func (t *ComponentType) GetConditions() *[]metav1.Condition { return &t.Status.C
 func (t *ComponentType) SetObservedGeneration(g int64)      { t.Status.ObservedGeneration = g }
 func (t *Trait) GetConditions() *[]metav1.Condition         { return &t.Status.Conditions }
 func (t *Trait) SetObservedGeneration(g int64)              { t.Status.ObservedGeneration = g }
+
+func (r *SecretReference) GetConditions() *[]metav1.Condition { return &r.Status.Conditions }
+func (r *SecretReference) SetObservedGeneration(g int64)      { r.Status.ObservedGeneration = g }

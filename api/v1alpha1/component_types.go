@@ -181,10 +181,11 @@ type SecretKeyReference struct {
 }
 
 // EnvVar is an environment variable of the component's container: a
-// literal value (delivered in the component's ConfigMap) or a reference to
-// a Secret key.
+// literal value (delivered in the component's ConfigMap), a key of a
+// SecretReference (read from the plane's secret store into the cell), or
+// a key of a Secret already in the cell.
 //
-// +kubebuilder:validation:XValidation:rule="has(self.value) != has(self.secretKeyRef)",message="set exactly one of value or secretKeyRef"
+// +kubebuilder:validation:XValidation:rule="[has(self.value), has(self.secretRef), has(self.secretKeyRef)].filter(x, x).size() == 1",message="set exactly one of value, secretRef or secretKeyRef"
 type EnvVar struct {
 	// name of the variable.
 	// +required
@@ -198,12 +199,40 @@ type EnvVar struct {
 	// +kubebuilder:validation:MaxLength=32768
 	Value *string `json:"value,omitempty"`
 
-	// secretKeyRef takes the value from a Secret key in the cell.
+	// secretRef takes the value from a key of a SecretReference of the
+	// organization: the plane's secret store provides it in the cell.
+	// +optional
+	SecretRef *SecretRefKey `json:"secretRef,omitempty"`
+
+	// secretKeyRef takes the value from a Secret key in the cell, for
+	// platforms without a secret store: someone other than Aileron must
+	// create that Secret in every cell the component runs in.
 	// +optional
 	SecretKeyRef *SecretKeyReference `json:"secretKeyRef,omitempty"`
 }
 
-// ConfigFile is a file mounted read-only into the component's container.
+// SecretRefKey is a key of a SecretReference in the component's
+// organization.
+type SecretRefKey struct {
+	// name of the SecretReference.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=40
+	// +kubebuilder:validation:Pattern=`^[a-z]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+
+	// key is one of the SecretReference's data[].key.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	Key string `json:"key"`
+}
+
+// ConfigFile is a file mounted read-only into the component's container:
+// its content, or a key of a SecretReference (a certificate, a key file).
+//
+// +kubebuilder:validation:XValidation:rule="!(has(self.content) && size(self.content) > 0 && has(self.secretRef))",message="a file has either content or a secretRef, not both"
 type ConfigFile struct {
 	// mountPath is the absolute path of the file in the container.
 	// +required
@@ -214,9 +243,14 @@ type ConfigFile struct {
 	MountPath string `json:"mountPath"`
 
 	// content of the file.
-	// +required
+	// +optional
 	// +kubebuilder:validation:MaxLength=65536
-	Content string `json:"content"`
+	Content string `json:"content,omitempty"`
+
+	// secretRef takes the file from a key of a SecretReference of the
+	// organization, mounted from the Secret the plane's store provides.
+	// +optional
+	SecretRef *SecretRefKey `json:"secretRef,omitempty"`
 }
 
 // ResourceList is an amount of CPU and memory.

@@ -49,6 +49,16 @@ type GatewaySpec struct {
 	Namespace string `json:"namespace,omitempty"`
 }
 
+// SecretStoreReference names a ClusterSecretStore on a data plane.
+type SecretStoreReference struct {
+	// name of the ClusterSecretStore.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`
+	Name string `json:"name"`
+}
+
 // DataPlaneSpec describes a cluster that runs workloads.
 type DataPlaneSpec struct {
 	PlaneConnection `json:",inline"`
@@ -67,6 +77,13 @@ type DataPlaneSpec struct {
 	// and metric agents ship to.
 	// +optional
 	ObservabilityPlaneRef *LocalObjectReference `json:"observabilityPlaneRef,omitempty"`
+
+	// secretStoreRef names the External Secrets Operator ClusterSecretStore
+	// the plane offers its cells: components' secretRefs are read from it
+	// into ExternalSecrets in their cells. Without it, a component that
+	// uses a secretRef cannot run on the plane.
+	// +optional
+	SecretStoreRef *SecretStoreReference `json:"secretStoreRef,omitempty"`
 
 	// organizations granted this plane: only their environments may run on
 	// it. Empty grants it to every organization.

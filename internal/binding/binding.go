@@ -155,10 +155,12 @@ func pinnedOf(release *platformv1alpha1.Release) (*render.Type, map[string]*rend
 }
 
 // Configuration is what a release renders with besides itself: its
-// environment's overrides and its organization's resources.
+// environment's overrides, its organization's resources and the
+// organization's SecretReferences it reads (render.SecretRefNames).
 type Configuration struct {
 	Overrides *platformv1alpha1.BindingOverrides
 	Resources *platformv1alpha1.OrganizationResources
+	Secrets   map[string]platformv1alpha1.SecretReferenceSpec
 }
 
 // ConfigurationOf is the configuration binding b renders with in
@@ -198,14 +200,12 @@ func RenderInput(organization, project, environment string, release *platformv1a
 		Traits:       traits,
 		Overrides:    conf.Overrides,
 		Resources:    conf.Resources,
+		Secrets:      conf.Secrets,
 	}
 }
 
 // Check tells whether release can render with conf in organization
 // (render.Check), before any plane is asked.
 func Check(organization string, release *platformv1alpha1.Release, conf Configuration) error {
-	if conf.Overrides == nil && conf.Resources == nil {
-		return nil
-	}
 	return render.Check(RenderInput(organization, "", "", release, platformv1alpha1.BindingActive, conf, &platformv1alpha1.DataPlane{}, nil))
 }

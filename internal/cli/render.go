@@ -153,6 +153,9 @@ func (o *options) renderComponent(ctx context.Context, file string, f *renderFla
 		return nil, err
 	}
 	conf := binding.Configuration{Overrides: overrides}
+	if conf.Secrets, err = resolve.Secrets(ctx, reader, comp.Namespace, comp.Spec, overrides); err != nil {
+		return nil, err
+	}
 	org := &platformv1alpha1.Organization{}
 	switch err := reader.Get(ctx, client.ObjectKey{Name: comp.Namespace}, org); {
 	case err == nil:

@@ -44,6 +44,28 @@ type Options struct {
 // dataPlanes are the data planes of the samples; each runs workloads.
 var dataPlanes = []string{"eu-1", "na-1", "asia-1"}
 
+// SecretStore is the ClusterSecretStore every sample data plane offers
+// (config/samples/02-planes.yaml), and StoreData what it holds: the
+// secrets config/samples/05-secret-references.yaml names.
+const SecretStore = "platform-secrets"
+
+// StoreData are the secrets of the samples' store, by remote key.
+var StoreData = map[string]string{
+	"shop/db":            `{"user":"shop","password":"development-only"}`,
+	"shop/production/db": `{"user":"shop","password":"production-only"}`,
+}
+
+// StartSecretStores runs the External Secrets Operator on each of the
+// samples' data planes of f, offering SecretStore.
+func StartSecretStores(ctx context.Context, f *fleet.Fleet) error {
+	for _, p := range dataPlanes {
+		if err := f.StartExternalSecrets(ctx, f.Spoke(p), fleet.SecretStoreOptions{Store: SecretStore, Data: StoreData}); err != nil {
+			return fmt.Errorf("starting the External Secrets Operator on %s: %w", p, err)
+		}
+	}
+	return nil
+}
+
 // Run starts the platform and keeps it running until ctx ends, then stops
 // every process it started.
 func Run(ctx context.Context, o Options) error {
@@ -68,7 +90,11 @@ func Run(ctx context.Context, o Options) error {
 		return fmt.Errorf("starting the local fleet: %w", err)
 	}
 	defer f.Stop()
-	say("fleet up in %s; installing the API", time.Since(start).Round(time.Second))
+	say("fleet up in %s; starting the External Secrets Operator on each data plane", time.Since(start).Round(time.Second))
+	if err := StartSecretStores(ctx, f); err != nil {
+		return err
+	}
+	say("installing the API")
 
 	hub, err := client.New(f.Hub.Config, client.Options{Scheme: manager.Scheme()})
 	if err != nil {

@@ -10,6 +10,8 @@ package health
 import (
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
@@ -24,6 +26,14 @@ var workloadKinds = []string{"Deployment", "StatefulSet", "DaemonSet", "ReplicaS
 // IsWorkload tells whether kind carries pods.
 func IsWorkload(kind string) bool { return slices.Contains(workloadKinds, kind) }
 
+// Gates tells whether the component's health waits on u besides its
+// workloads: an ExternalSecret, whose Secret the pods read (on a real
+// cluster they do not start without it, and a failure to read the store
+// is said there, not on the pods).
+func Gates(u *unstructured.Unstructured) bool {
+	return u.GetKind() == "ExternalSecret" && u.GroupVersionKind().Group == "external-secrets.io"
+}
+
 // Of judges u, with a message saying why unless it is Healthy.
 func Of(u *unstructured.Unstructured) (platformv1alpha1.PlaneHealth, string) {
 	what := u.GetKind() + " " + u.GetName()
@@ -32,6 +42,9 @@ func Of(u *unstructured.Unstructured) (platformv1alpha1.PlaneHealth, string) {
 	}
 	if suspended, _, _ := unstructured.NestedBool(u.Object, "spec", "suspend"); suspended {
 		return platformv1alpha1.HealthSuspended, what + " is suspended"
+	}
+	if Gates(u) {
+		return externalSecret(u)
 	}
 	res, err := status.Compute(u)
 	if err != nil {
@@ -66,11 +79,37 @@ func Of(u *unstructured.Unstructured) (platformv1alpha1.PlaneHealth, string) {
 }
 
 func complete(u *unstructured.Unstructured) bool {
+	c := condition(u, "Complete")
+	return c != nil && c["status"] == "True"
+}
+
+// externalSecret judges an ExternalSecret by its Ready condition, as the
+// External Secrets Operator sets it: kstatus reads only Reconciling and
+// Stalled. A Ready of an older generation (status.syncedResourceVersion is
+// "<generation>-<hash>") is not yet the answer for this one.
+func externalSecret(u *unstructured.Unstructured) (platformv1alpha1.PlaneHealth, string) {
+	what := u.GetKind() + " " + u.GetName()
+	ready := condition(u, "Ready")
+	switch {
+	case ready == nil:
+		return platformv1alpha1.HealthProgressing, what + " has not read the secret store yet"
+	case ready["status"] != "True":
+		return platformv1alpha1.HealthDegraded, fmt.Sprintf("%s cannot read the secret store: %v: %v", what, ready["reason"], ready["message"])
+	}
+	synced, _, _ := unstructured.NestedString(u.Object, "status", "syncedResourceVersion")
+	if !strings.HasPrefix(synced, strconv.FormatInt(u.GetGeneration(), 10)+"-") {
+		return platformv1alpha1.HealthProgressing, what + " has not read the secret store since it changed"
+	}
+	return platformv1alpha1.HealthHealthy, ""
+}
+
+// condition is u's status condition of type t, or nil.
+func condition(u *unstructured.Unstructured, t string) map[string]any {
 	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
 	for _, c := range conds {
-		if m, ok := c.(map[string]any); ok && m["type"] == "Complete" && m["status"] == "True" {
-			return true
+		if m, ok := c.(map[string]any); ok && m["type"] == t {
+			return m
 		}
 	}
-	return false
+	return nil
 }

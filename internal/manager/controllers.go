@@ -23,6 +23,7 @@ import (
 	"github.com/aileron-dev/aileron/internal/controller/project"
 	"github.com/aileron-dev/aileron/internal/controller/promotion"
 	"github.com/aileron-dev/aileron/internal/controller/releasebinding"
+	"github.com/aileron-dev/aileron/internal/controller/secretreference"
 	stackcontroller "github.com/aileron-dev/aileron/internal/controller/stack"
 	"github.com/aileron-dev/aileron/internal/delivery/gitops"
 	"github.com/aileron-dev/aileron/internal/planes"
@@ -124,6 +125,7 @@ func setupControllers(mgr ctrl.Manager, o Options, argoCD, svelt bool) error {
 		&releasebinding.Reconciler{Client: c, Registry: registry, GitOps: service, ResyncPeriod: o.ResyncPeriod, MaxConcurrentReconciles: n,
 			WatchTransform: o.PlaneWatchTransform},
 		&releasebinding.MoveRecorder{Client: c, MaxConcurrentReconciles: n},
+		&secretreference.Reconciler{Client: c, MaxConcurrentReconciles: n},
 		&promotion.Reconciler{Client: c, APIReader: mgr.GetAPIReader(), MaxConcurrentReconciles: n},
 		stacks,
 		&buildsource.Reconciler{Client: c, APIReader: mgr.GetAPIReader(), PollInterval: o.SourcePollInterval, Schemes: o.BuildSourceSchemes, MaxConcurrentReconciles: n},

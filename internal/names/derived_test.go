@@ -60,17 +60,19 @@ func TestDerivedNamesNeverCollide(t *testing.T) {
 	clusters := newScope("Argo CD's clusters")
 	profiles := newScope("ClusterProfiles")
 	sveltosClusters := newScope("SveltosClusters")
+	secrets := newScope("a cell's ExternalSecrets (and the Secrets they write)")
 	bindings := map[string]scope{}
 	gateway := render.Plane{PublicHost: "apps.example"}
 
 	projects.add(stack.AppProjectName, "the stacks' AppProject")
 	for range 20000 {
 		org, project, env, component := word(30), word(30), word(20), word(40)
-		plane, stackName, item := word(40), word(63), word(40)
+		plane, stackName, item, secretRef := word(40), word(63), word(40), word(40)
 		cell := gitops.Cell{Organization: org, Project: project, Environment: env}
 		origin := "cell " + org + "/" + project + "/" + env
 
 		planeNamespaces.add(render.CellNamespace(org, project, env), origin)
+		secrets.add(render.SecretName(component, secretRef), "component "+component+" reading "+secretRef)
 		hosts.add(render.PublicHost(gateway, org, project, env, component), origin+" component "+component)
 		argo.add(cell.Namespace(), origin)
 		apps.add(gitops.ApplicationName(cell, plane), origin+" on plane "+plane)

@@ -122,7 +122,13 @@ func Component(in Input) (Objects, error) {
 	}
 	fileData := map[string]string{}
 	for i, f := range in.Spec.Container.Files {
-		fileData[fileKey(i)] = f.Content
+		if f.SecretRef == nil {
+			fileData[fileKey(i)] = f.Content
+		}
+	}
+	secrets, err := in.externalSecrets(in.Spec)
+	if err != nil {
+		return nil, err
 	}
 	if len(envData) > 0 {
 		objs = append(objs, configMap(meta(in.Component+"-env"), envData))
@@ -153,6 +159,7 @@ func Component(in Input) (Objects, error) {
 		return nil, err
 	}
 	own = append(own, typed...)
+	own = append(own, secrets...)
 	own.sort()
 	return own, nil
 }
@@ -256,10 +263,14 @@ func (in Input) podTemplate(envData, fileData map[string]string) corev1.PodTempl
 			}}})
 		}
 	}
+	c.Env = append(c.Env, in.secretEnv(in.Spec)...)
 	volumes := []corev1.Volume{{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}}}
 	if len(fileData) > 0 {
 		var items []corev1.KeyToPath
 		for i, f := range in.Spec.Container.Files {
+			if f.SecretRef != nil {
+				continue
+			}
 			items = append(items, corev1.KeyToPath{Key: fileKey(i), Path: fileKey(i)})
 			c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "files", MountPath: f.MountPath, SubPath: fileKey(i), ReadOnly: true})
 		}
@@ -267,10 +278,13 @@ func (in Input) podTemplate(envData, fileData map[string]string) corev1.PodTempl
 			LocalObjectReference: corev1.LocalObjectReference{Name: in.Component + "-files"}, Items: items,
 		}}})
 	}
+	secretVolumes, secretMounts := in.secretFiles(in.Spec)
+	volumes = append(volumes, secretVolumes...)
+	c.VolumeMounts = append(c.VolumeMounts, secretMounts...)
 	return corev1.PodTemplateSpec{
 		ObjectMeta: metav1.ObjectMeta{
 			Labels:      in.releaseLabels(),
-			Annotations: map[string]string{ConfigHashAnnotation: configHash(envData, fileData)},
+			Annotations: map[string]string{ConfigHashAnnotation: in.configHash(envData, fileData)},
 		},
 		Spec: corev1.PodSpec{
 			ServiceAccountName:           in.Component,
@@ -286,6 +300,16 @@ func (in Input) podTemplate(envData, fileData map[string]string) corev1.PodTempl
 			Volumes:    volumes,
 		},
 	}
+}
+
+// configHash is the hash of the container's configuration: its variables
+// and files, and where its secrets are read from. A component without
+// secrets keeps the hash it had before secrets were rendered.
+func (in Input) configHash(envData, fileData map[string]string) string {
+	if sources := in.secretSources(in.Spec); len(sources) > 0 {
+		return configHash(envData, fileData, sources)
+	}
+	return configHash(envData, fileData)
 }
 
 func configHash(maps ...map[string]string) string {

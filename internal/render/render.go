@@ -31,6 +31,8 @@ type Plane struct {
 	OrganizationHost string
 	GatewayName      string
 	GatewayNamespace string
+	// SecretStore is the ClusterSecretStore the plane offers, if any.
+	SecretStore string
 }
 
 // PlaneOf extracts the rendering view of a DataPlane.
@@ -42,6 +44,9 @@ func PlaneOf(dp *platformv1alpha1.DataPlane) Plane {
 	}
 	if p.GatewayNamespace == "" {
 		p.GatewayNamespace = "aileron-gateway"
+	}
+	if dp.Spec.SecretStoreRef != nil {
+		p.SecretStore = dp.Spec.SecretStoreRef.Name
 	}
 	return p
 }
@@ -85,6 +90,9 @@ type Input struct {
 	Overrides *platformv1alpha1.BindingOverrides
 	// Resources are the organization's resource defaults and cell bounds.
 	Resources *platformv1alpha1.OrganizationResources
+	// Secrets are the organization's SecretReferences the component (with
+	// its overrides) reads, by name (SecretRefNames).
+	Secrets map[string]platformv1alpha1.SecretReferenceSpec
 }
 
 // Namespace is the input's cell namespace.
@@ -128,7 +136,7 @@ type Objects []*unstructured.Unstructured
 // and configuration, then workloads, then what routes to them.
 var kindOrder = map[string]int{
 	"Namespace": 0, "NetworkPolicy": 1, "LimitRange": 1, "ResourceQuota": 1, "ServiceAccount": 2, "ConfigMap": 3,
-	"Secret": 3, "PersistentVolumeClaim": 3,
+	"Secret": 3, "PersistentVolumeClaim": 3, "ExternalSecret": 3,
 	"Service": 4, "Deployment": 5, "CronJob": 5, "StatefulSet": 5, "DaemonSet": 5, "Job": 5,
 	"HorizontalPodAutoscaler": 6, "PodDisruptionBudget": 7, "HTTPRoute": 8,
 }

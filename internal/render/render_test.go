@@ -68,6 +68,7 @@ func goldenInputs() map[string]Input {
 	long.Spec.Endpoints = []platformv1alpha1.Endpoint{{Name: "http", Port: 80, Protocol: platformv1alpha1.ProtocolHTTP, Visibility: platformv1alpha1.VisibilityPublic, Path: "/shop"}}
 
 	return map[string]Input{
+		"service-secrets":          secretsInput(),
 		"webapp-public-autoscaled": web, "service-two-endpoints": api, "worker-dependencies": worker,
 		"scheduled-task": report, "service-suspended": suspended, "long-names": long,
 	}

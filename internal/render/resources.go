@@ -18,8 +18,9 @@ const (
 
 // Check tells whether in can render, without rendering it: its overrides
 // name what the release has and the type allows, the result passes the
-// checks a release passes (checkOverridden), and its container stays
-// within what its organization lets one container use. A binding checks it
+// checks a release passes (checkOverridden), every SecretReference key it
+// reads exists, and its container stays within what its organization lets
+// one container use. A binding checks it
 // before any plane is asked, so that bad input stalls the binding and
 // changes nothing that runs.
 func Check(in Input) error {
@@ -31,6 +32,9 @@ func Check(in Input) error {
 		if err := checkOverridden(out); err != nil {
 			return err
 		}
+	}
+	if err := out.checkSecrets(out.Spec); err != nil {
+		return err
 	}
 	return withinContainerLimits(out.Spec.Container.Resources, in.Resources, in.Organization)
 }

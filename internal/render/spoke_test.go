@@ -23,8 +23,8 @@ import (
 	"github.com/aileron-dev/aileron/internal/fleet"
 )
 
-// spoke is one real API server per test process, with the Gateway API CRDs
-// a data plane has: what the renderer's output is checked against. It is
+// spoke is one real API server per test process, with the Gateway API and
+// External Secrets Operator CRDs a data plane has: what the renderer's output is checked against. It is
 // started on first use, stopped by TestMain, and dies with the process
 // (fuzz workers included).
 var spoke struct {
@@ -62,9 +62,16 @@ func spokeClient(t testing.TB) client.Client {
 			spoke.err = err
 			return
 		}
+		// The External Secrets Operator's, for the ExternalSecrets of
+		// components that read SecretReferences.
+		eso, err := fleet.ExternalSecretsCRDs()
+		if err != nil {
+			spoke.err = err
+			return
+		}
 		// Aileron's own CRDs too: the fuzzer keeps only the components the
 		// hub's validation admits.
-		if spoke.err = f.Hub.InstallCRDs(crds, filepath.Join("..", "..", "config", "crd", "bases")); spoke.err != nil {
+		if spoke.err = f.Hub.InstallCRDs(crds, eso, filepath.Join("..", "..", "config", "crd", "bases")); spoke.err != nil {
 			return
 		}
 		cfg := rest.CopyConfig(f.Hub.Config)

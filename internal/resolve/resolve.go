@@ -74,3 +74,26 @@ func orNone(names []string) string {
 	}
 	return strings.Join(names, ", ")
 }
+
+// Secrets reads the SecretReferences of the organization namespace ns that
+// spec, with overrides applied, takes keys from. One that does not exist
+// is a *Problem naming it.
+func Secrets(ctx context.Context, c client.Reader, ns string, spec platformv1alpha1.ComponentSpec,
+	overrides *platformv1alpha1.BindingOverrides) (map[string]platformv1alpha1.SecretReferenceSpec, error) {
+	refs := render.SecretRefNames(spec, overrides)
+	if len(refs) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]platformv1alpha1.SecretReferenceSpec, len(refs))
+	for _, name := range refs {
+		ref := &platformv1alpha1.SecretReference{}
+		if err := c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, ref); err != nil {
+			if apierrors.IsNotFound(err) {
+				return nil, &Problem{fmt.Sprintf("SecretReference %s does not exist in organization %s: an organization admin creates it, or the component reads another (secretRef.name)", name, ns)}
+			}
+			return nil, err
+		}
+		out[name] = ref.Spec
+	}
+	return out, nil
+}

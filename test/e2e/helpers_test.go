@@ -71,15 +71,10 @@ func toUnstructured(obj client.Object) (map[string]any, error) {
 }
 
 // planeOnEU1 creates a DataPlane of its own on eu-1's cluster, with the
-// gateway given, for specs that must not depend on the samples' planes, and
-// waits until it is Ready.
-func planeOnEU1(name string, gateway platformv1alpha1.GatewaySpec) {
-	ExpectWithOffset(1, hub.Create(ctx, &platformv1alpha1.DataPlane{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
-		Spec: platformv1alpha1.DataPlaneSpec{
-			PlaneConnection: platformv1alpha1.PlaneConnection{KubeconfigSecretRef: platformv1alpha1.KubeconfigSecretReference{Name: "eu-1-kubeconfig"}},
-			Gateway:         gateway,
-		},
-	})).To(Succeed())
+// spec given (its connection is eu-1's), for specs that must not depend on
+// the samples' planes, and waits until it is Ready.
+func planeOnEU1(name string, spec platformv1alpha1.DataPlaneSpec) {
+	spec.PlaneConnection = platformv1alpha1.PlaneConnection{KubeconfigSecretRef: platformv1alpha1.KubeconfigSecretReference{Name: "eu-1-kubeconfig"}}
+	ExpectWithOffset(1, hub.Create(ctx, &platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: spec})).To(Succeed())
 	expectReady(&platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: name}})
 }

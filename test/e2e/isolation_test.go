@@ -126,7 +126,7 @@ func (t tenant) remove() {
 
 var _ = Describe("Tenant isolation on a shared plane", Ordered, ContinueOnFailure, func() {
 	BeforeAll(func() {
-		planeOnEU1(isolationPlane, platformv1alpha1.GatewaySpec{PublicHost: "shared.apps.example"})
+		planeOnEU1(isolationPlane, platformv1alpha1.DataPlaneSpec{Gateway: platformv1alpha1.GatewaySpec{PublicHost: "shared.apps.example"}})
 	})
 
 	It("gives two organizations whose names join alike two cells, each running its own image", func() {

@@ -120,7 +120,7 @@ var _ = Describe("Configuration per environment", Ordered, ContinueOnFailure, fu
 	}
 
 	BeforeAll(func() {
-		planeOnEU1(configPlane, platformv1alpha1.GatewaySpec{})
+		planeOnEU1(configPlane, platformv1alpha1.DataPlaneSpec{})
 		Expect(hub.Create(ctx, &platformv1alpha1.Organization{
 			ObjectMeta: metav1.ObjectMeta{Name: org},
 			Spec: platformv1alpha1.OrganizationSpec{

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/aileron-dev/aileron/internal/demo"
 	"github.com/aileron-dev/aileron/internal/fleet"
 	"github.com/aileron-dev/aileron/test/testbed"
 )
@@ -51,6 +52,8 @@ var _ = BeforeSuite(func() {
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(bed.Fleet.Stop)
 	f, hub, spokes = bed.Fleet, bed.Hub, bed.Spokes
+	// The samples' data planes offer a secret store, as the demo's do.
+	Expect(demo.StartSecretStores(ctx, f)).To(Succeed())
 
 	// The manager runs as its service account, with exactly the RBAC of
 	// config/rbac: every test below also proves that role is sufficient.

@@ -74,7 +74,7 @@ var _ = Describe("Platform-defined ComponentTypes and Traits", Ordered, Continue
 	var statefulService *platformv1alpha1.ComponentType
 
 	BeforeAll(func() {
-		planeOnEU1(typesPlane, platformv1alpha1.GatewaySpec{})
+		planeOnEU1(typesPlane, platformv1alpha1.DataPlaneSpec{})
 		applyFile(hub, repoPath("config", "samples", "types", "stateful-service.yaml"))
 		applyFile(hub, repoPath("config", "samples", "types", "pod-annotations.yaml"))
 		applyFile(hub, repoPath("config", "samples", "types", "persistent-volume.yaml"))

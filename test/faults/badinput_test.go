@@ -82,7 +82,7 @@ func badInputSpecs() {
 		roleMaker := &platformv1alpha1.ReleaseBinding{ObjectMeta: metav1.ObjectMeta{Namespace: "evil", Name: "role-maker--dev"}}
 		expectBindingRefused(roleMaker, "rendered a RoleBinding: types may not render that kind")
 		bad++
-		Expect(bad).To(BeNumerically(">=", 27))
+		Expect(bad).To(BeNumerically(">=", 30))
 		// Nothing of the bad input reached a plane.
 		for name, spoke := range bed.Spokes {
 			list := &unstructured.UnstructuredList{}

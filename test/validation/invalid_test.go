@@ -141,6 +141,16 @@ spec:
   componentRef: {name: api}
   environmentRef: {name: development}
   release: api-0123456789`,
+	"SecretReference": `
+apiVersion: platform.aileron.dev/v1alpha1
+kind: SecretReference
+metadata: {namespace: acme}
+spec:
+  data:
+  - key: password
+    remoteKey: shop/db
+    property: password
+    environments: [{environment: production, remoteKey: shop/production/db}]`,
 }
 
 type invalidCase struct {
@@ -401,7 +411,7 @@ var invalidCases = []invalidCase{
 		field:  "spec.autoscaling.targetCPUUtilizationPercentage", message: "less than or equal to 100"},
 	{name: "environment variable with a value and a secret", kind: "Component",
 		create: `{"spec":{"container":{"env":[{"name":"TOKEN","value":"x","secretKeyRef":{"name":"s","key":"k"}}]}}}`,
-		field:  "spec.container.env[0]", message: "set exactly one of value or secretKeyRef"},
+		field:  "spec.container.env[0]", message: "set exactly one of value, secretRef or secretKeyRef"},
 	{name: "environment variable with an invalid name", kind: "Component",
 		create: `{"spec":{"container":{"env":[{"name":"1-BAD","value":"x"}]}}}`,
 		field:  "spec.container.env[0].name", message: "should match"},
@@ -595,7 +605,7 @@ var invalidCases = []invalidCase{
 		field:  "spec.overrides.autoscaling", message: "set replicas or autoscaling, not both"},
 	{name: "override of an environment variable with a value and a secret", kind: "ReleaseBinding",
 		create: `{"spec":{"overrides":{"env":[{"name":"DATABASE_URL","value":"x","secretKeyRef":{"name":"db","key":"url"}}]}}}`,
-		field:  "spec.overrides.env[0]", message: "set exactly one of value or secretKeyRef"},
+		field:  "spec.overrides.env[0]", message: "set exactly one of value, secretRef or secretKeyRef"},
 	{name: "override of an environment variable twice", kind: "ReleaseBinding",
 		create: `{"spec":{"overrides":{"env":[{"name":"A","value":"1"},{"name":"A","value":"2"}]}}}`,
 		field:  "spec.overrides.env[1]", message: "Duplicate value"},
@@ -614,6 +624,47 @@ var invalidCases = []invalidCase{
 	{name: "override of parameters that are not an object", kind: "ReleaseBinding",
 		create: `{"spec":{"overrides":{"parameters":[1,2]}}}`,
 		field:  "spec.overrides.parameters", message: "must be of type object"},
+
+	// Secrets
+	{name: "variable from a SecretReference and a value", kind: "Component",
+		create: `{"spec":{"container":{"env":[{"name":"DATABASE_PASSWORD","value":"x","secretRef":{"name":"shop-db","key":"password"}}]}}}`,
+		field:  "spec.container.env[0]", message: "set exactly one of value, secretRef or secretKeyRef"},
+	{name: "variable from a SecretReference and a Secret", kind: "Component",
+		create: `{"spec":{"container":{"env":[{"name":"DATABASE_PASSWORD","secretKeyRef":{"name":"db","key":"password"},"secretRef":{"name":"shop-db","key":"password"}}]}}}`,
+		field:  "spec.container.env[0]", message: "set exactly one of value, secretRef or secretKeyRef"},
+	{name: "file with content and a secretRef", kind: "Component",
+		create: `{"spec":{"container":{"files":[{"mountPath":"/etc/tls/tls.key","content":"x","secretRef":{"name":"shop-tls","key":"key"}}]}}}`,
+		field:  "spec.container.files[0]", message: "a file has either content or a secretRef, not both"},
+	{name: "secretRef to a name no SecretReference can have", kind: "Component",
+		create: `{"spec":{"container":{"env":[{"name":"TOKEN","secretRef":{"name":"Shop_DB","key":"token"}}]}}}`,
+		field:  "spec.container.env[0].secretRef.name", message: "should match"},
+	{name: "override from a SecretReference and a value", kind: "ReleaseBinding",
+		create: `{"spec":{"overrides":{"env":[{"name":"TOKEN","value":"x","secretRef":{"name":"shop-api","key":"token"}}]}}}`,
+		field:  "spec.overrides.env[0]", message: "set exactly one of value, secretRef or secretKeyRef"},
+	{name: "secret reference without keys", kind: "SecretReference",
+		create: `{"spec":{"data":[]}}`,
+		field:  "spec.data", message: "should have at least 1 items"},
+	{name: "secret reference with a key twice", kind: "SecretReference",
+		create: `{"spec":{"data":[{"key":"password","remoteKey":"a"},{"key":"password","remoteKey":"b"}]}}`,
+		field:  "spec.data[1]", message: "Duplicate value"},
+	{name: "secret reference key without a remote key", kind: "SecretReference",
+		create: `{"spec":{"data":[{"key":"password"}]}}`,
+		field:  "spec.data[0].remoteKey", message: "Required value"},
+	{name: "secret reference key that no Secret may hold", kind: "SecretReference",
+		create: `{"spec":{"data":[{"key":"pass word","remoteKey":"a"}]}}`,
+		field:  "spec.data[0].key", message: "should match"},
+	{name: "secret reference reading one environment twice", kind: "SecretReference",
+		create: `{"spec":{"data":[{"key":"password","remoteKey":"a","environments":[{"environment":"production","remoteKey":"b"},{"environment":"production","remoteKey":"c"}]}]}}`,
+		field:  "spec.data[0].environments[1]", message: "Duplicate value"},
+	{name: "secret reference refreshed at no interval", kind: "SecretReference",
+		create: `{"spec":{"refreshInterval":"soon"}}`,
+		field:  "spec.refreshInterval", message: "should match"},
+	{name: "secret reference named with --", kind: "SecretReference",
+		create:  `{"metadata":{"name":"shop--db"}}`,
+		message: "secret reference names must be lowercase DNS labels of at most 40 characters"},
+	{name: "data plane offering a store no ClusterSecretStore can be", kind: "DataPlane",
+		create: `{"spec":{"secretStoreRef":{"name":"Vault_1"}}}`,
+		field:  "spec.secretStoreRef.name", message: "should match"},
 }
 
 // TestInvalidManifestsRefused checks that the API server refuses each
@@ -707,6 +758,9 @@ func TestNearMissesAccepted(t *testing.T) {
 		`{"spec":{"container":{"resources":{"requests":{"cpu":"4"},"limits":{"memory":"64Mi"}}}}}`,
 		// A file under /tmp, an endpoint name with single hyphens.
 		`{"spec":{"container":{"files":[{"mountPath":"/tmp/app.conf","content":"x"}]},"endpoints":[{"name":"web-api-v2","port":8080}]}}`,
+		// Secrets from a SecretReference: a variable, and a file with an
+		// empty content beside its secretRef.
+		`{"spec":{"container":{"env":[{"name":"TOKEN","secretRef":{"name":"shop-api","key":"token"}}],"files":[{"mountPath":"/etc/tls/tls.key","content":"","secretRef":{"name":"shop-tls","key":"tls.key"}}]}}}`,
 	} {
 		obj := build(t, "Component", fmt.Sprintf("near-%d", i), patch)
 		if err := k8s.Create(context.Background(), obj, client.FieldValidation("Strict")); err != nil {

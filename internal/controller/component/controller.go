@@ -31,6 +31,7 @@ import (
 	"github.com/aileron-dev/aileron/internal/resolve"
 )
 
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=secretreferences,verbs=get;list;watch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=components,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=components/status,verbs=get;patch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=components/finalizers,verbs=update
@@ -111,6 +112,9 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// that uses it.
 		Watches(&platformv1alpha1.ComponentType{}, handler.EnqueueRequestsFromMapFunc(r.componentsOf(index.ComponentType)), common.OnSpec()).
 		Watches(&platformv1alpha1.Trait{}, handler.EnqueueRequestsFromMapFunc(r.componentsOf(index.ComponentTrait)), common.OnSpec()).
+		// A SecretReference created, deleted or given other keys changes
+		// what the components that read it may name.
+		Watches(&platformv1alpha1.SecretReference{}, handler.EnqueueRequestsFromMapFunc(r.componentsReading), common.OnSpec()).
 		Watches(&platformv1alpha1.ObservabilityPlane{}, handler.EnqueueRequestsFromMapFunc(r.allComponents), common.OnSpec()).
 		Watches(&platformv1alpha1.DataPlane{}, handler.EnqueueRequestsFromMapFunc(r.allComponents), common.OnSpec()).
 		Watches(&platformv1alpha1.Component{}, handler.EnqueueRequestsFromMapFunc(r.callers),
@@ -138,6 +142,11 @@ func (r *Reconciler) componentsOf(field string) handler.MapFunc {
 	return func(ctx context.Context, o client.Object) []reconcile.Request {
 		return common.RequestsFor(ctx, r.Client, &platformv1alpha1.ComponentList{}, client.MatchingFields{field: o.GetName()})
 	}
+}
+
+func (r *Reconciler) componentsReading(ctx context.Context, o client.Object) []reconcile.Request {
+	return common.RequestsFor(ctx, r.Client, &platformv1alpha1.ComponentList{},
+		client.InNamespace(o.GetNamespace()), client.MatchingFields{index.ComponentSecretRef: o.GetName()})
 }
 
 func (r *Reconciler) callers(ctx context.Context, o client.Object) []reconcile.Request {
@@ -178,7 +187,20 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, c *platformv1alpha1.Co
 		}
 		return ctrl.Result{}, err
 	}
+	secrets, err := resolve.Secrets(ctx, r.Client, c.Namespace, c.Spec, nil)
+	if err != nil {
+		var problem *resolve.Problem
+		if errors.As(err, &problem) {
+			conditions.MarkStalled(c, platformv1alpha1.ReasonReferenceNotFound, problem.Message)
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{}, err
+	}
 	if err := render.ValidateSpec(c.Spec); err != nil {
+		conditions.MarkStalled(c, platformv1alpha1.ReasonInvalidSpec, err.Error())
+		return ctrl.Result{}, nil
+	}
+	if err := render.CheckSecrets(c.Namespace, c.Spec, secrets); err != nil {
 		conditions.MarkStalled(c, platformv1alpha1.ReasonInvalidSpec, err.Error())
 		return ctrl.Result{}, nil
 	}

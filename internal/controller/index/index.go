@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	platformv1alpha1 "github.com/aileron-dev/aileron/api/v1alpha1"
+	"github.com/aileron-dev/aileron/internal/render"
 	"github.com/aileron-dev/aileron/internal/stack/sveltos"
 )
 
@@ -39,6 +40,15 @@ const (
 	BindingRelease = "spec.release"
 	// BindingEnvironment indexes ReleaseBindings by their Environment.
 	BindingEnvironment = "spec.environmentRef.name"
+	// ComponentSecretRef indexes Components by each SecretReference they
+	// read.
+	ComponentSecretRef = "spec.container.secretRefs"
+	// ReleaseSecretRef indexes Releases by each SecretReference their
+	// component reads.
+	ReleaseSecretRef = "spec.componentSpec.container.secretRefs"
+	// BindingSecretRef indexes ReleaseBindings by each SecretReference
+	// their overrides read.
+	BindingSecretRef = "spec.overrides.secretRefs"
 	// BindingPlane indexes ReleaseBindings by each DataPlane they have
 	// delivered to and not yet cleaned.
 	BindingPlane = "status.planes.plane"
@@ -105,6 +115,15 @@ func entries() []entry {
 		}},
 		{&platformv1alpha1.Release{}, ReleaseComponent, func(o client.Object) []string {
 			return []string{o.(*platformv1alpha1.Release).Spec.ComponentRef.Name}
+		}},
+		{&platformv1alpha1.Component{}, ComponentSecretRef, func(o client.Object) []string {
+			return render.SecretRefNames(o.(*platformv1alpha1.Component).Spec, nil)
+		}},
+		{&platformv1alpha1.Release{}, ReleaseSecretRef, func(o client.Object) []string {
+			return render.SecretRefNames(o.(*platformv1alpha1.Release).Spec.ComponentSpec, nil)
+		}},
+		{&platformv1alpha1.ReleaseBinding{}, BindingSecretRef, func(o client.Object) []string {
+			return render.OverrideSecretRefNames(o.(*platformv1alpha1.ReleaseBinding).Spec.Overrides)
 		}},
 		{&platformv1alpha1.ReleaseBinding{}, BindingComponent, func(o client.Object) []string {
 			return []string{o.(*platformv1alpha1.ReleaseBinding).Spec.ComponentRef.Name}

@@ -41,7 +41,7 @@ import (
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings,verbs=get;list;watch;patch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings/status,verbs=get;patch
 // +kubebuilder:rbac:groups=platform.aileron.dev,resources=releasebindings/finalizers,verbs=update
-// +kubebuilder:rbac:groups=platform.aileron.dev,resources=releases;environments;dataplanes;components;organizations,verbs=get;list;watch
+// +kubebuilder:rbac:groups=platform.aileron.dev,resources=releases;environments;dataplanes;components;organizations;secretreferences,verbs=get;list;watch
 
 // Requeue intervals while waiting on something outside the hub.
 const (
@@ -108,9 +108,28 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		// An organization's resources are in every binding's render.
 		Watches(&platformv1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfOrganization),
 			builder.WithPredicates(resourcesChanged())).
+		// The keys a binding reads and where from are in its render.
+		Watches(&platformv1alpha1.SecretReference{}, handler.EnqueueRequestsFromMapFunc(r.bindingsOfSecretReference),
+			common.OnSpec()).
 		WatchesRawSource(source.Channel(r.workloads.events, &handler.EnqueueRequestForObject{})).
 		WithOptions(common.ControllerOptions(r.MaxConcurrentReconciles)).
 		Complete(r)
+}
+
+// bindingsOfSecretReference maps a SecretReference to the bindings that
+// read it: those of the releases whose component does, and those whose
+// overrides do.
+func (r *Reconciler) bindingsOfSecretReference(ctx context.Context, o client.Object) []reconcile.Request {
+	reqs := common.RequestsFor(ctx, r.Client, &platformv1alpha1.ReleaseBindingList{},
+		client.InNamespace(o.GetNamespace()), client.MatchingFields{index.BindingSecretRef: o.GetName()})
+	releases := &platformv1alpha1.ReleaseList{}
+	if err := r.List(ctx, releases, client.InNamespace(o.GetNamespace()), client.MatchingFields{index.ReleaseSecretRef: o.GetName()}); err != nil {
+		return reqs
+	}
+	for _, rel := range releases.Items {
+		reqs = append(reqs, r.bindingsOfRelease(ctx, &rel)...)
+	}
+	return reqs
 }
 
 func (r *Reconciler) bindingsOfOrganization(ctx context.Context, o client.Object) []reconcile.Request {
@@ -252,6 +271,12 @@ func (r *Reconciler) ReconcileNormal(ctx context.Context, b *platformv1alpha1.Re
 		org = nil
 	}
 	conf := binding.ConfigurationOf(b, org)
+	if conf.Secrets, err = resolve.Secrets(ctx, r.Client, b.Namespace, release.Spec.ComponentSpec, b.Spec.Overrides); errors.As(err, &problem) {
+		conditions.MarkStalled(b, platformv1alpha1.ReasonReferenceNotFound, problem.Message)
+		return ctrl.Result{}, nil
+	} else if err != nil {
+		return ctrl.Result{}, err
+	}
 	// Overrides the release cannot take, or resources the organization
 	// does not allow, are the binding's own error: what runs stays as it is
 	// until they are mended.

@@ -126,6 +126,13 @@ func (r *Reconciler) deliver(ctx context.Context, in input, plane string, prev p
 		}
 	}
 	st.Delivery, st.Revision = platformv1alpha1.DeliveryDirect, ""
+	// What the pods read comes first: a missing Secret is why they wait.
+	if h, msg, err := direct.ReadSecrets(ctx, conn.Client, objs); err != nil {
+		return fail(platformv1alpha1.HealthUnknown, "reading the component's secrets: %v", err)
+	} else if h != platformv1alpha1.HealthHealthy {
+		st.Health, st.Message = h, msg
+		return outcome{status: st, polled: true}
+	}
 	// Health is judged no earlier than the generations the last apply
 	// returned: the plane's watch may not have seen that apply yet.
 	health, msg, err := direct.ReadHealth(ctx, r.workloads.reader(plane, conn.Client, gens), objs)

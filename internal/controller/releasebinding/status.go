@@ -38,6 +38,9 @@ type outcome struct {
 	problem problem
 	// retryAt is when a refused render is tried again unless it changes.
 	retryAt time.Time
+	// polled: the plane's health waits on what no watch reports (a Secret
+	// in the cell, an ExternalSecret), so the binding looks again.
+	polled bool
 }
 
 // failed is the outcome of st with health h and the message format makes
@@ -95,7 +98,7 @@ func summarize(b *platformv1alpha1.ReleaseBinding, outcomes []outcome, targets i
 		if st.Health == want && st.Release == b.Spec.Release {
 			continue
 		}
-		if st.Health != platformv1alpha1.HealthProgressing || st.Release != b.Spec.Release || st.Delivery != platformv1alpha1.DeliveryDirect {
+		if st.Health != platformv1alpha1.HealthProgressing || st.Release != b.Spec.Release || st.Delivery != platformv1alpha1.DeliveryDirect || o.polled {
 			rollingOut = false
 		}
 		if firstMessage == "" {

@@ -1,9 +1,11 @@
 package gitrepo
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	neturl "net/url"
 	"os"
 	"slices"
@@ -18,8 +20,11 @@ import (
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/cache"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/packfile"
 	"github.com/go-git/go-git/v5/plumbing/object"
+	"github.com/go-git/go-git/v5/plumbing/protocol/packp"
 	"github.com/go-git/go-git/v5/plumbing/transport"
+	gitclient "github.com/go-git/go-git/v5/plumbing/transport/client"
 	"github.com/go-git/go-git/v5/storage"
 	"github.com/go-git/go-git/v5/storage/filesystem"
 	"github.com/go-git/go-git/v5/storage/memory"
@@ -107,6 +112,8 @@ type Repo struct {
 	fetched bool
 	// dir holds the objects of a repository kept on disk; empty in memory.
 	dir string
+	// pushedObjects is how many objects the last push sent.
+	pushedObjects int
 }
 
 type request struct {
@@ -294,7 +301,10 @@ func (r *Repo) commitBatch(batch []*request) (plumbing.Hash, error) {
 			}
 			base = c.TreeHash
 		}
-		tree, err := editTree(r.repo, base, files)
+		// written are the objects this commit adds: with those of the
+		// head, which the remote has, they are all the commit needs.
+		var written []plumbing.Hash
+		tree, err := editTree(r.repo, base, files, &written)
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}
@@ -303,7 +313,7 @@ func (r *Repo) commitBatch(batch []*request) (plumbing.Hash, error) {
 		}
 		if tree.IsZero() {
 			// Every file removed: commit the empty tree.
-			if tree, err = writeTree(r.repo, nil); err != nil {
+			if tree, err = writeTree(r.repo, nil, &written); err != nil {
 				return plumbing.ZeroHash, err
 			}
 		}
@@ -311,7 +321,7 @@ func (r *Repo) commitBatch(batch []*request) (plumbing.Hash, error) {
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}
-		err = r.push(commit)
+		err = r.push(commit, append(written, commit))
 		if err == nil {
 			r.head = commit
 			return commit, nil
@@ -355,25 +365,79 @@ func (r *Repo) localRef() plumbing.ReferenceName {
 	return plumbing.NewBranchReferenceName(r.branch)
 }
 
-func (r *Repo) push(commit plumbing.Hash) error {
+// push sends commit to the remote branch with objects, the objects it adds
+// to the head the remote had. The pack is built from them alone: a push
+// costs what the commit changed, however long the history (go-git's own
+// push walks the remote's whole history to find what it lacks). When the
+// remote branch is no longer at the head the commit was built on, nothing
+// is sent and the push is rejected: the caller rebuilds on the new head.
+func (r *Repo) push(commit plumbing.Hash, objects []plumbing.Hash) error {
 	if err := r.repo.Storer.SetReference(plumbing.NewHashReference(r.localRef(), commit)); err != nil {
 		return err
 	}
-	spec := config.RefSpec(fmt.Sprintf("%s:%s", r.localRef(), r.localRef()))
 	ctx, cancel := r.remote()
 	defer cancel()
-	err := r.repo.PushContext(ctx, &git.PushOptions{RemoteName: "origin", RefSpecs: []config.RefSpec{spec}, Auth: r.auth})
-	if errors.Is(err, git.NoErrAlreadyUpToDate) {
-		return nil
+	ep, err := transport.NewEndpoint(r.url)
+	if err != nil {
+		return err
 	}
-	return err
+	cl, err := gitclient.NewClient(ep)
+	if err != nil {
+		return err
+	}
+	session, err := cl.NewReceivePackSession(ep, r.auth)
+	if err != nil {
+		return err
+	}
+	defer session.Close() //nolint:errcheck // the push's outcome is the report's
+	adv, err := session.AdvertisedReferencesContext(ctx)
+	if err != nil && !errors.Is(err, transport.ErrEmptyRemoteRepository) {
+		return err
+	}
+	remoteHead := plumbing.ZeroHash
+	if adv != nil {
+		refs, err := adv.AllReferences()
+		if err != nil {
+			return err
+		}
+		if ref, ok := refs[r.localRef()]; ok {
+			remoteHead = ref.Hash()
+		}
+	}
+	if remoteHead != r.head {
+		return errBranchMoved
+	}
+	var pack bytes.Buffer
+	if _, err := packfile.NewEncoder(&pack, r.repo.Storer, false).Encode(objects, 0); err != nil {
+		return fmt.Errorf("packing the commit: %w", err)
+	}
+	req := packp.NewReferenceUpdateRequest()
+	if adv != nil {
+		req = packp.NewReferenceUpdateRequestFromCapabilities(adv.Capabilities)
+	}
+	req.Commands = []*packp.Command{{Name: r.localRef(), Old: r.head, New: commit}}
+	req.Packfile = io.NopCloser(&pack)
+	report, err := session.ReceivePack(ctx, req)
+	if err != nil {
+		return err
+	}
+	if report != nil {
+		if err := report.Error(); err != nil {
+			return err
+		}
+	}
+	r.pushedObjects = len(objects)
+	return r.repo.Storer.SetReference(plumbing.NewHashReference(plumbing.NewRemoteReferenceName("origin", r.branch), commit))
 }
+
+// errBranchMoved: the remote branch is not where the commit was built.
+var errBranchMoved = errors.New("the remote branch moved (fetch first)")
 
 // isRejected tells a push refused because the branch moved from any other
 // failure (unreachable, credentials), which retrying cannot fix.
 func isRejected(err error) bool {
 	msg := err.Error()
-	return errors.Is(err, git.ErrForceNeeded) || strings.Contains(msg, "non-fast-forward") ||
+	return errors.Is(err, errBranchMoved) || errors.Is(err, git.ErrForceNeeded) || strings.Contains(msg, "non-fast-forward") ||
 		strings.Contains(msg, "fetch first") || strings.Contains(msg, "failed to update ref") || strings.Contains(msg, "reference has changed")
 }
 
@@ -491,7 +555,7 @@ func (r *Repo) readLocked(ctx context.Context, revision string, f func(*object.C
 // editTree returns the tree that is base with files written or removed.
 // Only the trees on the changed paths are rewritten; a directory left empty
 // disappears, as Git has no empty directories.
-func editTree(repo *git.Repository, base plumbing.Hash, files map[string][]byte) (plumbing.Hash, error) {
+func editTree(repo *git.Repository, base plumbing.Hash, files map[string][]byte, written *[]plumbing.Hash) (plumbing.Hash, error) {
 	entries := map[string]object.TreeEntry{}
 	if !base.IsZero() {
 		t, err := repo.TreeObject(base)
@@ -532,6 +596,7 @@ func editTree(repo *git.Repository, base plumbing.Hash, files map[string][]byte)
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}
+		*written = append(*written, h)
 		entries[p] = object.TreeEntry{Name: p, Mode: filemode.Regular, Hash: h}
 	}
 	for dir, changes := range sub {
@@ -539,7 +604,7 @@ func editTree(repo *git.Repository, base plumbing.Hash, files map[string][]byte)
 		if e, ok := entries[dir]; ok && e.Mode == filemode.Dir {
 			old = e.Hash
 		}
-		h, err := editTree(repo, old, changes)
+		h, err := editTree(repo, old, changes, written)
 		if err != nil {
 			return plumbing.ZeroHash, err
 		}
@@ -564,14 +629,18 @@ func editTree(repo *git.Repository, base plumbing.Hash, files map[string][]byte)
 		return e.Name
 	}
 	sort.Slice(list, func(i, j int) bool { return key(list[i]) < key(list[j]) })
-	return writeTree(repo, list)
+	return writeTree(repo, list, written)
 }
 
-func writeTree(repo *git.Repository, list []object.TreeEntry) (plumbing.Hash, error) {
+func writeTree(repo *git.Repository, list []object.TreeEntry, written *[]plumbing.Hash) (plumbing.Hash, error) {
 	tree := &object.Tree{Entries: list}
 	obj := repo.Storer.NewEncodedObject()
 	if err := tree.Encode(obj); err != nil {
 		return plumbing.ZeroHash, err
 	}
-	return repo.Storer.SetEncodedObject(obj)
+	h, err := repo.Storer.SetEncodedObject(obj)
+	if err == nil {
+		*written = append(*written, h)
+	}
+	return h, err
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -379,5 +380,36 @@ func TestOnDiskHistoryKeepsMemoryFlat(t *testing.T) {
 	t.Logf("per commit: %.1f KiB on disk, %.1f KiB in memory", diskPer/1024, memPer/1024)
 	if diskPer*4 > memPer {
 		t.Fatalf("on disk the heap grew by %.1f KiB a commit over 700 commits, in memory by %.1f KiB: not a quarter of it", diskPer/1024, memPer/1024)
+	}
+}
+
+// TestPushesOnlyWhatTheCommitAdds: on a branch with a long history and a
+// wide tree, a push sends the changed file's blob, the trees on its path
+// and the commit, nothing else; and the remote, checked by git itself, is
+// whole.
+func TestPushesOnlyWhatTheCommitAdds(t *testing.T) {
+	dir := bareRepo(t)
+	r, err := gitrepo.NewRepo("file://"+dir, "main", gitrepo.Credentials{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const history = 150
+	for i := range history {
+		commit(t, r, map[string][]byte{fmt.Sprintf("acme/p%d/dev/eu-1/x.yaml", i): []byte(fmt.Sprintf("v: %d\n", i))}, fmt.Sprintf("p%d", i))
+	}
+	commit(t, r, map[string][]byte{"acme/p7/dev/eu-1/x.yaml": []byte("v: edited\n")}, "edit p7")
+	// The blob, the trees of acme/p7/dev/eu-1, acme/p7/dev, acme/p7,
+	// acme and the root, and the commit.
+	if got := gitrepo.PushedObjects(r); got != 1+5+1 {
+		t.Errorf("the push of a one-file edit sent %d objects, want 7", got)
+	}
+	got, n := files(t, dir, "main")
+	if n != history+1 || len(got) != history || got["acme/p7/dev/eu-1/x.yaml"] != "v: edited\n" || got["acme/p8/dev/eu-1/x.yaml"] != "v: 8\n" {
+		t.Errorf("after the edit: %d commits, %d files", n, len(got))
+	}
+	if gitBin, err := exec.LookPath("git"); err == nil {
+		if out, err := exec.Command(gitBin, "--git-dir", dir, "fsck", "--full", "--strict").CombinedOutput(); err != nil {
+			t.Errorf("git fsck of the remote: %v\n%s", err, out)
+		}
 	}
 }

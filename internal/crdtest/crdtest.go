@@ -43,6 +43,13 @@ func SharedCRDs(project string, depth int) string {
 // directories) until t ends, and returns a client of it.
 func Start(t *testing.T, paths ...string) client.Client {
 	t.Helper()
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("the upstream CRDs this test needs are not there: %s does not exist. "+
+				"They come from the shared directory beside the clone (../shared/crds/<project>/*.yaml, or $AILERON_SHARED_DIR/crds/<project>) "+
+				"or, for the External Secrets Operator, from 'make tools' ($AILERON_ESO_DIR/crds)", p)
+		}
+	}
 	env := &envtest.Environment{
 		CRDDirectoryPaths: paths, ErrorIfCRDPathMissing: true,
 		CRDInstallOptions: envtest.CRDInstallOptions{MaxTime: fleet.CRDServeTimeout},

@@ -2,6 +2,7 @@ package fleet
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -22,6 +23,12 @@ const CRDServeTimeout = 2 * time.Minute
 // InstallCRDs creates the CustomResourceDefinitions found in paths (files
 // or directories of YAML) on the cluster and waits until they are served.
 func (c *Cluster) InstallCRDs(paths ...string) error {
+	for _, p := range paths {
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("installing CRDs on %s: %s does not exist: upstream CRDs come from the shared directory beside the clone "+
+				"(../shared/crds/<project>, or $AILERON_SHARED_DIR/crds/<project>) or from 'make tools' (bin/<tool>-<version>/crds)", c.Name, p)
+		}
+	}
 	_, err := envtest.InstallCRDs(c.Config, envtest.CRDInstallOptions{
 		Paths: paths, ErrorIfPathMissing: true, MaxTime: CRDServeTimeout,
 	})

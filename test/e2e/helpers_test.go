@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -77,4 +80,31 @@ func planeOnEU1(name string, spec platformv1alpha1.DataPlaneSpec) {
 	spec.PlaneConnection = platformv1alpha1.PlaneConnection{KubeconfigSecretRef: platformv1alpha1.KubeconfigSecretReference{Name: "eu-1-kubeconfig"}}
 	ExpectWithOffset(1, hub.Create(ctx, &platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: spec})).To(Succeed())
 	expectReady(&platformv1alpha1.DataPlane{ObjectMeta: metav1.ObjectMeta{Name: name}})
+}
+
+// newTenant creates organization org, whose admins are the group
+// <org>:platform and developers <org>:developers, removes it when the spec
+// ends, waits for its namespace, and returns clients of dana (a developer)
+// and ada (an admin).
+func newTenant(org string) (dana, ada client.Client) {
+	GinkgoHelper()
+	Expect(hub.Create(ctx, &platformv1alpha1.Organization{
+		ObjectMeta: metav1.ObjectMeta{Name: org},
+		Spec:       platformv1alpha1.OrganizationSpec{AdminGroups: []string{org + ":platform"}, DeveloperGroups: []string{org + ":developers"}},
+	})).To(Succeed())
+	DeferCleanup(func() {
+		Expect(hub.Delete(ctx, &platformv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: org}})).To(Succeed())
+		Eventually(func() bool {
+			return apierrors.IsNotFound(hub.Get(ctx, client.ObjectKey{Name: org}, &platformv1alpha1.Organization{}))
+		}).Should(BeTrue())
+	})
+	Eventually(func() error { return hub.Get(ctx, client.ObjectKey{Name: org}, &corev1.Namespace{}) }).Should(Succeed())
+	user := func(name, group string) client.Client {
+		cfg, err := f.UserConfig(f.Hub, name, group)
+		Expect(err).NotTo(HaveOccurred())
+		c, err := client.New(cfg, client.Options{Scheme: hub.Scheme()})
+		Expect(err).NotTo(HaveOccurred())
+		return c
+	}
+	return user("dana", org+":developers"), user("ada", org+":platform")
 }

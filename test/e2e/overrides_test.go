@@ -121,19 +121,7 @@ var _ = Describe("Configuration per environment", Ordered, ContinueOnFailure, fu
 
 	BeforeAll(func() {
 		planeOnEU1(configPlane, platformv1alpha1.DataPlaneSpec{})
-		Expect(hub.Create(ctx, &platformv1alpha1.Organization{
-			ObjectMeta: metav1.ObjectMeta{Name: org},
-			Spec: platformv1alpha1.OrganizationSpec{
-				AdminGroups: []string{org + ":platform"}, DeveloperGroups: []string{org + ":developers"},
-			},
-		})).To(Succeed())
-		DeferCleanup(func() {
-			Expect(hub.Delete(ctx, &platformv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: org}})).To(Succeed())
-			Eventually(func() bool {
-				return apierrors.IsNotFound(hub.Get(ctx, client.ObjectKey{Name: org}, &platformv1alpha1.Organization{}))
-			}).Should(BeTrue())
-		})
-		Eventually(func() error { return hub.Get(ctx, client.ObjectKey{Name: org}, &corev1.Namespace{}) }).Should(Succeed())
+		dana, ada = newTenant(org)
 		objs := []client.Object{
 			&platformv1alpha1.DeploymentPipeline{
 				ObjectMeta: metav1.ObjectMeta{Namespace: org, Name: "standard"},
@@ -168,17 +156,6 @@ var _ = Describe("Configuration per environment", Ordered, ContinueOnFailure, fu
 		}
 		for _, o := range objs {
 			Expect(hub.Create(ctx, o)).To(Succeed())
-		}
-		for user, group := range map[string]string{"dana": org + ":developers", "ada": org + ":platform"} {
-			cfg, err := f.UserConfig(f.Hub, user, group)
-			Expect(err).NotTo(HaveOccurred())
-			c, err := client.New(cfg, client.Options{Scheme: hub.Scheme()})
-			Expect(err).NotTo(HaveOccurred())
-			if user == "dana" {
-				dana = c
-			} else {
-				ada = c
-			}
 		}
 	})
 

@@ -21,23 +21,29 @@ import (
 // the component's pods, whatever their kind) and judges them: the first
 // that is not Healthy is the component's health.
 func ReadHealth(ctx context.Context, c client.Reader, objs render.Objects) (platformv1alpha1.PlaneHealth, string, error) {
-	h, msg := platformv1alpha1.HealthHealthy, ""
 	for _, o := range objs {
 		if !health.IsWorkload(o.GetKind()) {
 			continue
 		}
-		u, err := read(ctx, c, o)
-		if apierrors.IsNotFound(err) {
-			return platformv1alpha1.HealthProgressing, fmt.Sprintf("%s %s is not there yet", o.GetKind(), o.GetName()), nil
-		}
-		if err != nil {
-			return platformv1alpha1.HealthUnknown, "", err
-		}
-		if h, msg = health.Of(u); h != platformv1alpha1.HealthHealthy {
-			return h, msg, nil
+		if h, msg, _, err := judge(ctx, c, o); err != nil || h != platformv1alpha1.HealthHealthy {
+			return h, msg, err
 		}
 	}
-	return h, msg, nil
+	return platformv1alpha1.HealthHealthy, "", nil
+}
+
+// judge reads o back and judges it (health.Of), with the live copy; one not
+// there yet is Progressing.
+func judge(ctx context.Context, c client.Reader, o *unstructured.Unstructured) (platformv1alpha1.PlaneHealth, string, *unstructured.Unstructured, error) {
+	u, err := read(ctx, c, o)
+	if apierrors.IsNotFound(err) {
+		return platformv1alpha1.HealthProgressing, fmt.Sprintf("%s %s is not there yet", o.GetKind(), o.GetName()), nil, nil
+	}
+	if err != nil {
+		return platformv1alpha1.HealthUnknown, "", nil, err
+	}
+	h, msg := health.Of(u)
+	return h, msg, u, nil
 }
 
 // read gets o's live copy as unstructured. A Deployment is read typed, so
@@ -75,18 +81,12 @@ func ReadSecrets(ctx context.Context, c client.Reader, objs render.Objects) (pla
 		if !health.Gates(o) {
 			continue
 		}
-		u, err := read(ctx, c, o)
-		if apierrors.IsNotFound(err) {
-			return platformv1alpha1.HealthProgressing, fmt.Sprintf("%s %s is not there yet", o.GetKind(), o.GetName()), nil
-		}
-		if err != nil {
-			return platformv1alpha1.HealthUnknown, "", err
-		}
-		if h, msg := health.Of(u); h != platformv1alpha1.HealthHealthy {
+		h, msg, u, err := judge(ctx, c, o)
+		if err != nil || h != platformv1alpha1.HealthHealthy {
 			if h == platformv1alpha1.HealthDegraded {
 				msg += lastWarning(ctx, c, u)
 			}
-			return h, msg, nil
+			return h, msg, err
 		}
 		target, _, _ := unstructured.NestedString(o.Object, "spec", "target", "name")
 		made[target] = true
@@ -124,11 +124,10 @@ func ReadSecrets(ctx context.Context, c client.Reader, objs render.Objects) (pla
 	return platformv1alpha1.HealthHealthy, "", nil
 }
 
+// hasKey tells whether the Secret read back holds key (a read returns
+// data only: stringData is merged into it on write).
 func hasKey(s *corev1.Secret, key string) bool {
-	if _, ok := s.Data[key]; ok {
-		return true
-	}
-	_, ok := s.StringData[key]
+	_, ok := s.Data[key]
 	return ok
 }
 
